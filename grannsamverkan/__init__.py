@@ -1,0 +1,68 @@
+"""Grannsamverkan: the backend of a neighbourhood-watch app."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from grannsamverkan.config import Settings, load_secret_key
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """The application factory: environment settings, then ``config`` overrides."""
+    app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(Settings().as_flask_config())
+    if app.config["SQLALCHEMY_DATABASE_URI"] is None:
+        db_file = Path(app.instance_path) / "grannsamverkan.db"
+        app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
+    if config:
+        app.config.update(config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    logging.basicConfig()
+    logging.getLogger("grannsamverkan").setLevel(logging.INFO)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from grannsamverkan import cli
+
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from grannsamverkan import models  # noqa: F401 - registers the tables
+    from grannsamverkan.api.auth import SECURITY_SCHEME
+    from grannsamverkan.extensions import api, db, limiter, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from grannsamverkan.api import accounts, areas, health
+    from grannsamverkan.extensions import api
+
+    app.register_blueprint(health.blp)
+    for module in (accounts, areas):
+        api.register_blueprint(module.blp, url_prefix="/api/v1")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite enforces foreign keys (and their ON DELETE rules) only when asked."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

@@ -1,0 +1,169 @@
+"""Street areas, their members and invitations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.pagination import PageArgsSchema, paginate_list
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Area
+from grannsamverkan.schemas.areas import (
+    AreaCreateSchema,
+    AreaPatchSchema,
+    AreaPublicSchema,
+    AreaQuerySchema,
+    AreaSchema,
+    InvitationCreateSchema,
+    InvitationSchema,
+    MemberListSchema,
+    MemberPutSchema,
+    MembershipSchema,
+)
+from grannsamverkan.services import areas, memberships, permissions
+from grannsamverkan.services.errors import Forbidden, NotFound
+
+blp = Blueprint("areas", __name__, description="Street areas and their members")
+
+
+def load_area(area_id: int) -> Area:
+    area = db.session.get(Area, area_id)
+    if area is None:
+        raise NotFound("No such area.")
+    return area
+
+
+def load_area_for_member_admin(area_id: int) -> Area:
+    """The area, if the caller may learn about its members at all (else 404)."""
+    area = load_area(area_id)
+    if not permissions.knows_area_members(current_user(), area):
+        raise NotFound("No such area.")
+    return area
+
+
+def _dump_area(area: Area) -> dict[str, Any]:
+    """Police and the area's contact persons see the full area; others the public view."""
+    if permissions.can_manage_area(current_user(), area):
+        return AreaSchema().dump(area)
+    return AreaPublicSchema().dump(area)
+
+
+@blp.route("/areas", methods=["POST"])
+@auth_required
+@blp.arguments(AreaCreateSchema)
+@blp.response(201, AreaSchema)
+def create_area(body: dict[str, Any]) -> Any:
+    """Create a street area (police of its municipality, admin)."""
+    area = areas.create_area(actor=current_user(), **body)
+    db.session.commit()
+    return area
+
+
+@blp.route("/areas", methods=["GET"])
+@auth_required
+@blp.arguments(AreaQuerySchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200)
+def list_areas(query: dict[str, Any], page: dict[str, Any]) -> Any:
+    """Public information on areas, by municipality or near a point."""
+    near = tuple(float(x) for x in query["near"].split(",")) if "near" in query else None
+    found = areas.list_areas(municipality_code=query.get("municipality_code"), near=near)
+    result = paginate_list(found, page)
+    result["items"] = AreaPublicSchema(many=True).dump(result["items"])
+    return result
+
+
+@blp.route("/areas/<int:area_id>", methods=["GET"])
+@auth_required
+@blp.response(200, AreaSchema)
+def get_area(area_id: int) -> Any:
+    """An area: full for its police and contact persons, public fields for others."""
+    return _dump_area(load_area(area_id))
+
+
+@blp.route("/areas/<int:area_id>", methods=["PATCH"])
+@auth_required
+@blp.arguments(AreaPatchSchema)
+@blp.response(200, AreaSchema)
+def patch_area(changes: dict[str, Any], area_id: int) -> Any:
+    """Rename an area, change its boundary or its tip moderation."""
+    area = load_area(area_id)
+    if not permissions.can_manage_area(current_user(), area):
+        raise Forbidden("Only the area's police and contact persons change it.")
+    areas.update_area(area, changes)
+    db.session.commit()
+    return area
+
+
+@blp.route("/areas/<int:area_id>/join-requests", methods=["POST"])
+@auth_required
+@blp.response(201, MembershipSchema)
+def request_to_join(area_id: int) -> Any:
+    """Ask to join an area; a contact person approves."""
+    membership = memberships.request_to_join(user=current_user(), area=load_area(area_id))
+    db.session.commit()
+    return membership
+
+
+@blp.route("/areas/<int:area_id>/invitations", methods=["POST"])
+@auth_required
+@blp.arguments(InvitationCreateSchema)
+@blp.response(201, InvitationSchema)
+def create_invitation(body: dict[str, Any], area_id: int) -> Any:
+    """A signed invitation link to the area, valid for 7 days."""
+    area = load_area_for_member_admin(area_id)
+    if not permissions.can_manage_area(current_user(), area):
+        raise Forbidden("Only the area's contact persons invite.")
+    return memberships.create_invitation(area=area, email=body.get("email"))
+
+
+@blp.route("/invitations/<token>/accept", methods=["POST"])
+@auth_required
+@blp.response(200, MembershipSchema)
+def accept_invitation(token: str) -> Any:
+    """Accept an invitation: the caller becomes an active member."""
+    membership = memberships.accept_invitation(user=current_user(), token=token)
+    db.session.commit()
+    return membership
+
+
+@blp.route("/areas/<int:area_id>/members", methods=["GET"])
+@auth_required
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, MemberListSchema)
+def list_members(page: dict[str, Any], area_id: int) -> Any:
+    """The area's households with addresses (contact persons and police)."""
+    area = load_area_for_member_admin(area_id)
+    if not permissions.can_manage_area(current_user(), area):
+        raise Forbidden("Only the area's contact persons and police see its members.")
+    return paginate_list(memberships.list_members(area), page)
+
+
+@blp.route("/areas/<int:area_id>/members/<int:user_id>", methods=["PUT"])
+@auth_required
+@blp.arguments(MemberPutSchema)
+@blp.response(200, MembershipSchema)
+def put_member(body: dict[str, Any], area_id: int, user_id: int) -> Any:
+    """Approve, remove, or (police) appoint a contact person."""
+    area = load_area_for_member_admin(area_id)
+    membership = memberships.set_membership(
+        actor=current_user(),
+        area=area,
+        user_id=user_id,
+        status=body["status"],
+        role=body.get("role"),
+    )
+    db.session.commit()
+    return membership
+
+
+@blp.route("/areas/<int:area_id>/members/<int:user_id>", methods=["DELETE"])
+@auth_required
+@blp.response(204)
+def delete_member(area_id: int, user_id: int) -> None:
+    """Leave the area, or remove a member from it."""
+    area = load_area_for_member_admin(area_id)
+    memberships.remove_membership(actor=current_user(), area=area, user_id=user_id)
+    db.session.commit()

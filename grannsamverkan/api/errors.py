@@ -1,0 +1,129 @@
+"""One error shape for the whole API: RFC 9457 ``application/problem+json``."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Response, json
+from flask_smorest import Api
+from itsdangerous import BadData
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from grannsamverkan.services.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_TYPES = {
+    400: "about:blank",
+    422: "urn:grannsamverkan:problem:validation",
+    429: "urn:grannsamverkan:problem:rate-limited",
+}
+
+
+def problem(
+    status: int,
+    detail: str | None = None,
+    *,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """Build a problem+json response; the only place error bodies are made."""
+    phrase = HTTPStatus(status).phrase
+    body: dict[str, Any] = {
+        "type": PROBLEM_TYPES.get(status, "about:blank"),
+        "title": phrase,
+        "status": status,
+        "detail": detail or phrase,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def flatten_messages(messages: Any) -> dict[str, Any]:
+    """webargs keys errors by location ({"json": {...}}); clients want them by field."""
+    if not isinstance(messages, dict):
+        return {"_schema": messages if isinstance(messages, list) else [str(messages)]}
+    locations = {"json", "query", "querystring", "view_args", "headers", "form", "files"}
+    if not set(messages) <= locations:
+        return messages
+    flat: dict[str, Any] = {}
+    for location_messages in messages.values():
+        if isinstance(location_messages, dict):
+            flat.update(location_messages)
+        else:
+            flat.setdefault("_schema", []).extend(location_messages)
+    return flat
+
+
+class ProblemApi(Api):
+    """flask-smorest's Api, answering every error as problem+json."""
+
+    def _register_error_handlers(self) -> None:
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, handle_domain_error)
+        self._app.register_error_handler(ValidationError, handle_validation_error)
+        self._app.register_error_handler(IntegrityError, handle_integrity_error)
+        self._app.register_error_handler(BadData, handle_bad_signature)
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        status = error.code or 500
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        if status >= 500:
+            original = getattr(error, "original_exception", None)
+            if original is not None:
+                log.error("unhandled error", exc_info=original)
+            return problem(status, headers=headers)
+        messages = data.get("messages")
+        if status == 400 and messages:
+            flat = flatten_messages(messages)
+            detail = "; ".join(str(m) for msgs in flat.values() for m in _as_list(msgs))
+            return problem(400, detail or None, headers=headers)
+        if messages:
+            return problem(
+                status,
+                "The request has invalid fields.",
+                errors=flatten_messages(messages),
+                headers=headers,
+            )
+        if status == 429:
+            headers.update(_retry_after(error))
+        detail = data.get("message") or (error.description if status != 404 else None)
+        return problem(status, detail, headers=headers)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _retry_after(error: HTTPException) -> dict[str, str]:
+    response = error.get_response()
+    value = response.headers.get("Retry-After")
+    return {"Retry-After": value or "60"}
+
+
+def handle_domain_error(error: DomainError) -> Response:
+    return problem(error.status, error.detail, errors=error.errors)
+
+
+def handle_validation_error(error: ValidationError) -> Response:
+    return problem(422, "The request has invalid fields.", errors=flatten_messages(error.messages))
+
+
+def handle_integrity_error(error: IntegrityError) -> Response:
+    from grannsamverkan.extensions import db  # the handler runs long after import time
+
+    db.session.rollback()
+    return problem(409, "This conflicts with something that already exists.")
+
+
+def handle_bad_signature(error: BadData) -> Response:
+    return problem(400, "The link is invalid or has expired.")

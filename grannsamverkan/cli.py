@@ -1,0 +1,70 @@
+"""Operator commands: ``flask --app grannsamverkan users create|seed-demo|...``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models.user import ROLES
+from grannsamverkan.services import accounts
+from grannsamverkan.services.errors import Conflict
+
+users_cli = AppGroup("users", help="Manage accounts.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 10 characters.")
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice(ROLES), default="resident", show_default=True)
+@click.option(
+    "--municipality",
+    "municipalities",
+    multiple=True,
+    help="Municipality code (e.g. 0884) a police account serves; repeatable.",
+)
+def create_user_command(
+    email: str, password: str, name: str, role: str, municipalities: tuple[str, ...]
+) -> None:
+    """Create an account (police and admin accounts are made only this way)."""
+    from grannsamverkan.schemas.accounts import RegisterSchema
+    from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
+
+    errors = RegisterSchema().validate({"email": email, "password": password, "name": name})
+    for code in municipalities:
+        try:
+            MUNICIPALITY_CODE(code)
+        except Exception as exc:  # noqa: BLE001 - marshmallow ValidationError
+            errors.setdefault("municipality", []).append(f"{code}: {exc}")
+    if role == "police" and not municipalities:
+        errors["municipality"] = ["A police account serves at least one municipality."]
+    if errors:
+        raise click.ClickException(f"invalid input: {errors}")
+    try:
+        user = accounts.create_user(
+            email=email,
+            password=password,
+            name=name,
+            role=role,
+            municipality_codes=list(municipalities),
+        )
+    except Conflict as exc:
+        raise click.ClickException(exc.detail) from exc
+    db.session.commit()
+    click.echo(f"created {role} account {user.id} <{user.email}>")
+
+
+@click.command("seed-demo")
+def seed_demo_command() -> None:
+    """Load the Vimmerby demo data set and print the demo logins."""
+    from grannsamverkan.demo import seed_demo
+
+    for line in seed_demo():
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,74 @@
+"""The one configuration object, read from ``GSV_*`` environment variables (API.md)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(f"GSV_{name}")
+    return value if value not in (None, "") else default
+
+
+def load_secret_key(instance_path: str) -> str:
+    """The signing key: GSV_SECRET_KEY, or one generated once into the instance folder."""
+    configured = _env("SECRET_KEY")
+    if configured:
+        return configured
+    key_file = Path(instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_urlsafe(48))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+@dataclass
+class Settings:
+    """Everything the app reads from the environment, in Flask config key form."""
+
+    # None means the SQLite file instance/grannsamverkan.db (see create_app).
+    database_url: str | None = field(default_factory=lambda: _env("DATABASE_URL"))
+    push_backend: str = field(default_factory=lambda: _env("PUSH_BACKEND", "log"))
+    firebase_credentials: str | None = field(default_factory=lambda: _env("FIREBASE_CREDENTIALS"))
+    firebase_project_id: str | None = field(default_factory=lambda: _env("FIREBASE_PROJECT_ID"))
+    fcm_endpoint: str | None = field(default_factory=lambda: _env("FCM_ENDPOINT"))
+    redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    geocoder: str = field(default_factory=lambda: _env("GEOCODER", "none"))
+    nominatim_url: str = field(
+        default_factory=lambda: _env("NOMINATIM_URL", "https://nominatim.openstreetmap.org")
+    )
+    tip_limit: str = field(default_factory=lambda: _env("TIP_LIMIT", "5/hour;20/day"))
+    retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
+
+    def as_flask_config(self) -> dict[str, Any]:
+        return {
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            "GSV_PUSH_BACKEND": self.push_backend,
+            "GSV_FIREBASE_CREDENTIALS": self.firebase_credentials,
+            "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
+            "GSV_FCM_ENDPOINT": self.fcm_endpoint,
+            "GSV_REDIS_URL": self.redis_url,
+            "GSV_GEOCODER": self.geocoder,
+            "GSV_NOMINATIM_URL": self.nominatim_url,
+            "GSV_TIP_LIMIT": self.tip_limit,
+            "GSV_RETENTION_DAYS": self.retention_days,
+            # Not environment-driven: fixed parts of the contract.
+            "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
+            "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
+            "GSV_PASSWORD_HASH_METHOD": "scrypt",
+            "GSV_LOGIN_LIMIT": "10/minute",
+            "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            "RATELIMIT_HEADERS_ENABLED": True,
+            "API_TITLE": "Grannsamverkan API",
+            "API_VERSION": "v1",
+            "OPENAPI_VERSION": "3.0.3",
+            "OPENAPI_URL_PREFIX": "/api/v1",
+            "OPENAPI_JSON_PATH": "openapi.json",
+            "JSON_SORT_KEYS": False,
+        }

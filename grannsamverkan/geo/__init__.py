@@ -1,0 +1,1 @@
+"""Geography: distances, radius search, coarsening for privacy, geocoding."""

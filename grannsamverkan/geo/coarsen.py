@@ -1,0 +1,27 @@
+"""Coarsening: what members are shown instead of a raw point (DESIGN.md privacy rules).
+
+A point is replaced by the centre of its grid cell. Cells are 0.002° of latitude (≈222 m)
+by 0.005° of longitude (≈200 m at 69°N, ≈320 m at 55°N), so across Sweden no cell is
+smaller than about 200 m on a side.
+"""
+
+from __future__ import annotations
+
+import math
+
+LAT_STEP = 0.002
+LON_STEP = 0.005
+
+
+def _cell_centre(value: float, step: float) -> float:
+    return round(math.floor(value / step) * step + step / 2, 6)
+
+
+def coarsen(lat: float, lon: float) -> dict[str, float]:
+    """The centre of the grid cell that contains (lat, lon)."""
+    return {"lat": _cell_centre(lat, LAT_STEP), "lon": _cell_centre(lon, LON_STEP)}
+
+
+def is_coarse(lat: float, lon: float) -> bool:
+    """True when (lat, lon) is already a cell centre: nothing finer leaks through it."""
+    return coarsen(lat, lon) == {"lat": round(lat, 6), "lon": round(lon, 6)}

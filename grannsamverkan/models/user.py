@@ -1,0 +1,110 @@
+"""People, their sign-in sessions and their phones."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models.types import UTCDateTime, utcnow
+
+if TYPE_CHECKING:
+    from grannsamverkan.models.area import Membership
+
+ROLES = ("resident", "police", "admin")
+LOCALES = ("sv", "en")
+PLATFORMS = ("android", "ios", "web")
+DEFAULT_ALERT_RADIUS_M = 1000
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(256))
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16), default="resident")
+    locale: Mapped[str] = mapped_column(String(2), default="sv")
+    # Police only: the municipality codes (e.g. "0884") they serve.
+    municipality_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+    # Home: never shown to other members (DESIGN.md privacy rules).
+    home_lat: Mapped[float | None] = mapped_column(Float)
+    home_lon: Mapped[float | None] = mapped_column(Float)
+    home_address: Mapped[str | None] = mapped_column(String(300))
+    # Protected personal data: no stored home, area-wide alerts, never listed.
+    home_protected: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    alert_radius_m: Mapped[int] = mapped_column(Integer, default=DEFAULT_ALERT_RADIUS_M)
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
+    # None means every category.
+    categories: Mapped[list[str] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    memberships: Mapped[list[Membership]] = relationship(
+        back_populates="user",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        foreign_keys="Membership.user_id",
+    )
+    devices: Mapped[list[Device]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+    sessions: Mapped[list[AuthSession]] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def home(self) -> dict[str, Any] | None:
+        if self.home_lat is None or self.home_lon is None:
+            return None
+        home: dict[str, Any] = {"lat": self.home_lat, "lon": self.home_lon}
+        if self.home_address:
+            home["address"] = self.home_address
+        return home
+
+    @property
+    def quiet_hours(self) -> dict[str, str] | None:
+        if self.quiet_start is None or self.quiet_end is None:
+            return None
+        return {"start": self.quiet_start, "end": self.quiet_end}
+
+    # Radius search: a range on latitude, then longitude read from the same index.
+    __table_args__ = (Index("ix_users_home", "home_lat", "home_lon"),)
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role}>"
+
+
+class AuthSession(db.Model):
+    """A sign-in; access tokens name it, and revoking it revokes them."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(String(43), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(back_populates="sessions")
+
+
+class Device(db.Model):
+    """A phone (or browser) registered for push, by its FCM registration token."""
+
+    __tablename__ = "devices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token: Mapped[str] = mapped_column(String(4096), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    user: Mapped[User] = relationship(back_populates="devices")

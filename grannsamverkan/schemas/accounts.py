@@ -1,0 +1,125 @@
+"""Schemas for accounts, the caller's profile and devices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from grannsamverkan.models.tip import TIP_CATEGORIES
+from grannsamverkan.models.user import LOCALES, PLATFORMS
+from grannsamverkan.schemas.common import Latitude, Longitude, NonEmptyBodySchema
+
+HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
+
+
+class RegisterSchema(Schema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(10, 200))
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    locale = fields.String(load_default="sv", validate=validate.OneOf(LOCALES))
+
+
+class LoginSchema(Schema):
+    email = fields.String(required=True, validate=validate.Length(1, 254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 200))
+
+
+class TokenSchema(Schema):
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+class UserSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    locale = fields.String()
+    created_at = fields.DateTime()
+
+
+class HomeSchema(Schema):
+    lat = fields.Float()
+    lon = fields.Float()
+    address = fields.String()
+
+
+class QuietHoursSchema(Schema):
+    start = fields.String(required=True, validate=HH_MM)
+    end = fields.String(required=True, validate=HH_MM)
+
+
+class MyMembershipSchema(Schema):
+    area_id = fields.Integer()
+    area_name = fields.String()
+    role = fields.String()
+    status = fields.String()
+
+
+class MeSchema(UserSchema):
+    home = fields.Nested(HomeSchema, allow_none=True)
+    home_protected = fields.Boolean()
+    alert_radius_m = fields.Integer()
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    categories = fields.Method("_categories")
+    municipality_codes = fields.List(fields.String())
+    memberships = fields.List(fields.Nested(MyMembershipSchema))
+
+    def _categories(self, user: Any) -> list[str]:
+        return list(user.categories) if user.categories is not None else list(TIP_CATEGORIES)
+
+
+class MePatchSchema(NonEmptyBodySchema):
+    name = fields.String(validate=validate.Length(1, 200))
+    locale = fields.String(validate=validate.OneOf(LOCALES))
+    alert_radius_m = fields.Integer(validate=validate.Range(100, 2000))
+    quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
+    categories = fields.List(
+        fields.String(validate=validate.OneOf(TIP_CATEGORIES)),
+        validate=validate.Length(max=len(TIP_CATEGORIES)),
+    )
+
+
+class HomeInputSchema(Schema):
+    """Either coordinates, an address to geocode, or ``protected: true`` (no location)."""
+
+    lat = Latitude()
+    lon = Longitude()
+    address = fields.String(validate=validate.Length(1, 300))
+    protected = fields.Boolean()
+
+    @validates_schema
+    def _one_form(self, data: dict[str, Any], **kwargs: Any) -> None:
+        has_point = "lat" in data or "lon" in data
+        if data.get("protected"):
+            if has_point or "address" in data:
+                raise ValidationError("A protected home has no location.", "protected")
+            return
+        if "protected" in data and not data["protected"]:
+            raise ValidationError("Send protected: true, or leave it out.", "protected")
+        if has_point:
+            for name in ("lat", "lon"):
+                if name not in data:
+                    raise ValidationError("Send both lat and lon.", name)
+            return
+        if "address" not in data:
+            raise ValidationError("Send {lat, lon}, {address} or {protected: true}.", "_schema")
+
+
+class HomeOutputSchema(Schema):
+    home = fields.Nested(HomeSchema, allow_none=True)
+    protected = fields.Boolean(attribute="home_protected")
+
+
+class DeviceInputSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(1, 4096))
+    platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
+
+
+class DeviceSchema(Schema):
+    token = fields.String()
+    platform = fields.String()
+    created_at = fields.DateTime()
+    last_seen_at = fields.DateTime()

@@ -1,0 +1,99 @@
+"""Schemas for areas, memberships and invitations."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from grannsamverkan.models.area import MEMBERSHIP_ROLES
+from grannsamverkan.schemas.common import (
+    CoarsePoint,
+    GeoJSONPolygon,
+    NonEmptyBodySchema,
+    PointSchema,
+)
+
+MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error="A municipality code is four digits.")
+
+
+class AreaCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(1, 200))
+    municipality_code = fields.String(required=True, validate=MUNICIPALITY_CODE)
+    center = fields.Nested(PointSchema, required=True)
+    boundary = GeoJSONPolygon(load_default=None, allow_none=True)
+    tip_moderation = fields.Boolean(load_default=False)
+
+
+class AreaPatchSchema(NonEmptyBodySchema):
+    name = fields.String(validate=validate.Length(1, 200))
+    boundary = GeoJSONPolygon(allow_none=True)
+    tip_moderation = fields.Boolean()
+
+
+class AreaQuerySchema(Schema):
+    municipality_code = fields.String(validate=MUNICIPALITY_CODE)
+    near = fields.String(
+        validate=validate.Regexp(
+            r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$", error="Use near=lat,lon in decimal degrees."
+        )
+    )
+
+
+class AreaPublicSchema(Schema):
+    """What every signed-in user may see of an area: no boundary, a coarsened centre."""
+
+    id = fields.Integer()
+    name = fields.String()
+    municipality_code = fields.String()
+    center = CoarsePoint()
+    active_households = fields.Integer()
+
+
+class AreaSchema(Schema):
+    """The full area, for its police and contact persons."""
+
+    id = fields.Integer()
+    name = fields.String()
+    municipality_code = fields.String()
+    center = fields.Nested(PointSchema)
+    boundary = fields.Dict(allow_none=True)
+    tip_moderation = fields.Boolean()
+    active_households = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class MembershipSchema(Schema):
+    area_id = fields.Integer()
+    area_name = fields.String()
+    user_id = fields.Integer()
+    role = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+
+
+class MemberPutSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(("active", "removed")))
+    role = fields.String(validate=validate.OneOf(MEMBERSHIP_ROLES))
+
+
+class MemberSchema(Schema):
+    user_id = fields.Integer()
+    name = fields.String(attribute="user.name")
+    email = fields.String(attribute="user.email")
+    role = fields.String()
+    status = fields.String()
+    address = fields.String(attribute="user.home_address", allow_none=True)
+
+
+class MemberListSchema(Schema):
+    items = fields.List(fields.Nested(MemberSchema))
+    next_cursor = fields.String(allow_none=True)
+
+
+class InvitationCreateSchema(Schema):
+    email = fields.Email(validate=validate.Length(max=254), load_default=None, allow_none=True)
+
+
+class InvitationSchema(Schema):
+    token = fields.String()
+    expires_at = fields.DateTime()

@@ -1,0 +1,166 @@
+"""Accounts: registration, sign-in sessions, profile, home, devices, export and erasure."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadData
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import AuthSession, Device, User
+from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import signing
+from grannsamverkan.services.errors import Conflict, Invalid, NotFound
+
+# Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
+# password and sign-in does not reveal which addresses have accounts.
+_DUMMY_HASH: dict[str, str] = {}
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["GSV_PASSWORD_HASH_METHOD"])
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def create_user(
+    *,
+    email: str,
+    password: str,
+    name: str,
+    locale: str = "sv",
+    role: str = "resident",
+    municipality_codes: list[str] | None = None,
+) -> User:
+    """Create an account; the e-mail must be free."""
+    if find_user_by_email(email) is not None:
+        raise Conflict("An account with this e-mail address already exists.")
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        name=name.strip(),
+        locale=locale,
+        role=role,
+        municipality_codes=sorted(set(municipality_codes or [])),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
+    """Open a session; returns (access token, seconds it lives) or None if the login is wrong."""
+    user = find_user_by_email(email)
+    if user is None:
+        method = current_app.config["GSV_PASSWORD_HASH_METHOD"]
+        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
+        check_password_hash(dummy, password)
+        return None
+    if not check_password_hash(user.password_hash, password):
+        return None
+    max_age = current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
+    session = AuthSession(
+        id=secrets.token_urlsafe(32),
+        user=user,
+        expires_at=utcnow() + timedelta(seconds=max_age),
+    )
+    db.session.add(session)
+    db.session.flush()
+    return signing.sign(signing.ACCESS, {"sid": session.id}), max_age
+
+
+def session_for_token(token: str) -> AuthSession | None:
+    """The live session an access token names, or None (forged, expired or revoked)."""
+    try:
+        payload = signing.unsign(
+            signing.ACCESS, token, max_age=current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
+        )
+    except BadData:
+        return None
+    if not isinstance(payload, dict) or not isinstance(payload.get("sid"), str):
+        return None
+    session = db.session.get(AuthSession, payload["sid"])
+    if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
+        return None
+    return session
+
+
+def sign_out(session: AuthSession) -> None:
+    session.revoked_at = utcnow()
+    db.session.flush()
+
+
+def update_profile(user: User, changes: dict[str, Any]) -> User:
+    """Apply a PATCH /me body that the schema already validated."""
+    for field in ("name", "locale", "alert_radius_m", "categories"):
+        if field in changes:
+            setattr(user, field, changes[field])
+    if "quiet_hours" in changes:
+        quiet = changes["quiet_hours"]
+        user.quiet_start = quiet["start"] if quiet else None
+        user.quiet_end = quiet["end"] if quiet else None
+    db.session.flush()
+    return user
+
+
+def set_home(
+    user: User,
+    *,
+    lat: float | None = None,
+    lon: float | None = None,
+    address: str | None = None,
+    protected: bool = False,
+) -> User:
+    """Store the household's home, or none at all for protected personal data."""
+    if protected:
+        user.home_lat = user.home_lon = user.home_address = None
+        user.home_protected = True
+    else:
+        if lat is None or lon is None:
+            raise Invalid("lat", "A home needs coordinates.")
+        user.home_lat, user.home_lon, user.home_address = lat, lon, address
+        user.home_protected = False
+    db.session.flush()
+    return user
+
+
+def register_device(user: User, *, token: str, platform: str) -> tuple[Device, bool]:
+    """Register a push token; returns (device, created). A token moves to its newest owner."""
+    device = db.session.scalar(select(Device).where(Device.token == token))
+    if device is None:
+        device = Device(user=user, token=token, platform=platform)
+        db.session.add(device)
+        db.session.flush()
+        return device, True
+    device.user = user
+    device.platform = platform
+    device.last_seen_at = utcnow()
+    db.session.flush()
+    return device, False
+
+
+def remove_device(user: User, token: str) -> None:
+    device = db.session.scalar(
+        select(Device).where(Device.token == token, Device.user_id == user.id)
+    )
+    if device is None:
+        raise NotFound("No such device.")
+    db.session.delete(device)
+    db.session.flush()
+
+
+def delete_account(user: User) -> None:
+    """Erase the account; devices, sessions, home and memberships go with it."""
+    db.session.delete(user)
+    db.session.flush()

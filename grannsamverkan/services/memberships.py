@@ -1,0 +1,123 @@
+"""Memberships: join requests, invitations, approval, roles and leaving."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Area, Membership, User
+from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import permissions, signing
+from grannsamverkan.services.errors import BadRequest, Conflict, Forbidden, NotFound
+
+
+def find_membership(area: Area, user_id: int) -> Membership | None:
+    return db.session.scalar(
+        select(Membership).where(Membership.area_id == area.id, Membership.user_id == user_id)
+    )
+
+
+def request_to_join(*, user: User, area: Area) -> Membership:
+    """A household asks to join; a contact person approves. A removed one may ask again."""
+    membership = find_membership(area, user.id)
+    if membership is not None and membership.status != "removed":
+        raise Conflict("You are already a member of this area or have asked to join.")
+    if membership is None:
+        membership = Membership(area=area, user=user, role="member", status="pending")
+        db.session.add(membership)
+    else:
+        membership.status, membership.role, membership.decided_by_id = "pending", "member", None
+    db.session.flush()
+    return membership
+
+
+def create_invitation(*, area: Area, email: str | None) -> dict[str, Any]:
+    """A signed link that makes whoever accepts it (or only ``email``) an active member."""
+    max_age = current_app.config["GSV_INVITATION_MAX_AGE"]
+    payload = {"area_id": area.id, "email": email.lower() if email else None}
+    payload["nonce"] = secrets.token_urlsafe(8)
+    return {
+        "token": signing.sign(signing.INVITE, payload),
+        "expires_at": utcnow() + timedelta(seconds=max_age),
+    }
+
+
+def accept_invitation(*, user: User, token: str) -> Membership:
+    """Raises itsdangerous.BadData (answered 400) when the link is forged or expired."""
+    payload = signing.unsign(
+        signing.INVITE, token, max_age=current_app.config["GSV_INVITATION_MAX_AGE"]
+    )
+    area = db.session.get(Area, payload.get("area_id")) if isinstance(payload, dict) else None
+    if area is None:
+        raise BadRequest("The invitation is invalid or its area no longer exists.")
+    if payload.get("email") and payload["email"] != user.email:
+        raise BadRequest("This invitation was sent to another e-mail address.")
+    membership = find_membership(area, user.id)
+    if membership is None:
+        membership = Membership(area=area, user=user, role="member", status="active")
+        db.session.add(membership)
+    elif membership.status != "active":
+        membership.status = "active"
+    db.session.flush()
+    return membership
+
+
+def set_membership(
+    *, actor: User, area: Area, user_id: int, status: str, role: str | None
+) -> Membership:
+    """PUT a membership. Police may set anything and create it; contact persons may only
+    activate or remove ordinary members."""
+    membership = find_membership(area, user_id)
+    if permissions.can_police_area(actor, area):
+        if membership is None:
+            target = db.session.get(User, user_id)
+            if target is None:
+                raise NotFound("No such user.")
+            membership = Membership(area=area, user=target, role=role or "member")
+            db.session.add(membership)
+        elif role is not None:
+            membership.role = role
+    else:
+        if not permissions.is_contact_person(actor, area):
+            raise Forbidden("Only the area's contact persons and police manage its members.")
+        if membership is None:
+            raise NotFound("No such member in this area.")
+        if membership.role != "member" or (role is not None and role != membership.role):
+            raise Forbidden("Contact persons may only change the status of ordinary members.")
+    membership.status = status
+    membership.decided_by_id = actor.id
+    db.session.flush()
+    return membership
+
+
+def remove_membership(*, actor: User, area: Area, user_id: int) -> None:
+    """Leave an area, or remove someone from it (contact persons: ordinary members only)."""
+    membership = find_membership(area, user_id)
+    if membership is None:
+        raise NotFound("No such member in this area.")
+    allowed = (
+        actor.id == user_id
+        or permissions.can_police_area(actor, area)
+        or (permissions.is_contact_person(actor, area) and membership.role == "member")
+    )
+    if not allowed:
+        raise Forbidden("You may not remove this member.")
+    db.session.delete(membership)
+    db.session.flush()
+
+
+def list_members(area: Area) -> list[Membership]:
+    """The area's households; people with protected personal data are never listed."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(User, Membership.user_id == User.id)
+            .where(Membership.area_id == area.id, User.home_protected.is_(False))
+            .order_by(Membership.id)
+        )
+    )

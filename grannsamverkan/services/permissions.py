@@ -1,0 +1,51 @@
+"""Who may do what to which object. Views and services ask these, never role strings."""
+
+from __future__ import annotations
+
+from grannsamverkan.models import Area, Membership, User
+
+
+def is_admin(user: User) -> bool:
+    return user.role == "admin"
+
+
+def serves_municipality(user: User, municipality_code: str) -> bool:
+    """Police act only in the municipalities they serve; admins everywhere."""
+    if is_admin(user):
+        return True
+    return user.role == "police" and municipality_code in (user.municipality_codes or [])
+
+
+def membership_of(user: User, area: Area) -> Membership | None:
+    for membership in user.memberships:
+        if membership.area_id == area.id:
+            return membership
+    return None
+
+
+def is_active_member(user: User, area: Area) -> bool:
+    membership = membership_of(user, area)
+    return membership is not None and membership.status == "active"
+
+
+def is_contact_person(user: User, area: Area) -> bool:
+    membership = membership_of(user, area)
+    return (
+        membership is not None
+        and membership.status == "active"
+        and membership.role == "contact_person"
+    )
+
+
+def can_police_area(user: User, area: Area) -> bool:
+    return serves_municipality(user, area.municipality_code)
+
+
+def can_manage_area(user: User, area: Area) -> bool:
+    """Change the area's settings, see its households and invite to it."""
+    return can_police_area(user, area) or is_contact_person(user, area)
+
+
+def knows_area_members(user: User, area: Area) -> bool:
+    """May learn that the area's member list exists (else such routes answer 404)."""
+    return can_police_area(user, area) or membership_of(user, area) is not None

@@ -1,0 +1,24 @@
+"""The one itsdangerous serializer; each purpose has its own salt and a max age."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from itsdangerous import URLSafeTimedSerializer
+
+ACCESS = "access"
+INVITE = "invite"
+
+
+def _serializer(purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=f"gsv-{purpose}")
+
+
+def sign(purpose: str, payload: Any) -> str:
+    return _serializer(purpose).dumps(payload)
+
+
+def unsign(purpose: str, token: str, *, max_age: int) -> Any:
+    """Raises itsdangerous.BadData when the token is forged, for another purpose or too old."""
+    return _serializer(purpose).loads(token, max_age=max_age)

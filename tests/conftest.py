@@ -1,0 +1,243 @@
+"""Fixtures: an app per test on each database backend, a client, and object factories.
+
+Every database test runs twice, on SQLite and on the PostgreSQL at 127.0.0.1; each backend
+gets a database of its own for the session, emptied after every test.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from grannsamverkan import create_app
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Area, Membership
+from grannsamverkan.services import accounts
+
+PG_ADMIN_URL = os.environ.get("GSV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+BACKENDS = os.environ.get("GSV_TEST_BACKENDS", "sqlite,postgresql").split(",")
+PASSWORD = "correct horse battery"
+
+
+# --- no outside hosts -----------------------------------------------------------------------
+
+
+def _is_local(address: Any) -> bool:
+    if not isinstance(address, tuple):  # AF_UNIX paths
+        return True
+    host = address[0]
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    if event == "socket.connect" and not _is_local(args[1]):
+        raise RuntimeError(f"test tried to reach an outside host: {args[1]!r}")
+    if (
+        event == "socket.getaddrinfo"
+        and args[0] not in (None, "localhost")
+        and not _is_local((args[0],))
+    ):
+        raise RuntimeError(f"test tried to resolve an outside host: {args[0]!r}")
+
+
+sys.addaudithook(_audit)
+
+
+# --- databases ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    urls: dict[str, str] = {}
+    pg_name = None
+    if "sqlite" in BACKENDS:
+        urls["sqlite"] = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    if "postgresql" in BACKENDS:
+        pg_name = f"gsv_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{pg_name}"')
+        base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        urls["postgresql"] = f"{base}/{pg_name}"
+    for url in urls.values():
+        app = create_app(_test_config(url))
+        with app.app_context():
+            db.create_all()
+            db.engine.dispose()
+    yield urls
+    if pg_name:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+
+
+def _test_config(url: str) -> dict[str, Any]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret",
+        "GSV_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+def _empty_all_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Override in a test module to change the app's configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(
+    backend: str, database_urls: dict[str, str], app_config: dict[str, Any], tmp_path: Path
+) -> Iterator[Flask]:
+    app = create_app({**_test_config(database_urls[backend]), **app_config})
+    app.instance_path = str(tmp_path)
+    # No app context stays pushed during the test: each request must get its own, as in
+    # production, or requests would share one session and one ``g``.
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            _empty_all_tables()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> Any:
+    return app.test_client()
+
+
+# --- factories ------------------------------------------------------------------------------
+
+
+@dataclass
+class Actor:
+    """A user with a live access token."""
+
+    id: int
+    email: str
+    token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+@pytest.fixture
+def make_user(app: Flask) -> Any:
+    counter = iter(range(1, 10_000))
+
+    def make(
+        *,
+        role: str = "resident",
+        municipality_codes: list[str] | None = None,
+        home: tuple[float, float] | None = None,
+        name: str | None = None,
+        protected: bool = False,
+        **settings: Any,
+    ) -> Actor:
+        n = next(counter)
+        with app.app_context():
+            return _make_user(n, role, municipality_codes, home, name, protected, settings)
+
+    def _make_user(n, role, municipality_codes, home, name, protected, settings):
+        user = accounts.create_user(
+            email=f"user{n}@example.se",
+            password=PASSWORD,
+            name=name or f"User {n}",
+            role=role,
+            municipality_codes=municipality_codes,
+        )
+        if home is not None:
+            accounts.set_home(user, lat=home[0], lon=home[1], address=f"Storgatan {n}")
+        if protected:
+            accounts.set_home(user, protected=True)
+        for key, value in settings.items():
+            setattr(user, key, value)
+        token, _ = accounts.sign_in(email=user.email, password=PASSWORD)  # type: ignore[misc]
+        db.session.commit()
+        return Actor(id=user.id, email=user.email, token=token)
+
+    return make
+
+
+@dataclass
+class AreaRef:
+    id: int
+    municipality_code: str
+    center: tuple[float, float]
+
+
+@pytest.fixture
+def make_area(app: Flask) -> Any:
+    def make(
+        *,
+        name: str = "Storgatan",
+        municipality_code: str = "0884",
+        center: tuple[float, float] = (57.6663, 15.8557),
+        boundary: dict[str, Any] | None = None,
+        tip_moderation: bool = False,
+    ) -> AreaRef:
+        with app.app_context():
+            area = Area(
+                name=name,
+                municipality_code=municipality_code,
+                center_lat=center[0],
+                center_lon=center[1],
+                boundary=boundary,
+                tip_moderation=tip_moderation,
+            )
+            db.session.add(area)
+            db.session.commit()
+            return AreaRef(id=area.id, municipality_code=municipality_code, center=center)
+
+    return make
+
+
+@pytest.fixture
+def add_member(app: Flask) -> Any:
+    def add(actor: Actor, area: AreaRef, *, role: str = "member", status: str = "active") -> None:
+        with app.app_context():
+            db.session.add(Membership(area_id=area.id, user_id=actor.id, role=role, status=status))
+            db.session.commit()
+
+    return add
+
+
+def problem_of(response: Any, status: int) -> dict[str, Any]:
+    """Assert an RFC 9457 problem with this status and return its body."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.mimetype == "application/problem+json"
+    body = response.get_json()
+    assert body["status"] == status
+    assert {"type", "title", "detail"} <= set(body)
+    return body

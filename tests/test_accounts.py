@@ -1,0 +1,109 @@
+from tests.conftest import PASSWORD, problem_of
+
+
+def test_register_login_me_logout(client):
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"email": "Anna@Example.se", "password": "x" * 12, "name": "Anna"},
+    )
+    assert r.status_code == 201
+    assert r.json["email"] == "anna@example.se"
+    assert "password" not in r.json
+    r = client.post("/api/v1/auth/login", json={"email": "anna@example.se", "password": "x" * 12})
+    assert r.status_code == 200
+    token = r.json["access_token"]
+    assert r.json["token_type"] == "Bearer"
+    headers = {"Authorization": f"Bearer {token}"}
+    me = client.get("/api/v1/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json["alert_radius_m"] == 1000
+    assert me.json["quiet_hours"] is None
+    assert client.post("/api/v1/auth/logout", headers=headers).status_code == 204
+    problem_of(client.get("/api/v1/me", headers=headers), 401)
+
+
+def test_register_duplicate_email_is_409(client, make_user):
+    user = make_user()
+    r = client.post(
+        "/api/v1/auth/register",
+        json={"email": user.email.upper(), "password": "x" * 12, "name": "B"},
+    )
+    problem_of(r, 409)
+
+
+def test_wrong_password_is_401(client, make_user):
+    user = make_user()
+    r = client.post("/api/v1/auth/login", json={"email": user.email, "password": "nope" * 3})
+    problem_of(r, 401)
+    r = client.post("/api/v1/auth/login", json={"email": "ghost@x.se", "password": PASSWORD})
+    problem_of(r, 401)
+
+
+def test_forged_token_is_401(client, make_user):
+    user = make_user()
+    problem_of(client.get("/api/v1/me", headers={"Authorization": "Bearer abc.def.ghi"}), 401)
+    problem_of(client.get("/api/v1/me", headers={"Authorization": user.token}), 401)
+
+
+def test_patch_me(client, make_user):
+    user = make_user()
+    r = client.patch(
+        "/api/v1/me",
+        headers=user.headers,
+        json={
+            "alert_radius_m": 500,
+            "quiet_hours": {"start": "22:00", "end": "07:00"},
+            "categories": ["burglary"],
+            "locale": "en",
+        },
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["alert_radius_m"] == 500
+    assert r.json["quiet_hours"] == {"start": "22:00", "end": "07:00"}
+    assert r.json["categories"] == ["burglary"]
+    r = client.patch("/api/v1/me", headers=user.headers, json={"quiet_hours": None})
+    assert r.json["quiet_hours"] is None
+
+
+def test_home_by_coordinates_and_protected(client, make_user):
+    user = make_user()
+    r = client.put("/api/v1/me/home", headers=user.headers, json={"lat": 57.66, "lon": 15.85})
+    assert r.status_code == 200
+    assert r.json["home"] == {"lat": 57.66, "lon": 15.85}
+    r = client.put("/api/v1/me/home", headers=user.headers, json={"protected": True})
+    assert r.status_code == 200
+    assert r.json == {"home": None, "protected": True}
+    assert client.get("/api/v1/me", headers=user.headers).json["home"] is None
+
+
+def test_home_by_address_without_geocoder_is_422(client, make_user):
+    user = make_user()
+    r = client.put("/api/v1/me/home", headers=user.headers, json={"address": "Storgatan 1"})
+    assert "address" in problem_of(r, 422)["errors"]
+
+
+def test_devices_register_move_and_delete(client, make_user):
+    anna, bo = make_user(), make_user()
+    body = {"token": "fcm-token-1", "platform": "android"}
+    assert client.post("/api/v1/me/devices", headers=anna.headers, json=body).status_code == 201
+    assert client.post("/api/v1/me/devices", headers=anna.headers, json=body).status_code == 200
+    # The phone changed hands: the token moves to Bo.
+    assert client.post("/api/v1/me/devices", headers=bo.headers, json=body).status_code == 200
+    problem_of(client.delete("/api/v1/me/devices/fcm-token-1", headers=anna.headers), 404)
+    assert client.delete("/api/v1/me/devices/fcm-token-1", headers=bo.headers).status_code == 204
+
+
+def test_export_and_delete_me(client, make_user, make_area, add_member):
+    user = make_user(home=(57.66, 15.85))
+    area = make_area()
+    add_member(user, area)
+    client.post("/api/v1/me/devices", headers=user.headers, json={"token": "t", "platform": "ios"})
+    export = client.get("/api/v1/me/export", headers=user.headers).json
+    assert export["account"]["email"] == user.email
+    assert export["home"]["lat"] == 57.66
+    assert export["devices"][0]["token"] == "t"
+    assert export["memberships"][0]["area_id"] == area.id
+    assert client.delete("/api/v1/me", headers=user.headers).status_code == 204
+    problem_of(client.get("/api/v1/me", headers=user.headers), 401)
+    r = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
+    problem_of(r, 401)
