@@ -51,18 +51,39 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from grannsamverkan.api import accounts, areas, health
+    from grannsamverkan.api import accounts, alerts, areas, health, tips
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas):
+    for module in (accounts, areas, tips, alerts):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
 
 @event.listens_for(Engine, "connect")
-def _sqlite_foreign_keys(dbapi_connection: Any, connection_record: Any) -> None:
-    """SQLite enforces foreign keys (and their ON DELETE rules) only when asked."""
-    if type(dbapi_connection).__module__.startswith("sqlite3"):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.close()
+def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    """Make the embedded SQLite default safe for several threads and processes.
+
+    Foreign keys (and their ON DELETE rules) are enforced only when asked; WAL lets readers
+    run beside the writer; the driver's own transaction handling is switched off so that the
+    ``begin`` hook below decides how transactions start.
+    """
+    if not type(dbapi_connection).__module__.startswith("sqlite3"):
+        return
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection: Any) -> None:
+    """SQLite: take the write lock when a transaction starts (BEGIN IMMEDIATE).
+
+    A deferred transaction that reads and then writes fails at once with "database is
+    locked" when another writer committed in between; IMMEDIATE waits its turn instead,
+    which gives row-lock-like behaviour (the outbox claim, idempotency keys).
+    """
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,72 @@
+"""Idempotency-Key handling at the request boundary: a retried POST gets the first response
+and creates nothing new. It commits, as the request boundary does."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import IdempotencyKey, User
+from grannsamverkan.services.errors import Conflict, Invalid
+
+Response = tuple[dict[str, Any], int]
+
+
+def request_fingerprint(body: Any) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replay(row: IdempotencyKey, fingerprint: str) -> Response:
+    if row.request_hash != fingerprint:
+        raise Invalid("Idempotency-Key", "This key was used with a different request body.")
+    if row.response_status is None:
+        raise Conflict("A request with this Idempotency-Key is still being processed.")
+    return row.response_body or {}, row.response_status
+
+
+def _find(user: User, scope: str, key: str) -> IdempotencyKey | None:
+    return db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == user.id,
+            IdempotencyKey.scope == scope,
+            IdempotencyKey.key == key,
+        )
+    )
+
+
+def run_once(
+    *, user: User, scope: str, key: str, body: Any, action: Callable[[], Response]
+) -> tuple[Response, bool]:
+    """Run ``action`` once per (user, scope, key) and commit; replay its response after.
+
+    Returns (response, replayed). The key row is inserted before the work, in the same
+    transaction: a concurrent twin blocks on the unique key (PostgreSQL) or on the write
+    lock (SQLite) until this one commits, then finds the stored response.
+    """
+    user_id = user.id
+    fingerprint = request_fingerprint(body)
+    existing = _find(user, scope, key)
+    if existing is not None:
+        return _replay(existing, fingerprint), True
+    row = IdempotencyKey(user_id=user_id, scope=scope, key=key, request_hash=fingerprint)
+    db.session.add(row)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        user = db.session.get(User, user_id)  # type: ignore[assignment]
+        winner = _find(user, scope, key)
+        if winner is None:  # pragma: no cover - the twin rolled back; let the client retry
+            raise Conflict("A request with this Idempotency-Key failed; retry it.") from None
+        return _replay(winner, fingerprint), True
+    response_body, status = action()
+    row.response_body, row.response_status = response_body, status
+    db.session.commit()
+    return (response_body, status), False

@@ -1,0 +1,193 @@
+"""Tips: report, read (per-role views), moderate, triage, delivery records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, json, request
+from flask_smorest import Blueprint
+
+from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.idempotency import run_once
+from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.extensions import db, limiter
+from grannsamverkan.geo import geocoding
+from grannsamverkan.models import Tip, User
+from grannsamverkan.schemas.tips import (
+    DeliveryReportSchema,
+    TipCreatedSchema,
+    TipCreateSchema,
+    TipFullSchema,
+    TipMemberSchema,
+    TipPatchSchema,
+    TipQuerySchema,
+)
+from grannsamverkan.services import permissions, tips
+from grannsamverkan.services.errors import Forbidden, Invalid, NotFound
+from grannsamverkan.services.texts import tip_guidance
+
+blp = Blueprint("tips", __name__, description="Tips from members")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+def _tip_limit() -> str:
+    return current_app.config["GSV_TIP_LIMIT"]
+
+
+def dump_tip(user: User, tip: Tip, full: bool) -> dict[str, Any]:
+    return (TipFullSchema() if full else TipMemberSchema()).dump(tip)
+
+
+def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    location = body["location"]
+    if "lat" not in location:
+        place = geocoding.geocode(location["address"], field="location.address")
+        location = {"lat": place.lat, "lon": place.lon, "address": place.address}
+    reported = tips.report_tip(
+        reporter=user,
+        category=body["category"],
+        description=body["description"],
+        lat=location["lat"],
+        lon=location["lon"],
+        address=location.get("address"),
+        observed_at=body.get("observed_at"),
+        vehicle=body.get("vehicle"),
+    )
+    tip = reported.tip
+    answer = {
+        "id": tip.id,
+        "category": tip.category,
+        "status": tip.status,
+        "created_at": tip.created_at,
+        "guidance": tip_guidance(user.locale),
+        "alert": (
+            {"id": reported.alert.id, "recipient_count": reported.recipient_count}
+            if reported.alert
+            else None
+        ),
+        "duplicate_of": tip.duplicate_of_id,
+    }
+    return TipCreatedSchema().dump(answer), 201
+
+
+@blp.route("/tips", methods=["POST"])
+@auth_required
+@limiter.limit(_tip_limit)
+@blp.arguments(TipCreateSchema)
+@blp.response(201, TipCreatedSchema)
+@blp.doc(
+    parameters=[
+        {
+            "in": "header",
+            "name": IDEMPOTENCY_HEADER,
+            "schema": {"type": "string", "maxLength": 200},
+            "description": "Retries with the same key and body return the first response.",
+        }
+    ]
+)
+def create_tip(body: dict[str, Any]) -> Any:
+    """Report a tip; the right neighbours and contact persons are alerted."""
+    user = current_user()
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key:
+        if len(key) > MAX_KEY_LENGTH:
+            raise Invalid(IDEMPOTENCY_HEADER, f"At most {MAX_KEY_LENGTH} characters.")
+        (answer, status), _ = run_once(
+            user=user,
+            scope="POST /tips",
+            key=key,
+            body=request.get_json(silent=True),
+            action=lambda: _report(user, body),
+        )
+    else:
+        answer, status = _report(user, body)
+        db.session.commit()
+    return current_app.response_class(
+        json.dumps(answer), status=status, mimetype="application/json"
+    )
+
+
+@blp.route("/tips", methods=["GET"])
+@auth_required
+@blp.arguments(TipQuerySchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200)
+def list_tips(filters: dict[str, Any], page: dict[str, Any]) -> Any:
+    """Own tips; contact persons: their areas'; police: their municipalities'."""
+    user = current_user()
+    result = paginate_query(tips.visible_tips_query(user, filters=filters), page)
+    result["items"] = [dump_tip(user, tip, full=True) for tip in result["items"]]
+    return result
+
+
+@blp.route("/tips/<int:tip_id>", methods=["GET"])
+@auth_required
+@blp.response(200, TipFullSchema)
+@blp.alt_response(200, schema=TipMemberSchema, description="A member's view", success=True)
+def get_tip(tip_id: int) -> Any:
+    """A tip: in full for police, the area's contact persons and the reporter; masked and
+    coarsened for members who were alerted."""
+    user = current_user()
+    tip, full = tips.load_visible_tip(user, tip_id)
+    return current_app.response_class(
+        json.dumps(dump_tip(user, tip, full)), mimetype="application/json"
+    )
+
+
+def _load_tip_in_area_scope(tip_id: int) -> Tip:
+    """A tip whose area the caller polices or is a contact person of (else 404)."""
+    user = current_user()
+    tip = db.session.get(Tip, tip_id)
+    if tip is None or not (
+        permissions.can_police_area(user, tip.area) or permissions.is_contact_person(user, tip.area)
+    ):
+        raise NotFound("No such tip.")
+    return tip
+
+
+@blp.route("/tips/<int:tip_id>", methods=["PATCH"])
+@auth_required
+@blp.arguments(TipPatchSchema)
+@blp.response(200, TipFullSchema)
+def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
+    """Police triage: set the tip's status and a note."""
+    user = current_user()
+    tip = _load_tip_in_area_scope(tip_id)
+    if not permissions.can_police_area(user, tip.area):
+        raise Forbidden("Only police change a tip's status.")
+    tips.update_tip_status(tip=tip, status=body["status"], note=body.get("note"))
+    db.session.commit()
+    return tip
+
+
+def _moderate(tip_id: int, approve: bool) -> Any:
+    tip = _load_tip_in_area_scope(tip_id)
+    tips.moderate_tip(actor=current_user(), tip=tip, approve=approve)
+    db.session.commit()
+    return tip
+
+
+@blp.route("/tips/<int:tip_id>/approve", methods=["POST"])
+@auth_required
+@blp.response(200, TipFullSchema)
+def approve_tip(tip_id: int) -> Any:
+    """Approve a tip waiting for moderation; its alert goes out now."""
+    return _moderate(tip_id, approve=True)
+
+
+@blp.route("/tips/<int:tip_id>/reject", methods=["POST"])
+@auth_required
+@blp.response(200, TipFullSchema)
+def reject_tip(tip_id: int) -> Any:
+    """Reject a tip waiting for moderation; nobody is alerted."""
+    return _moderate(tip_id, approve=False)
+
+
+@blp.route("/tips/<int:tip_id>/deliveries", methods=["GET"])
+@auth_required
+@blp.response(200, DeliveryReportSchema)
+def tip_deliveries(tip_id: int) -> Any:
+    """How the tip's pushes fared: counts by state, per-device rows without tokens."""
+    return tips.delivery_report(_load_tip_in_area_scope(tip_id))

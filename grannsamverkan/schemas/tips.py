@@ -1,0 +1,150 @@
+"""Schemas for tips, alerts and delivery reports, with a members' and a full view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from grannsamverkan.models.tip import POLICE_TIP_STATUSES, TIP_CATEGORIES, TIP_STATUSES
+from grannsamverkan.schemas.common import CoarsePoint, Latitude, Longitude, PointSchema
+from grannsamverkan.services import privacy
+
+
+class TipLocationSchema(Schema):
+    """Where: coordinates, or an address the server geocodes."""
+
+    lat = Latitude()
+    lon = Longitude()
+    address = fields.String(validate=validate.Length(1, 300))
+
+    @validates_schema
+    def _point_or_address(self, data: dict[str, Any], **kwargs: Any) -> None:
+        has_lat, has_lon = "lat" in data, "lon" in data
+        if has_lat != has_lon:
+            raise ValidationError("Send both lat and lon.", "lon" if has_lat else "lat")
+        if not has_lat and "address" not in data:
+            raise ValidationError("Send {lat, lon} or {address}.", "_schema")
+
+
+class VehicleSchema(Schema):
+    registration = fields.String(validate=validate.Length(1, 20))
+    description = fields.String(validate=validate.Length(1, 500))
+
+
+class TipCreateSchema(Schema):
+    category = fields.String(required=True, validate=validate.OneOf(TIP_CATEGORIES))
+    description = fields.String(required=True, validate=validate.Length(1, 2000))
+    location = fields.Nested(TipLocationSchema, required=True)
+    observed_at = fields.AwareDateTime(default_timezone=None)
+    vehicle = fields.Nested(VehicleSchema)
+
+
+class AlertSummarySchema(Schema):
+    id = fields.Integer()
+    recipient_count = fields.Integer()
+
+
+class TipCreatedSchema(Schema):
+    id = fields.Integer()
+    category = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+    guidance = fields.String()
+    alert = fields.Nested(AlertSummarySchema, allow_none=True)
+    duplicate_of = fields.Integer(allow_none=True)
+
+
+class MaskedVehicle(fields.Field):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if value is None:
+            return None
+        description = value.get("description")
+        return {
+            "registration": privacy.mask_registration(value.get("registration")),
+            "description": privacy.mask_text(description) if description else None,
+        }
+
+
+class MaskedText(fields.String):
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return privacy.mask_text(value) if value is not None else None
+
+
+class TipMemberSchema(Schema):
+    """A member's view: coarsened place, masked text, no reporter."""
+
+    id = fields.Integer()
+    category = fields.String()
+    status = fields.String()
+    area_id = fields.Integer()
+    description = MaskedText()
+    location = CoarsePoint()
+    vehicle = MaskedVehicle()
+    observed_at = fields.DateTime()
+    created_at = fields.DateTime()
+    duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
+
+
+class ReporterSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    email = fields.String()
+
+
+class TipFullSchema(Schema):
+    """Police, the area's contact persons and the reporter: everything."""
+
+    id = fields.Integer()
+    category = fields.String()
+    status = fields.String()
+    area_id = fields.Integer()
+    description = fields.String()
+    location = fields.Nested(PointSchema)
+    address = fields.String(allow_none=True)
+    vehicle = fields.Dict(allow_none=True)
+    observed_at = fields.DateTime()
+    created_at = fields.DateTime()
+    duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
+    reporter = fields.Nested(ReporterSchema, allow_none=True)
+    police_note = fields.String(allow_none=True)
+    moderated_by = fields.Integer(attribute="moderated_by_id", allow_none=True)
+    moderated_at = fields.DateTime(allow_none=True)
+    alert_id = fields.Function(lambda tip: tip.alert.id if tip.alert else None)
+
+
+class TipQuerySchema(Schema):
+    status = fields.String(validate=validate.OneOf(TIP_STATUSES))
+    category = fields.String(validate=validate.OneOf(TIP_CATEGORIES))
+    area_id = fields.Integer()
+
+
+class TipPatchSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(POLICE_TIP_STATUSES))
+    note = fields.String(validate=validate.Length(max=2000))
+
+
+class DeliveryItemSchema(Schema):
+    platform = fields.String()
+    state = fields.String()
+    attempts = fields.Integer()
+    updated_at = fields.DateTime()
+
+
+class DeliveryReportSchema(Schema):
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    items = fields.List(fields.Nested(DeliveryItemSchema))
+
+
+class InboxAlertSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    category = fields.String(allow_none=True)
+    title = fields.String()
+    body = fields.String()
+    location = fields.Dict(allow_none=True)
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    read_at = fields.DateTime(allow_none=True)
+    status = fields.String()
+    silent = fields.Boolean()

@@ -1,0 +1,222 @@
+"""Tips: reporting, moderation, duplicate hints, police triage and who may see what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from shapely.geometry import Point, shape
+from sqlalchemy import Select, func, or_, select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.geo.coarsen import coarsen
+from grannsamverkan.geo.distance import bounding_box, distance_m
+from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip, User
+from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import permissions, privacy, routing
+from grannsamverkan.services.alerts import AlertTarget, write_alert
+from grannsamverkan.services.errors import Conflict, Forbidden, Invalid, NotFound
+
+DUPLICATE_DISTANCE_M = 50
+DUPLICATE_WINDOW = timedelta(minutes=30)
+TIP_ALERT_LIFETIME = timedelta(hours=48)
+# Clocks on phones drift; an observation a little in the future is accepted.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class ReportedTip:
+    tip: Tip
+    alert: Alert | None
+    recipient_count: int
+
+
+def choose_area(areas: list[Area], lat: float, lon: float) -> Area:
+    """The area whose boundary contains the point, else the one with the nearest centre."""
+    point = Point(lon, lat)  # GeoJSON order
+    for area in areas:
+        if area.boundary and shape(area.boundary).covers(point):
+            return area
+    return min(areas, key=lambda a: (distance_m((lat, lon), (a.center_lat, a.center_lon)), a.id))
+
+
+def report_tip(
+    *,
+    reporter: User,
+    category: str,
+    description: str,
+    lat: float,
+    lon: float,
+    address: str | None = None,
+    observed_at: datetime | None = None,
+    vehicle: dict[str, Any] | None = None,
+) -> ReportedTip:
+    """Store a member's tip and, unless its area moderates tips, alert the right people."""
+    now = utcnow()
+    active_areas = [m.area for m in reporter.memberships if m.status == "active"]
+    if not active_areas:
+        raise Forbidden("Only active members of an area can send tips.")
+    if observed_at is not None and observed_at > now + CLOCK_SKEW:
+        raise Invalid("observed_at", "The observation cannot be in the future.")
+    area = choose_area(active_areas, lat, lon)
+    vehicle = vehicle or {}
+    tip = Tip(
+        area=area,
+        reporter=reporter,
+        category=category,
+        description=description.strip(),
+        lat=lat,
+        lon=lon,
+        address=address,
+        observed_at=observed_at,
+        vehicle_registration=vehicle.get("registration"),
+        vehicle_description=vehicle.get("description"),
+        status="pending" if area.tip_moderation else "open",
+        duplicate_of_id=find_duplicate(category=category, lat=lat, lon=lon, at=now),
+        created_at=now,
+    )
+    db.session.add(tip)
+    db.session.flush()
+    if tip.status == "pending":
+        return ReportedTip(tip, None, 0)
+    return _alert(tip, at=now)
+
+
+def find_duplicate(*, category: str, lat: float, lon: float, at: datetime) -> int | None:
+    """An open tip of the same category within 50 m and 30 minutes: the one to link to."""
+    box = bounding_box(lat, lon, DUPLICATE_DISTANCE_M)
+    candidates = db.session.execute(
+        select(Tip.id, Tip.lat, Tip.lon, Tip.duplicate_of_id)
+        .where(
+            Tip.category == category,
+            Tip.created_at >= at - DUPLICATE_WINDOW,
+            Tip.status.in_(("open", "investigating")),
+            Tip.lat.between(box.min_lat, box.max_lat),
+            Tip.lon.between(box.min_lon, box.max_lon),
+        )
+        .order_by(Tip.created_at, Tip.id)
+    ).all()
+    for tip_id, tip_lat, tip_lon, duplicate_of_id in candidates:
+        if distance_m((lat, lon), (tip_lat, tip_lon)) <= DUPLICATE_DISTANCE_M:
+            return duplicate_of_id or tip_id  # link to the first report, not a chain
+    return None
+
+
+def _alert(tip: Tip, *, at: datetime) -> ReportedTip:
+    if not routing.is_alerted(tip.category):
+        return ReportedTip(tip, None, 0)
+    cell = coarsen(tip.lat, tip.lon)
+    alert = Alert(
+        kind="tip",
+        tip_id=tip.id,
+        category=tip.category,
+        title=tip.category,
+        body=privacy.mask_text(tip.description),
+        lat=cell["lat"],
+        lon=cell["lon"],
+        urgent=tip.category in routing.URGENT_CATEGORIES,
+        created_at=at,
+        updated_at=at,
+        expires_at=at + TIP_ALERT_LIFETIME,
+    )
+    targets = [
+        AlertTarget(r.user_id, r.silent, skip_stale_devices=r.by_radius)
+        for r in routing.choose_recipients(tip, at=at)
+    ]
+    count = write_alert(alert, targets)
+    return ReportedTip(tip, alert, count)
+
+
+def moderate_tip(*, actor: User, tip: Tip, approve: bool) -> ReportedTip:
+    """A contact person approves (the alert goes out now) or rejects a waiting tip."""
+    if not permissions.is_contact_person(actor, tip.area):
+        raise Forbidden("Only the area's contact persons moderate its tips.")
+    if tip.status != "pending":
+        raise Conflict("This tip is not waiting for moderation.")
+    now = utcnow()
+    tip.moderated_by_id, tip.moderated_at = actor.id, now
+    tip.status = "open" if approve else "rejected"
+    db.session.flush()
+    if not approve:
+        return ReportedTip(tip, None, 0)
+    return _alert(tip, at=now)
+
+
+def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
+    tip.status = status
+    if note is not None:
+        tip.police_note = note
+    db.session.flush()
+    return tip
+
+
+# --- who sees what ------------------------------------------------------------------------
+
+
+def sees_tip_in_full(user: User, tip: Tip) -> bool:
+    """The reporter, the area's contact persons and its police see reporter and raw point."""
+    return (
+        tip.reporter_id == user.id
+        or permissions.can_police_area(user, tip.area)
+        or permissions.is_contact_person(user, tip.area)
+    )
+
+
+def is_alerted_about(user: User, tip: Tip) -> bool:
+    return (
+        db.session.scalar(
+            select(AlertRecipient.id)
+            .join(Alert, Alert.id == AlertRecipient.alert_id)
+            .where(Alert.tip_id == tip.id, AlertRecipient.user_id == user.id)
+        )
+        is not None
+    )
+
+
+def load_visible_tip(user: User, tip_id: int) -> tuple[Tip, bool]:
+    """The tip and whether the caller sees it in full; 404 if they may not see it at all."""
+    tip = db.session.get(Tip, tip_id)
+    if tip is None:
+        raise NotFound("No such tip.")
+    if sees_tip_in_full(user, tip):
+        return tip, True
+    if tip.status != "pending" and is_alerted_about(user, tip):
+        return tip, False
+    raise NotFound("No such tip.")
+
+
+def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
+    """GET /tips: own tips, the contact person's areas', the police's municipalities'."""
+    query = select(Tip).join(Area, Area.id == Tip.area_id)
+    if not permissions.is_admin(user):
+        contact_areas = select(Membership.area_id).where(
+            Membership.user_id == user.id,
+            Membership.status == "active",
+            Membership.role == "contact_person",
+        )
+        scopes = [Tip.reporter_id == user.id, Tip.area_id.in_(contact_areas)]
+        if user.role == "police" and user.municipality_codes:
+            scopes.append(Area.municipality_code.in_(user.municipality_codes))
+        query = query.where(or_(*scopes))
+    for field in ("status", "category", "area_id"):
+        if filters.get(field) is not None:
+            query = query.where(getattr(Tip, field) == filters[field])
+    return query.order_by(Tip.created_at.desc(), Tip.id.desc())
+
+
+def delivery_report(tip: Tip) -> dict[str, Any]:
+    """Counts and per-device states of the tip's pushes: no tokens, no people."""
+    counts = dict.fromkeys(("pending", "sent", "failed", "unregistered"), 0)
+    if tip.alert is None:
+        return {"counts": counts, "items": []}
+    for state, count in db.session.execute(
+        select(Delivery.state, func.count())
+        .where(Delivery.alert_id == tip.alert.id)
+        .group_by(Delivery.state)
+    ):
+        counts[state] = count
+    items = db.session.scalars(
+        select(Delivery).where(Delivery.alert_id == tip.alert.id).order_by(Delivery.id)
+    ).all()
+    return {"counts": counts, "items": items}
