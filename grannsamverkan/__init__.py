@@ -49,6 +49,10 @@ def _init_extensions(app: Flask) -> None:
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
+    from grannsamverkan.notify import runner
+
+    runner.init_app(app)
+
 
 def _register_blueprints(app: Flask) -> None:
     from grannsamverkan.api import accounts, alerts, areas, health, tips

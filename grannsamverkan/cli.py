@@ -65,6 +65,25 @@ def seed_demo_command() -> None:
         click.echo(line)
 
 
+push_cli = AppGroup("push", help="Push delivery.")
+
+
+@push_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop once nothing is left to send.")
+def push_worker_command(burst: bool) -> None:
+    """Run a push dispatcher: an RQ worker when GSV_REDIS_URL is set, else a polling loop."""
+    from flask import current_app
+
+    from grannsamverkan.notify import worker
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["GSV_REDIS_URL"]:
+        worker.run_rq_worker(app, burst=burst)
+    else:
+        worker.run_polling_worker(app, burst=burst)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(push_cli)

@@ -44,6 +44,21 @@ class Settings:
     )
     tip_limit: str = field(default_factory=lambda: _env("TIP_LIMIT", "5/hour;20/day"))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
+    # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
+    dispatcher: str | None = field(default_factory=lambda: _env("DISPATCHER"))
+    rq_queue: str = field(default_factory=lambda: _env("RQ_QUEUE", "push"))
+    # Push tuning (README "Push delivery"): rows per claim (≤ 500, one FCM multicast), the
+    # FCM request time-out, how long a claim is held, and the retry backoff.
+    push_batch_size: int = field(default_factory=lambda: int(_env("PUSH_BATCH_SIZE", "500")))
+    fcm_timeout_s: float = field(default_factory=lambda: float(_env("FCM_TIMEOUT_S", "10")))
+    push_lease_s: float = field(default_factory=lambda: float(_env("PUSH_LEASE_S", "120")))
+    push_backoff_base_s: float = field(
+        default_factory=lambda: float(_env("PUSH_BACKOFF_BASE_S", "2"))
+    )
+    push_backoff_cap_s: float = field(
+        default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
+    )
+    push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
 
     def as_flask_config(self) -> dict[str, Any]:
         return {
@@ -58,6 +73,14 @@ class Settings:
             "GSV_NOMINATIM_URL": self.nominatim_url,
             "GSV_TIP_LIMIT": self.tip_limit,
             "GSV_RETENTION_DAYS": self.retention_days,
+            "GSV_DISPATCHER": self.dispatcher,
+            "GSV_RQ_QUEUE": self.rq_queue,
+            "GSV_PUSH_BATCH_SIZE": self.push_batch_size,
+            "GSV_FCM_TIMEOUT_S": self.fcm_timeout_s,
+            "GSV_PUSH_LEASE_S": self.push_lease_s,
+            "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
+            "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
+            "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
             # Not environment-driven: fixed parts of the contract.
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,

@@ -90,6 +90,8 @@ def _test_config(url: str) -> dict[str, Any]:
         "SECRET_KEY": "test-secret",
         "GSV_PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # Tests drive dispatchers themselves (or start the thread/RQ modes on purpose).
+        "GSV_DISPATCHER": "off",
     }
 
 

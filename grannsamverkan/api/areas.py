@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import jsonify
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
@@ -43,13 +44,6 @@ def load_area_for_member_admin(area_id: int) -> Area:
     return area
 
 
-def _dump_area(area: Area) -> dict[str, Any]:
-    """Police and the area's contact persons see the full area; others the public view."""
-    if permissions.can_manage_area(current_user(), area):
-        return AreaSchema().dump(area)
-    return AreaPublicSchema().dump(area)
-
-
 @blp.route("/areas", methods=["POST"])
 @auth_required
 @blp.arguments(AreaCreateSchema)
@@ -77,10 +71,19 @@ def list_areas(query: dict[str, Any], page: dict[str, Any]) -> Any:
 
 @blp.route("/areas/<int:area_id>", methods=["GET"])
 @auth_required
-@blp.response(200, AreaSchema)
+@blp.response(
+    200,
+    AreaSchema,
+    description="The full area for its police and contact persons; for everyone else only "
+    "the public fields (no boundary, a coarsened centre).",
+)
 def get_area(area_id: int) -> Any:
     """An area: full for its police and contact persons, public fields for others."""
-    return _dump_area(load_area(area_id))
+    area = load_area(area_id)
+    if permissions.can_manage_area(current_user(), area):
+        return area
+    # A ready response, so that the decorator's AreaSchema does not dump it a second time.
+    return jsonify(AreaPublicSchema().dump(area))
 
 
 @blp.route("/areas/<int:area_id>", methods=["PATCH"])
@@ -114,7 +117,7 @@ def request_to_join(area_id: int) -> Any:
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
     """A signed invitation link to the area, valid for 7 days."""
     area = load_area_for_member_admin(area_id)
-    if not permissions.can_manage_area(current_user(), area):
+    if not permissions.can_invite_to_area(current_user(), area):
         raise Forbidden("Only the area's contact persons invite.")
     return memberships.create_invitation(area=area, email=body.get("email"))
 

@@ -41,6 +41,16 @@ def _find(user: User, scope: str, key: str) -> IdempotencyKey | None:
     )
 
 
+def has_stored_response(*, user: User, scope: str, key: str, body: Any) -> bool:
+    """Would this request be answered from a stored first response (a retry)?"""
+    row = _find(user, scope, key)
+    return (
+        row is not None
+        and row.response_status is not None
+        and row.request_hash == request_fingerprint(body)
+    )
+
+
 def run_once(
     *, user: User, scope: str, key: str, body: Any, action: Callable[[], Response]
 ) -> tuple[Response, bool]:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, json, request
+from flask import current_app, g, json, request
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import run_once
+from grannsamverkan.api.idempotency import has_stored_response, run_once
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db, limiter
 from grannsamverkan.geo import geocoding
@@ -30,10 +30,23 @@ blp = Blueprint("tips", __name__, description="Tips from members")
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 200
+IDEMPOTENCY_SCOPE = "POST /tips"
 
 
 def _tip_limit() -> str:
     return current_app.config["GSV_TIP_LIMIT"]
+
+
+def _is_retry() -> bool:
+    """A retry answered from its stored first response creates nothing, so it is not
+    counted against the tip limit (else a phone retrying its last allowed tip gets 429)."""
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    user = g.get("user")
+    if not key or len(key) > MAX_KEY_LENGTH or user is None:
+        return False
+    return has_stored_response(
+        user=user, scope=IDEMPOTENCY_SCOPE, key=key, body=request.get_json(silent=True)
+    )
 
 
 def dump_tip(user: User, tip: Tip, full: bool) -> dict[str, Any]:
@@ -74,7 +87,7 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @blp.route("/tips", methods=["POST"])
 @auth_required
-@limiter.limit(_tip_limit)
+@limiter.limit(_tip_limit, exempt_when=_is_retry)
 @blp.arguments(TipCreateSchema)
 @blp.response(201, TipCreatedSchema)
 @blp.doc(
@@ -96,7 +109,7 @@ def create_tip(body: dict[str, Any]) -> Any:
             raise Invalid(IDEMPOTENCY_HEADER, f"At most {MAX_KEY_LENGTH} characters.")
         (answer, status), _ = run_once(
             user=user,
-            scope="POST /tips",
+            scope=IDEMPOTENCY_SCOPE,
             key=key,
             body=request.get_json(silent=True),
             action=lambda: _report(user, body),
@@ -118,7 +131,9 @@ def list_tips(filters: dict[str, Any], page: dict[str, Any]) -> Any:
     """Own tips; contact persons: their areas'; police: their municipalities'."""
     user = current_user()
     result = paginate_query(tips.visible_tips_query(user, filters=filters), page)
-    result["items"] = [dump_tip(user, tip, full=True) for tip in result["items"]]
+    result["items"] = [
+        dump_tip(user, tip, full=tips.sees_tip_in_full(user, tip)) for tip in result["items"]
+    ]
     return result
 
 
@@ -136,14 +151,18 @@ def get_tip(tip_id: int) -> Any:
     )
 
 
-def _load_tip_in_area_scope(tip_id: int) -> Tip:
-    """A tip whose area the caller polices or is a contact person of (else 404)."""
+def _load_tip_in_area_scope(tip_id: int, refusal: str) -> Tip:
+    """A tip whose area the caller polices or is a contact person of.
+
+    A caller who may not see the tip at all gets 404 (they must not learn it exists); one
+    who may see it (its reporter, a member it was sent to) but not act on it gets 403.
+    """
     user = current_user()
-    tip = db.session.get(Tip, tip_id)
-    if tip is None or not (
+    tip, _ = tips.load_visible_tip(user, tip_id)
+    if not (
         permissions.can_police_area(user, tip.area) or permissions.is_contact_person(user, tip.area)
     ):
-        raise NotFound("No such tip.")
+        raise Forbidden(refusal)
     return tip
 
 
@@ -154,7 +173,7 @@ def _load_tip_in_area_scope(tip_id: int) -> Tip:
 def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
     """Police triage: set the tip's status and a note."""
     user = current_user()
-    tip = _load_tip_in_area_scope(tip_id)
+    tip = _load_tip_in_area_scope(tip_id, "Only police change a tip's status.")
     if not permissions.can_police_area(user, tip.area):
         raise Forbidden("Only police change a tip's status.")
     tips.update_tip_status(tip=tip, status=body["status"], note=body.get("note"))
@@ -163,7 +182,7 @@ def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
 
 
 def _moderate(tip_id: int, approve: bool) -> Any:
-    tip = _load_tip_in_area_scope(tip_id)
+    tip = _load_tip_in_area_scope(tip_id, "Only the area's contact persons moderate its tips.")
     tips.moderate_tip(actor=current_user(), tip=tip, approve=approve)
     db.session.commit()
     return tip
@@ -190,4 +209,7 @@ def reject_tip(tip_id: int) -> Any:
 @blp.response(200, DeliveryReportSchema)
 def tip_deliveries(tip_id: int) -> Any:
     """How the tip's pushes fared: counts by state, per-device rows without tokens."""
-    return tips.delivery_report(_load_tip_in_area_scope(tip_id))
+    tip = _load_tip_in_area_scope(
+        tip_id, "Only police and the area's contact persons see its deliveries."
+    )
+    return tips.delivery_report(tip)

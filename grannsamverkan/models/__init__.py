@@ -1,6 +1,20 @@
 """SQLAlchemy models; importing this package registers every table on the metadata."""
 
 from grannsamverkan.models.area import Area, Membership
+from grannsamverkan.models.geocode import GeocodedAddress
+from grannsamverkan.models.tip import Alert, AlertRecipient, Delivery, IdempotencyKey, Tip
 from grannsamverkan.models.user import AuthSession, Device, User
 
-__all__ = ["Area", "AuthSession", "Device", "Membership", "User"]
+__all__ = [
+    "Alert",
+    "AlertRecipient",
+    "Area",
+    "AuthSession",
+    "Delivery",
+    "Device",
+    "GeocodedAddress",
+    "IdempotencyKey",
+    "Membership",
+    "Tip",
+    "User",
+]

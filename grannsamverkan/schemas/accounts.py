@@ -11,12 +11,14 @@ from grannsamverkan.models.user import LOCALES, PLATFORMS
 from grannsamverkan.schemas.common import Latitude, Longitude, NonEmptyBodySchema
 
 HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
+# Names are stored stripped; one of only spaces would become the empty string.
+NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
 
 
 class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     password = fields.String(required=True, load_only=True, validate=validate.Length(10, 200))
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    name = fields.String(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
     locale = fields.String(load_default="sv", validate=validate.OneOf(LOCALES))
 
 
@@ -72,7 +74,7 @@ class MeSchema(UserSchema):
 
 
 class MePatchSchema(NonEmptyBodySchema):
-    name = fields.String(validate=validate.Length(1, 200))
+    name = fields.String(validate=[validate.Length(1, 200), NOT_BLANK])
     locale = fields.String(validate=validate.OneOf(LOCALES))
     alert_radius_m = fields.Integer(validate=validate.Range(100, 2000))
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from grannsamverkan.models.area import MEMBERSHIP_ROLES
 from grannsamverkan.schemas.common import (
@@ -11,12 +13,13 @@ from grannsamverkan.schemas.common import (
     NonEmptyBodySchema,
     PointSchema,
 )
+from grannsamverkan.schemas.accounts import NOT_BLANK
 
 MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error="A municipality code is four digits.")
 
 
 class AreaCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(1, 200))
+    name = fields.String(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
     municipality_code = fields.String(required=True, validate=MUNICIPALITY_CODE)
     center = fields.Nested(PointSchema, required=True)
     boundary = GeoJSONPolygon(load_default=None, allow_none=True)
@@ -24,7 +27,7 @@ class AreaCreateSchema(Schema):
 
 
 class AreaPatchSchema(NonEmptyBodySchema):
-    name = fields.String(validate=validate.Length(1, 200))
+    name = fields.String(validate=[validate.Length(1, 200), NOT_BLANK])
     boundary = GeoJSONPolygon(allow_none=True)
     tip_moderation = fields.Boolean()
 
@@ -36,6 +39,12 @@ class AreaQuerySchema(Schema):
             r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$", error="Use near=lat,lon in decimal degrees."
         )
     )
+
+    @validates("near")
+    def _near_in_range(self, value: str, **kwargs: Any) -> None:
+        lat, lon = (float(part) for part in value.split(","))
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValidationError("near is outside the valid latitude/longitude range.")
 
 
 class AreaPublicSchema(Schema):

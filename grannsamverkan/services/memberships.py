@@ -97,16 +97,15 @@ def set_membership(
 
 def remove_membership(*, actor: User, area: Area, user_id: int) -> None:
     """Leave an area, or remove someone from it (contact persons: ordinary members only)."""
+    unrestricted = actor.id == user_id or permissions.can_police_area(actor, area)
+    # Check the right first, so members without it cannot probe who else is a member.
+    if not unrestricted and not permissions.is_contact_person(actor, area):
+        raise Forbidden("You may not remove this member.")
     membership = find_membership(area, user_id)
     if membership is None:
         raise NotFound("No such member in this area.")
-    allowed = (
-        actor.id == user_id
-        or permissions.can_police_area(actor, area)
-        or (permissions.is_contact_person(actor, area) and membership.role == "member")
-    )
-    if not allowed:
-        raise Forbidden("You may not remove this member.")
+    if not unrestricted and membership.role != "member":
+        raise Forbidden("Contact persons may remove only ordinary members.")
     db.session.delete(membership)
     db.session.flush()
 

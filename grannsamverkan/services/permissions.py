@@ -42,8 +42,13 @@ def can_police_area(user: User, area: Area) -> bool:
 
 
 def can_manage_area(user: User, area: Area) -> bool:
-    """Change the area's settings, see its households and invite to it."""
+    """Change the area's settings and see its households."""
     return can_police_area(user, area) or is_contact_person(user, area)
+
+
+def can_invite_to_area(user: User, area: Area) -> bool:
+    """Invitations come from the area's own contact persons (police appoint by PUT instead)."""
+    return is_contact_person(user, area)
 
 
 def knows_area_members(user: User, area: Area) -> bool:

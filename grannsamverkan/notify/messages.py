@@ -1,0 +1,79 @@
+"""What a phone receives for an alert: the push content, in the member's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from grannsamverkan.models import Alert
+from grannsamverkan.notify.sender import (
+    MAX_PAYLOAD_BYTES,
+    MAX_TTL_SECONDS,
+    PushMessage,
+    payload_size,
+)
+from grannsamverkan.services.texts import category_label
+
+# An alert without an expiry (a notice) still should not wait on a phone for weeks.
+DEFAULT_TTL_SECONDS = 24 * 3600
+ELLIPSIS = "…"
+
+PURPOSE_PREFIX = {
+    "update": {"sv": "Uppdatering: ", "en": "Update: "},
+    "cancel": {"sv": "Avblåst: ", "en": "All clear: "},
+    "reminder": {"sv": "Påminnelse: ", "en": "Reminder: "},
+    "promotion": {"sv": "Du har fått en plats: ", "en": "You have a place: "},
+}
+
+
+def alert_title(alert: Alert, locale: str) -> str:
+    if alert.kind == "tip" and alert.category:
+        return category_label(alert.category, locale)
+    return alert.title
+
+
+def ttl_seconds(alert: Alert, now: datetime) -> int:
+    if alert.expires_at is None:
+        return DEFAULT_TTL_SECONDS
+    return max(0, min(MAX_TTL_SECONDS, int((alert.expires_at - now).total_seconds())))
+
+
+def build_message(
+    alert: Alert,
+    *,
+    tokens: list[str],
+    locale: str,
+    silent: bool,
+    purpose: str,
+    now: datetime,
+) -> PushMessage:
+    """The push for these devices; the body is shortened to keep within FCM's 4 KB."""
+    title = PURPOSE_PREFIX.get(purpose, {}).get(locale, "") + alert_title(alert, locale)
+    data = {
+        "alert_id": str(alert.id),
+        "kind": alert.kind,
+        "status": alert.status,
+        "purpose": purpose,
+        "title": title,
+    }
+    if alert.category:
+        data["category"] = alert.category
+    if alert.lat is not None and alert.lon is not None:
+        # Stored already coarsened to the ≈200 m grid (services/tips.py).
+        data["lat"], data["lon"] = f"{alert.lat:.6f}", f"{alert.lon:.6f}"
+    body = alert.body
+    while True:
+        message = PushMessage(
+            tokens=tokens,
+            data={**data, "body": body},
+            title=title,
+            body=body,
+            urgent=alert.urgent and not silent,
+            ttl_seconds=ttl_seconds(alert, now),
+            collapse_key=f"alert-{alert.id}",
+        )
+        excess = payload_size(message) - MAX_PAYLOAD_BYTES
+        if excess <= 0:
+            return message
+        # The body appears twice (notification and data); cut it by at least half the excess.
+        keep = max(0, len(body) - max(1, excess // 2 + 1) - len(ELLIPSIS))
+        body = body[:keep].rstrip() + ELLIPSIS

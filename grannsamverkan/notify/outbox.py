@@ -1,0 +1,246 @@
+"""The outbox dispatcher: sends committed delivery rows and records what became of them.
+
+Several dispatchers may run at once (threads, ``push worker`` processes, RQ workers on many
+hosts). Each claims due rows with a lease in a short transaction — ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite — sends outside any
+transaction, then records the results of the rows it still holds. A dispatcher killed at
+any moment leaves its rows leased; when the lease runs out another takes them and sends
+again, so at most one batch is sent twice and nothing is lost. Phones drop duplicates by
+alert id.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import socket
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, or_, select, update
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Alert, Delivery, Device
+from grannsamverkan.models.types import utcnow
+from grannsamverkan.notify.messages import build_message
+from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded in tries."""
+
+    base_s: float = 2.0
+    cap_s: float = 600.0
+    max_attempts: int = 10
+
+    def delay(self, attempts: int, retry_after_s: float | None) -> float:
+        ceiling = min(self.cap_s, self.base_s * 2 ** max(0, attempts - 1))
+        delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrets
+        return max(delay, retry_after_s or 0.0)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    alert_id: int
+    token: str | None
+    locale: str
+    silent: bool
+    purpose: str
+    attempts: int
+
+
+class Dispatcher:
+    """Claims, sends and records delivery rows; one per thread or process."""
+
+    def __init__(
+        self,
+        sender: PushSender,
+        *,
+        batch_size: int = MAX_BATCH,
+        lease_s: float = 120.0,
+        policy: RetryPolicy | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.sender = sender
+        self.batch_size = min(batch_size, MAX_BATCH)
+        self.lease = timedelta(seconds=lease_s)
+        self.policy = policy or RetryPolicy()
+        self.name = name or f"{socket.gethostname()}:{secrets.token_hex(4)}"
+
+    # --- the loop's steps --------------------------------------------------------------------
+
+    def run_once(self) -> int:
+        """Claim one batch of due rows, send them, record results. Returns rows handled."""
+        claimed = self.claim()
+        if not claimed:
+            return 0
+        results = self.send(claimed)
+        self.record(claimed, results)
+        return len(claimed)
+
+    def run_until_idle(self, *, max_batches: int | None = None) -> int:
+        """Dispatch until nothing is due; returns the number of rows handled."""
+        handled = 0
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            count = self.run_once()
+            if count == 0:
+                break
+            handled += count
+            batches += 1
+        return handled
+
+    def claim(self) -> list[Claimed]:
+        """Lease up to one batch of due rows, in one short transaction."""
+        now = utcnow()
+        due = (
+            select(Delivery.id)
+            .where(
+                Delivery.state == "pending",
+                Delivery.next_attempt_at <= now,
+                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+            )
+            # One alert's rows together, so they share multicast requests.
+            .order_by(Delivery.alert_id, Delivery.id)
+            .limit(self.batch_size)
+        )
+        if db.engine.dialect.name == "postgresql":
+            due = due.with_for_update(skip_locked=True)
+        try:
+            ids = list(db.session.scalars(due))
+            if ids:
+                db.session.execute(
+                    update(Delivery)
+                    .where(Delivery.id.in_(ids))
+                    .values(claimed_by=self.name, claimed_until=now + self.lease)
+                )
+            rows = db.session.execute(
+                select(
+                    Delivery.id,
+                    Delivery.alert_id,
+                    Device.token,
+                    Delivery.locale,
+                    Delivery.silent,
+                    Delivery.purpose,
+                    Delivery.attempts,
+                )
+                .outerjoin(Device, Device.id == Delivery.device_id)
+                .where(Delivery.id.in_(ids))
+                .order_by(Delivery.alert_id, Delivery.id)
+            ).all()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        return [Claimed(*row) for row in rows]
+
+    def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
+        """Send the claimed rows, one multicast per (alert, purpose, language, silence)."""
+        now = utcnow()
+        alert_ids = {c.alert_id for c in claimed}
+        alerts = {
+            a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))
+        }
+        # Detached, the alerts keep their loaded values: reading them while FCM answers must
+        # not open a transaction (on SQLite it would hold the write lock through the send).
+        db.session.expunge_all()
+        db.session.commit()
+        results: dict[int, TokenResult] = {}
+        groups: dict[tuple[Any, ...], list[Claimed]] = defaultdict(list)
+        for row in claimed:
+            alert = alerts.get(row.alert_id)
+            if row.token is None:  # the device was removed meanwhile
+                results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
+            elif alert is None or _expired(alert, now):
+                results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
+            else:
+                groups[(row.alert_id, row.purpose, row.locale, row.silent)].append(row)
+        for (alert_id, purpose, locale, silent), rows in groups.items():
+            message = build_message(
+                alerts[alert_id],
+                tokens=[r.token for r in rows],  # type: ignore[misc]
+                locale=locale,
+                silent=silent,
+                purpose=purpose,
+                now=now,
+            )
+            for row, result in zip(rows, self.sender.send(message), strict=True):
+                results[row.delivery_id] = result
+        return results
+
+    def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
+        """Store each row's outcome, if this dispatcher still holds its lease."""
+        now = utcnow()
+        by_id = {c.delivery_id: c for c in claimed}
+        dead_tokens = set()
+        try:
+            held = set(
+                db.session.scalars(
+                    select(Delivery.id).where(
+                        Delivery.id.in_(list(results)), Delivery.claimed_by == self.name
+                    )
+                )
+            )
+            for delivery_id, result in results.items():
+                if delivery_id not in held:
+                    continue  # our lease ran out and another dispatcher owns the row now
+                values = self._outcome_values(by_id[delivery_id], result, now)
+                db.session.execute(
+                    update(Delivery).where(Delivery.id == delivery_id).values(**values)
+                )
+                if result.outcome is Outcome.UNREGISTERED and result.token:
+                    dead_tokens.add(result.token)
+            if dead_tokens:
+                # FCM says these tokens are gone for good: forget them (token hygiene).
+                db.session.execute(delete(Device).where(Device.token.in_(dead_tokens)))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+
+    def _outcome_values(self, row: Claimed, result: TokenResult, now: datetime) -> dict[str, Any]:
+        attempts = row.attempts + 1
+        values: dict[str, Any] = {
+            "attempts": attempts,
+            "claimed_by": None,
+            "claimed_until": None,
+            "updated_at": now,
+            "last_error": (result.error or "")[:500] or None,
+        }
+        if result.outcome is Outcome.SENT:
+            values["state"] = "sent"
+        elif result.outcome is Outcome.UNREGISTERED:
+            values["state"] = "unregistered"
+        elif result.outcome is Outcome.RETRY and attempts < self.policy.max_attempts:
+            delay = self.policy.delay(attempts, result.retry_after_s)
+            values["next_attempt_at"] = now + timedelta(seconds=delay)
+        else:
+            values["state"] = "failed"
+        return values
+
+
+def _expired(alert: Alert, now: datetime) -> bool:
+    return alert.expires_at is not None and alert.expires_at <= now
+
+
+def next_due_in(now: datetime | None = None) -> float | None:
+    """Seconds until the next pending row is due (0 if one is due now), None if none wait."""
+    now = now or utcnow()
+    earliest = db.session.scalar(
+        select(func.min(func.coalesce(Delivery.claimed_until, Delivery.next_attempt_at))).where(
+            Delivery.state == "pending"
+        )
+    )
+    db.session.commit()
+    if earliest is None:
+        return None
+    if earliest.tzinfo is None:  # SQLite's aggregate bypasses the column type
+        earliest = earliest.replace(tzinfo=now.tzinfo)
+    return max(0.0, (earliest - now).total_seconds())

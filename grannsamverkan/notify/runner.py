@@ -1,0 +1,151 @@
+"""Where dispatchers run: a background thread in the app (default), RQ workers, or nowhere.
+
+``GSV_DISPATCHER`` picks: ``thread`` (the embedded default), ``rq`` (the default when
+GSV_REDIS_URL is set: the API enqueues jobs, ``flask push worker`` runs them), or ``off``
+(tests and one-off commands that drive a Dispatcher themselves). Whatever runs them, the
+outbox rows are the truth: a wake-up lost is only a delay, never a lost push.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from grannsamverkan.notify.outbox import Dispatcher, RetryPolicy, next_due_in
+from grannsamverkan.notify.sender import PushSender
+from grannsamverkan.notify.senders import make_sender
+
+log = logging.getLogger(__name__)
+
+EXTENSION = "gsv_push"
+# How often an idle dispatcher looks for rows nobody woke it for (retries, leases run out).
+POLL_S = 5.0
+
+
+def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
+    config = app.config
+    return Dispatcher(
+        sender,
+        batch_size=config["GSV_PUSH_BATCH_SIZE"],
+        lease_s=config["GSV_PUSH_LEASE_S"],
+        policy=RetryPolicy(
+            base_s=config["GSV_PUSH_BACKOFF_BASE_S"],
+            cap_s=config["GSV_PUSH_BACKOFF_CAP_S"],
+            max_attempts=config["GSV_PUSH_MAX_ATTEMPTS"],
+        ),
+    )
+
+
+class PushRunner:
+    """The app's handle on dispatching: ``wake()`` after a commit that wrote deliveries."""
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.mode = app.config["GSV_DISPATCHER"] or (
+            "rq" if app.config["GSV_REDIS_URL"] else "thread"
+        )
+        self._sender: PushSender | None = None
+        self._thread: threading.Thread | None = None
+        self._wakeup = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    @property
+    def sender(self) -> PushSender:
+        """One sender per process (FCM keeps a connection pool)."""
+        with self._lock:
+            if self._sender is None:
+                self._sender = make_sender(self.app.config)
+            return self._sender
+
+    def wake(self) -> None:
+        if self.mode == "thread":
+            self._ensure_thread()
+            self._wakeup.set()
+        elif self.mode == "rq":
+            try:
+                enqueue_dispatch(self.app)
+            except Exception:  # noqa: BLE001 - Redis down: rows wait for a worker's sweep
+                log.exception("could not enqueue a push job; the worker's sweep will send it")
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wakeup.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def _ensure_thread(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._stop.clear()
+                self._thread = threading.Thread(
+                    target=self._loop, name="gsv-push-dispatcher", daemon=True
+                )
+                self._thread.start()
+
+    def _loop(self) -> None:
+        with self.app.app_context():
+            dispatcher = dispatcher_for(self.app, self.sender)
+            while not self._stop.is_set():
+                self._wakeup.clear()
+                wait = POLL_S
+                try:
+                    dispatcher.run_until_idle()
+                    due = next_due_in()
+                    if due is not None:
+                        wait = min(POLL_S, max(0.05, due))
+                except Exception:  # noqa: BLE001 - keep the loop alive; rows stay pending
+                    log.exception("push dispatch failed; retrying")
+                    from grannsamverkan.extensions import db
+
+                    db.session.rollback()
+                self._wakeup.wait(wait)
+
+
+def enqueue_dispatch(app: Flask, *, delay_s: float = 0) -> Any:
+    """Put a dispatch job on the RQ queue (now, or after ``delay_s``)."""
+    from datetime import timedelta
+
+    from redis import Redis
+    from rq import Queue
+
+    queue = Queue(
+        app.config["GSV_RQ_QUEUE"], connection=Redis.from_url(app.config["GSV_REDIS_URL"])
+    )
+    job = "grannsamverkan.notify.jobs.dispatch_pending"
+    if delay_s > 0:
+        return queue.enqueue_in(timedelta(seconds=delay_s), job, job_timeout=600)
+    return queue.enqueue(job, job_timeout=600)
+
+
+def init_app(app: Flask) -> None:
+    runner = PushRunner(app)
+    app.extensions[EXTENSION] = runner
+    if runner.mode == "thread":
+        # Rows left pending by an earlier run are picked up once the app serves requests.
+        app.before_request(_start_thread_once)
+
+
+def _start_thread_once() -> None:
+    runner: PushRunner = current_app.extensions[EXTENSION]
+    if runner._thread is None:
+        runner.wake()
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_after_commit(session: Session) -> None:
+    """Deliveries become sendable only once committed: wake a dispatcher then."""
+    if session.info.pop("deliveries_written", False) and has_app_context():
+        runner = current_app.extensions.get(EXTENSION)
+        if runner is not None:
+            runner.wake()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    session.info.pop("deliveries_written", None)

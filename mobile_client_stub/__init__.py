@@ -1,0 +1,1 @@
+"""A stand-in for the phone app and its push provider, for tests and the demo."""

@@ -1,0 +1,1 @@
+"""Fake outside services that tests run the real client code against."""

@@ -1,0 +1,1 @@
+"""Tests of push delivery (grannsamverkan.notify)."""

@@ -1,0 +1,193 @@
+"""Dispatchers as real processes: killed mid fan-out, and as RQ workers on the real Redis."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from sqlalchemy import func, insert, select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Delivery, Device, Membership, User
+from tests.notify.conftest import PROJECT
+from tests.tips.conftest import SPOT, offset
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS_URL = os.environ.get("GSV_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+
+def seed_neighbours(app: Any, area_id: int, count: int) -> list[str]:
+    """``count`` active members around SPOT, each with one phone; returns their tokens."""
+    with app.app_context():
+        first = db.session.scalar(select(func.coalesce(func.max(User.id), 0))) + 1
+        homes = [offset(SPOT, 5 + (i % 900), (i * 7) % 360) for i in range(count)]
+        db.session.execute(
+            insert(User),
+            [
+                {
+                    "id": first + i,
+                    "email": f"n{first + i}@example.se",
+                    "password_hash": "-",
+                    "name": f"Neighbour {i}",
+                    "home_lat": lat,
+                    "home_lon": lon,
+                    "municipality_codes": [],
+                }
+                for i, (lat, lon) in enumerate(homes)
+            ],
+        )
+        ids = range(first, first + count)
+        db.session.execute(
+            insert(Membership),
+            [{"area_id": area_id, "user_id": uid, "status": "active"} for uid in ids],
+        )
+        tokens = [f"phone-{uid}" for uid in ids]
+        db.session.execute(
+            insert(Device),
+            [{"user_id": uid, "token": t, "platform": "android"} for uid, t in zip(ids, tokens)],
+        )
+        if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequence behind
+            db.session.execute(
+                db.text("SELECT setval('users_id_seq', (SELECT max(id) FROM users))")
+            )
+        db.session.commit()
+    return tokens
+
+
+def worker_env(app: Any, sink: Any, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GSV_")}
+    env.update(
+        GSV_DATABASE_URL=app.config["SQLALCHEMY_DATABASE_URI"],
+        GSV_SECRET_KEY="test-secret",
+        GSV_PUSH_BACKEND="fcm",
+        GSV_FCM_ENDPOINT=sink.base_url,
+        GSV_FIREBASE_PROJECT_ID=PROJECT,
+        GSV_FCM_TIMEOUT_S="5",
+        PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
+    env.update(extra)
+    return env
+
+
+def start_worker(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``flask push worker`` as an operator starts it; its output goes to ``log``."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "grannsamverkan", "push", "worker", *args],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def count_sent(app: Any) -> int:
+    with app.app_context():
+        sent = db.session.scalar(select(func.count()).where(Delivery.state == "sent"))
+        db.session.commit()
+        return sent or 0
+
+
+def wait_until(predicate: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def fan_out(app, make_user, make_area, add_member, post_tip):
+    def make(count: int) -> tuple[list[str], int]:
+        area = make_area(center=SPOT)
+        reporter = make_user(home=SPOT)
+        add_member(reporter, area)
+        tokens = seed_neighbours(app, area.id, count)
+        answer = post_tip(reporter, "burglary")
+        assert answer["alert"]["recipient_count"] == count
+        return tokens, answer["alert"]["id"]
+
+    return make
+
+
+def test_sigkill_mid_fan_out_loses_nothing(app, sink, fan_out, capsys, tmp_path):
+    batch = 100
+    tokens, alert_id = fan_out(2000)
+    sink.delay(0.25)  # every FCM request takes 250 ms, so the fan-out takes seconds
+    env = worker_env(app, sink, GSV_PUSH_BATCH_SIZE=str(batch), GSV_PUSH_LEASE_S="2")
+    log = tmp_path / "workers.log"
+    first = start_worker(env, log)
+    try:
+        wait_until(lambda: count_sent(app) >= 300, 120, "the first worker to send 300")
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    sent_at_kill = count_sent(app)
+    assert sent_at_kill < 2000, "the worker finished before it was killed: nothing was tested"
+
+    second = start_worker(env, log, "--burst")
+    assert second.wait(180) == 0, log.read_text()
+
+    with app.app_context():
+        states = dict(
+            db.session.execute(select(Delivery.state, func.count()).group_by(Delivery.state)).all()
+        )
+    assert states == {"sent": 2000}
+    per_phone = [len(sink.tray(token)) for token in tokens]
+    assert min(per_phone) == 1, "a phone got nothing: a delivery was lost"
+    duplicates = sum(per_phone) - len(tokens)
+    assert all(m["data"]["alert_id"] == str(alert_id) for t in tokens[:50] for m in sink.tray(t))
+    assert duplicates <= batch, f"{duplicates} duplicates: more than one batch was resent"
+    with capsys.disabled():
+        print(
+            f"\n[kill test, {app.config['SQLALCHEMY_DATABASE_URI'].split(':')[0]}] "
+            f"killed at {sent_at_kill}/2000 sent; 0 lost; {duplicates} duplicates "
+            f"(bound: one batch of {batch})"
+        )
+
+
+@pytest.fixture
+def rq_queue() -> Iterator[str]:
+    name = f"gsv-test-{uuid.uuid4().hex[:8]}"
+    yield name
+    redis = Redis.from_url(REDIS_URL)
+    for key in redis.scan_iter(f"rq:*{name}*"):
+        redis.delete(key)
+
+
+def test_two_rq_workers_on_real_redis_send_each_row_once(app, sink, fan_out, rq_queue, tmp_path):
+    env = worker_env(app, sink, GSV_REDIS_URL=REDIS_URL, GSV_RQ_QUEUE=rq_queue)
+    log = tmp_path / "workers.log"
+    workers = [start_worker(env, log) for _ in range(2)]
+    try:
+        # The API enqueues a job after the commit that wrote the deliveries.
+        app.config.update(GSV_DISPATCHER="rq", GSV_REDIS_URL=REDIS_URL, GSV_RQ_QUEUE=rq_queue)
+        from grannsamverkan.notify.runner import EXTENSION
+
+        app.extensions[EXTENSION].mode = "rq"
+        tokens, alert_id = fan_out(1200)
+        wait_until(lambda: count_sent(app) == 1200, 120, "the RQ workers to send 1200")
+        for worker in workers:
+            assert worker.poll() is None, log.read_text()
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            try:
+                worker.wait(15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+    assert [len(sink.tray(t)) for t in tokens] == [1] * 1200
+    with app.app_context():
+        claimers = db.session.scalar(select(func.count()).where(Delivery.state != "sent"))
+    assert claimers == 0
