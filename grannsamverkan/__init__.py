@@ -55,11 +55,20 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from grannsamverkan.api import accounts, alerts, areas, health, tips
+    from grannsamverkan.api import (
+        accounts,
+        alerts,
+        areas,
+        broadcasts,
+        health,
+        help,
+        stats,
+        tips,
+    )
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas, tips, alerts):
+    for module in (accounts, areas, tips, alerts, broadcasts, help, stats):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
 

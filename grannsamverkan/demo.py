@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from sqlalchemy import select
+
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area, Membership
+from grannsamverkan.models import Area, HelpResource, Membership
 from grannsamverkan.services import accounts
 
 DEMO_PASSWORD = "grannsamverkan-demo"  # noqa: S105 - published demo login
@@ -56,6 +58,72 @@ AREAS = (
 )
 
 
+@dataclass(frozen=True)
+class HelpLine:
+    name: str
+    topic: str
+    phone: str
+    url: str
+    opening_hours: str | None
+    description: str
+
+
+# National help lines. Each number was checked against its owner's own page (named in the
+# comment above it); a line whose number could not be checked that way is left out.
+# Opening hours are given only where the owner's page states them.
+HELP_LINES = (
+    # SOS Alarm, which answers 112: https://www.sosalarm.se/112 (the number and when to call
+    # it); "dygnet runt" per SOS Alarm's own press release on 112-dagen (news.cision.com/se/
+    # sos-alarm/r/sos-alarm--112-fyller-22,c2449865).
+    HelpLine(
+        "112 – nödnummer",
+        "emergency",
+        "112",
+        "https://www.sosalarm.se/112",
+        "Dygnet runt",
+        "Ring 112 vid fara för liv, egendom eller miljö, och om ett brott pågår.",
+    ),
+    # Polisen: https://polisen.se/om-polisen/uppdrag-och-mal/sa-forenklas-kontakten-med-polisen
+    # ("För icke akuta ärenden ... kan man ringa 114 14"). That page states no hours for the
+    # number itself, so none are claimed here.
+    HelpLine(
+        "Polisen 114 14",
+        "police",
+        "114 14",
+        "https://polisen.se",
+        None,
+        "Polisens nummer när det inte är akut: anmäl brott som inte pågår eller lämna tips. "
+        "Många anmälningar kan också göras på polisen.se.",
+    ),
+    # Nationellt centrum för kvinnofrid (NCK), which runs the line:
+    # https://www.nck.uu.se/nyhetsarkiv/nyhetsvisningssida/?tarContentId=1077236
+    # ("Kvinnofridslinjen 020-50 50 50 är Sveriges nationella stödtelefon ...") and
+    # https://nck.uu.se/kvinnofridslinjen/kvinnofridslinjen-ger-stod-per-telefon/
+    # ("öppen dygnet runt, samtalet kostar ingenting och det syns inte på telefonräkningen").
+    HelpLine(
+        "Kvinnofridslinjen",
+        "violence_in_close_relationships",
+        "020-50 50 50",
+        "https://kvinnofridslinjen.se",
+        "Dygnet runt",
+        "Nationell stödtelefon för den som utsatts för hot, våld eller sexuella övergrepp. "
+        "Anhöriga är också välkomna. Samtalet är gratis och syns inte på telefonräkningen.",
+    ),
+    # Brottsofferjouren Sverige, which runs the line:
+    # https://brottsofferjouren.se/om-oss/vanliga-fragor ("driver stödlinje 116 006").
+    # Its opening hours change; the only statement found was a 2020 page, so none are claimed.
+    HelpLine(
+        "Brottsofferjouren, stödlinje 116 006",
+        "crime_victims",
+        "116 006",
+        "https://brottsofferjouren.se",
+        None,
+        "Kostnadsfritt stöd för brottsutsatta, vittnen och anhöriga, även efter bedrägerier. "
+        "Du kan vara anonym och ingen polisanmälan krävs.",
+    ),
+)
+
+
 def _email(name: str) -> str:
     ascii_name = name.lower().translate(str.maketrans("åäöé ", "aaoe."))
     return f"{ascii_name}@demo.grannsamverkan.se"
@@ -69,6 +137,10 @@ def seed_demo() -> Iterator[str]:
         yield "Demo data created (Vimmerby, municipality 0884)."
     else:
         yield "Demo data already present."
+    added = seed_help_lines()
+    db.session.commit()
+    if added:
+        yield f"National help lines added: {added}."
     yield f"All demo accounts use the password: {DEMO_PASSWORD}"
     yield f"  police (0884):  {POLICE_EMAIL}"
     for demo in AREAS:
@@ -102,3 +174,27 @@ def _create() -> None:
             role = "contact_person" if name == demo.contact else "member"
             db.session.add(Membership(area=area, user=user, role=role, status="active"))
     db.session.flush()
+
+
+def seed_help_lines() -> int:
+    """Add the national help lines that are missing (by name); returns how many."""
+    present = set(
+        db.session.scalars(
+            select(HelpResource.name).where(HelpResource.municipality_code.is_(None))
+        )
+    )
+    missing = [line for line in HELP_LINES if line.name not in present]
+    for line in missing:
+        db.session.add(
+            HelpResource(
+                name=line.name,
+                topic=line.topic,
+                description=line.description,
+                phone=line.phone,
+                url=line.url,
+                municipality_code=None,
+                opening_hours=line.opening_hours,
+            )
+        )
+    db.session.flush()
+    return len(missing)

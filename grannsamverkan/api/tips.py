@@ -23,7 +23,7 @@ from grannsamverkan.schemas.tips import (
     TipQuerySchema,
 )
 from grannsamverkan.services import permissions, tips
-from grannsamverkan.services.errors import Forbidden, Invalid, NotFound
+from grannsamverkan.services.errors import Forbidden, Invalid
 from grannsamverkan.services.texts import tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")

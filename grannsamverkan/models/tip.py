@@ -98,6 +98,10 @@ class Alert(db.Model):
     tip_id: Mapped[int | None] = mapped_column(
         ForeignKey("tips.id", ondelete="CASCADE"), unique=True
     )
+    # Set for kind "broadcast": the police broadcast this alert carries (one alert each).
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), unique=True
+    )
     category: Mapped[str | None] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
@@ -149,7 +153,8 @@ class Delivery(db.Model):
     alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     # SET NULL: a pruned device keeps its delivery record for the counts.
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
-    # "alert" | "update" | "cancel" | "promotion" | "reminder"
+    # "alert" | "update" | "cancel" | "promotion" | "reminder", optionally with a "-suffix"
+    # ("update-2") where one device may get several pushes of that kind about one alert.
     purpose: Mapped[str] = mapped_column(String(16), default="alert")
     platform: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(2), default="sv")

@@ -25,6 +25,15 @@ PURPOSE_PREFIX = {
 }
 
 
+def base_purpose(purpose: str) -> str:
+    """A delivery purpose without its suffix: "update-2" is an "update" to the phone.
+
+    Suffixes exist only to keep the outbox key (alert, device, purpose) unique when one device
+    gets a second update, or a second promotion, about the same alert.
+    """
+    return purpose.split("-", 1)[0]
+
+
 def alert_title(alert: Alert, locale: str) -> str:
     if alert.kind == "tip" and alert.category:
         return category_label(alert.category, locale)
@@ -47,6 +56,7 @@ def build_message(
     now: datetime,
 ) -> PushMessage:
     """The push for these devices; the body is shortened to keep within FCM's 4 KB."""
+    purpose = base_purpose(purpose)
     title = PURPOSE_PREFIX.get(purpose, {}).get(locale, "") + alert_title(alert, locale)
     data = {
         "alert_id": str(alert.id),
@@ -55,6 +65,8 @@ def build_message(
         "purpose": purpose,
         "title": title,
     }
+    if alert.broadcast_id is not None:
+        data["broadcast_id"] = str(alert.broadcast_id)
     if alert.category:
         data["category"] = alert.category
     if alert.lat is not None and alert.lon is not None:

@@ -16,6 +16,7 @@ import random
 import secrets
 import socket
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -67,8 +68,12 @@ class Dispatcher:
         lease_s: float = 120.0,
         policy: RetryPolicy | None = None,
         name: str | None = None,
+        chores: Sequence[Callable[[datetime], object]] = (),
     ) -> None:
         self.sender = sender
+        # Work that writes outbox rows when it is due rather than on a request (event
+        # reminders): run at the start of each pass, each in a transaction of its own.
+        self.chores = tuple(chores)
         self.batch_size = min(batch_size, MAX_BATCH)
         self.lease = timedelta(seconds=lease_s)
         self.policy = policy or RetryPolicy()
@@ -87,6 +92,7 @@ class Dispatcher:
 
     def run_until_idle(self, *, max_batches: int | None = None) -> int:
         """Dispatch until nothing is due; returns the number of rows handled."""
+        self.run_chores()
         handled = 0
         batches = 0
         while max_batches is None or batches < max_batches:
@@ -96,6 +102,16 @@ class Dispatcher:
             handled += count
             batches += 1
         return handled
+
+    def run_chores(self) -> None:
+        """Run each chore and commit what it wrote (a failing chore is rolled back alone)."""
+        for chore in self.chores:
+            try:
+                chore(utcnow())
+                db.session.commit()
+            except Exception:  # noqa: BLE001 - a chore must not stop the pushes
+                db.session.rollback()
+                log.exception("dispatcher chore %s failed", getattr(chore, "__name__", chore))
 
     def claim(self) -> list[Claimed]:
         """Lease up to one batch of due rows, in one short transaction."""

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from grannsamverkan.notify.outbox import Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 from grannsamverkan.notify.senders import make_sender
+from grannsamverkan.services.broadcasts import queue_due_reminders
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,7 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
             cap_s=config["GSV_PUSH_BACKOFF_CAP_S"],
             max_attempts=config["GSV_PUSH_MAX_ATTEMPTS"],
         ),
+        chores=(queue_due_reminders,),
     )
 
 

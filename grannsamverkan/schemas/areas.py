@@ -7,13 +7,13 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
 from grannsamverkan.models.area import MEMBERSHIP_ROLES
+from grannsamverkan.schemas.accounts import NOT_BLANK
 from grannsamverkan.schemas.common import (
     CoarsePoint,
     GeoJSONPolygon,
     NonEmptyBodySchema,
     PointSchema,
 )
-from grannsamverkan.schemas.accounts import NOT_BLANK
 
 MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error="A municipality code is four digits.")
 

@@ -128,7 +128,12 @@ def test_sigkill_mid_fan_out_loses_nothing(app, sink, fan_out, capsys, tmp_path)
     log = tmp_path / "workers.log"
     first = start_worker(env, log)
     try:
-        wait_until(lambda: count_sent(app) >= 300, 120, "the first worker to send 300")
+        wait_until(
+            lambda: count_sent(app) >= 300 or first.poll() is not None,
+            120,
+            "the first worker to send 300",
+        )
+        assert first.poll() is None, log.read_text()
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(10)

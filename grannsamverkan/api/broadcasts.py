@@ -1,0 +1,319 @@
+"""Police broadcasts: send, read, update, cancel; RSVPs to training events; the public
+iCalendar, CAP and Atom documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, current_app, json, request
+from flask_smorest import Blueprint
+
+from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.idempotency import run_once
+from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.extensions import db
+from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, warnings_atom
+from grannsamverkan.feeds.cap import CAP_MEDIA_TYPE, cap_alert_xml
+from grannsamverkan.feeds.document import WarningDocument
+from grannsamverkan.feeds.ical import ICS_MEDIA_TYPE, event_ics
+from grannsamverkan.geo.coarsen import coarsen
+from grannsamverkan.models import Broadcast, User
+from grannsamverkan.models.types import utcnow
+from grannsamverkan.schemas.broadcasts import (
+    BroadcastCreatedSchema,
+    BroadcastCreateSchema,
+    BroadcastPatchSchema,
+    BroadcastQuerySchema,
+    BroadcastSchema,
+    FeedQuerySchema,
+    RsvpSchema,
+)
+from grannsamverkan.services import broadcasts
+from grannsamverkan.services.errors import Invalid, NotFound
+
+blp = Blueprint("broadcasts", __name__, description="Police broadcasts and training events")
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+
+# --- views of a broadcast --------------------------------------------------------------------
+
+
+def _point(lat: float | None, lon: float | None, *, raw: bool) -> dict[str, float] | None:
+    if lat is None or lon is None:
+        return None
+    return {"lat": lat, "lon": lon} if raw else coarsen(lat, lon)
+
+
+def _circle(broadcast: Broadcast, *, raw: bool) -> dict[str, Any] | None:
+    circle = broadcast.circle
+    if circle is None:
+        return None
+    centre = _point(circle["lat"], circle["lon"], raw=raw)
+    return {**centre, "radius_m": circle["radius_m"]}  # type: ignore[dict-item]
+
+
+def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
+    """What the caller sees: police in scope get the reach and raw points; members get
+    points coarsened and, for events, counts and their own answer."""
+    police = broadcasts.polices_broadcast(user, broadcast)
+    view: dict[str, Any] = {
+        "id": broadcast.id,
+        "kind": broadcast.kind,
+        "title": broadcast.title,
+        "body": broadcast.body,
+        "severity": broadcast.severity,
+        "status": broadcast.status,
+        "sequence": broadcast.sequence,
+        "alert_id": broadcast.alert.id if broadcast.alert else None,
+        "target": {
+            "municipality_codes": broadcast.target_municipality_codes or [],
+            "area_ids": broadcast.target_area_ids or [],
+            "circle": _circle(broadcast, raw=police),
+        },
+        "expires_at": broadcast.expires_at,
+        "created_at": broadcast.created_at,
+        "updated_at": broadcast.updated_at,
+        "event": None,
+    }
+    if broadcast.is_event:
+        view["event"] = {
+            "topic": broadcast.event_topic,
+            "starts_at": broadcast.starts_at,
+            "ends_at": broadcast.ends_at,
+            "place": broadcast.place,
+            "location": _point(broadcast.event_lat, broadcast.event_lon, raw=police),
+            "capacity": broadcast.capacity,
+        }
+        view.update(broadcasts.rsvp_counts(broadcast))
+        mine = broadcasts.rsvp_of(user, broadcast)
+        view["my_rsvp"] = mine.status if mine else None
+    if police:
+        view["author_id"] = broadcast.author_id
+        view["municipality_codes"] = broadcast.municipality_codes
+        view["recipient_count"] = broadcasts.recipient_count(broadcast)
+    return BroadcastSchema().dump(view)
+
+
+def _json(answer: Any, status: int = 200) -> Response:
+    return current_app.response_class(
+        json.dumps(answer), status=status, mimetype="application/json"
+    )
+
+
+# --- sending and managing --------------------------------------------------------------------
+
+
+def _send(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
+    created = broadcasts.create_broadcast(author=user, **body)
+    answer = {
+        "id": created.broadcast.id,
+        "alert_id": created.alert.id,
+        "recipient_count": created.recipient_count,
+    }
+    return BroadcastCreatedSchema().dump(answer), 201
+
+
+@blp.route("/broadcasts", methods=["POST"])
+@auth_required
+@blp.arguments(BroadcastCreateSchema)
+@blp.response(201, BroadcastCreatedSchema)
+@blp.doc(
+    parameters=[
+        {
+            "in": "header",
+            "name": IDEMPOTENCY_HEADER,
+            "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+            "description": "Retries with the same key and body return the first response.",
+        }
+    ]
+)
+def create_broadcast(body: dict[str, Any]) -> Any:
+    """Send a fraud warning, notice or training event to municipalities, areas or a circle
+    (police, in their own municipalities)."""
+    user = current_user()
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if key:
+        if len(key) > MAX_KEY_LENGTH:
+            raise Invalid(IDEMPOTENCY_HEADER, f"At most {MAX_KEY_LENGTH} characters.")
+        (answer, status), _ = run_once(
+            user=user,
+            scope="POST /broadcasts",
+            key=key,
+            body=request.get_json(silent=True),
+            action=lambda: _send(user, body),
+        )
+    else:
+        answer, status = _send(user, body)
+        db.session.commit()
+    return _json(answer, status)
+
+
+@blp.route("/broadcasts", methods=["GET"])
+@auth_required
+@blp.arguments(BroadcastQuerySchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200)
+def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
+    """Broadcasts that reach the caller; police also their own and their municipalities'."""
+    user = current_user()
+    result = paginate_query(
+        broadcasts.visible_broadcasts_query(
+            user,
+            at=utcnow(),
+            include_expired=query["include_expired"],
+            kind=query.get("kind"),
+        ),
+        page,
+    )
+    result["items"] = [broadcast_view(user, b) for b in result["items"]]
+    return result
+
+
+@blp.route("/broadcasts/<int:broadcast_id>", methods=["GET"])
+@auth_required
+@blp.response(200, BroadcastSchema)
+def get_broadcast(broadcast_id: int) -> Any:
+    """A broadcast, for the members it reached and the police in scope."""
+    user = current_user()
+    return _json(broadcast_view(user, broadcasts.load_visible_broadcast(user, broadcast_id)))
+
+
+@blp.route("/broadcasts/<int:broadcast_id>", methods=["PATCH"])
+@auth_required
+@blp.arguments(BroadcastPatchSchema)
+@blp.response(200, BroadcastSchema)
+def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
+    """Update a broadcast; the phones it reached are told (alert status "updated")."""
+    user = current_user()
+    broadcast = broadcasts.load_managed_broadcast(user, broadcast_id)
+    broadcast = broadcasts.update_broadcast(broadcast=broadcast, changes=body)
+    db.session.commit()
+    return _json(broadcast_view(user, broadcast))
+
+
+@blp.route("/broadcasts/<int:broadcast_id>/cancel", methods=["POST"])
+@auth_required
+@blp.response(200, BroadcastSchema)
+def cancel_broadcast(broadcast_id: int) -> Any:
+    """Cancel a broadcast ("all clear"); the phones it reached are told."""
+    user = current_user()
+    broadcast = broadcasts.load_managed_broadcast(user, broadcast_id)
+    broadcast = broadcasts.cancel_broadcast(broadcast=broadcast)
+    db.session.commit()
+    return _json(broadcast_view(user, broadcast))
+
+
+# --- RSVPs -----------------------------------------------------------------------------------
+
+
+@blp.route("/broadcasts/<int:broadcast_id>/rsvp", methods=["POST"])
+@auth_required
+@blp.response(201, RsvpSchema)
+def post_rsvp(broadcast_id: int) -> Any:
+    """Take a place at a training event, or a place on its waiting list when it is full."""
+    user = current_user()
+    broadcast = broadcasts.load_visible_broadcast(user, broadcast_id)
+    row = broadcasts.rsvp(user=user, broadcast=broadcast)
+    status = row.status
+    db.session.commit()
+    return _json({"status": status}, 201)
+
+
+@blp.route("/broadcasts/<int:broadcast_id>/rsvp", methods=["DELETE"])
+@auth_required
+@blp.response(204)
+def delete_rsvp(broadcast_id: int) -> None:
+    """Give up a place; the first on the waiting list is confirmed and told."""
+    user = current_user()
+    broadcast = broadcasts.load_visible_broadcast(user, broadcast_id)
+    broadcasts.cancel_rsvp(user=user, broadcast=broadcast)
+    db.session.commit()
+
+
+# --- public documents ------------------------------------------------------------------------
+
+
+def _host() -> str:
+    return request.host.split(":")[0] or "localhost"
+
+
+def warning_document(broadcast: Broadcast) -> WarningDocument:
+    """The feeds' view of a broadcast: public, so every point is coarsened."""
+    circle = _circle(broadcast, raw=False)
+    location = _point(broadcast.event_lat, broadcast.event_lon, raw=False)
+    return WarningDocument(
+        broadcast_id=broadcast.id,
+        kind=broadcast.kind,
+        title=broadcast.title,
+        body=broadcast.body,
+        title_en=None,
+        body_en=None,
+        severity=broadcast.severity,
+        status=broadcast.status,
+        sequence=broadcast.sequence,
+        created_at=broadcast.created_at,
+        updated_at=broadcast.updated_at,
+        expires_at=broadcast.expires_at,
+        municipality_codes=broadcast.municipality_codes,
+        area_names=broadcasts.target_area_names(broadcast),
+        circle=(circle["lat"], circle["lon"], float(circle["radius_m"])) if circle else None,
+        sender=f"polisen@{_host()}",
+        event_topic=broadcast.event_topic,
+        starts_at=broadcast.starts_at,
+        ends_at=broadcast.ends_at,
+        place=broadcast.place,
+        location=(location["lat"], location["lon"]) if location else None,
+        capacity=broadcast.capacity,
+    )
+
+
+def _public(broadcast_id: int, kind: str) -> Broadcast:
+    broadcast = db.session.get(Broadcast, broadcast_id)
+    if broadcast is None or broadcast.kind != kind:
+        raise NotFound("No such document.")
+    return broadcast
+
+
+@blp.route("/broadcasts/<int:broadcast_id>/event.ics", methods=["GET"])
+@blp.response(200, content_type=ICS_MEDIA_TYPE, description="One VEVENT (RFC 5545)")
+def event_calendar(broadcast_id: int) -> Any:
+    """A training event as an iCalendar file (public, no token)."""
+    doc = warning_document(_public(broadcast_id, "training_event"))
+    response = Response(event_ics(doc, domain=_host()), mimetype=ICS_MEDIA_TYPE)
+    response.headers["Content-Disposition"] = f'attachment; filename="event-{broadcast_id}.ics"'
+    return response
+
+
+@blp.route("/broadcasts/<int:broadcast_id>/cap.xml", methods=["GET"])
+@blp.response(200, content_type=CAP_MEDIA_TYPE, description="A CAP 1.2 alert")
+def cap_document(broadcast_id: int) -> Any:
+    """A fraud warning as a CAP 1.2 alert (public); Update and Cancel reference earlier
+    versions."""
+    broadcast = _public(broadcast_id, "fraud_warning")
+    xml = cap_alert_xml(
+        warning_document(broadcast),
+        base_url=request.host_url,
+        previous_versions=broadcasts.previous_versions(broadcast),
+    )
+    return Response(xml, mimetype=CAP_MEDIA_TYPE)
+
+
+@blp.route("/feeds/warnings.atom", methods=["GET"])
+@blp.arguments(FeedQuerySchema, location="query")
+@blp.response(200, content_type=ATOM_MEDIA_TYPE, description="An Atom 1.0 feed")
+def warnings_feed(query: dict[str, Any]) -> Any:
+    """Active fraud warnings (public), optionally of one municipality, linking their CAP."""
+    now = utcnow()
+    code = query.get("municipality_code")
+    found = broadcasts.active_warnings(at=now, municipality_code=code)
+    docs = [warning_document(b) for b in found]
+    xml = warnings_atom(
+        docs,
+        base_url=request.host_url,
+        feed_url=request.url,
+        title=f"Varningar – kommun {code}" if code else "Varningar",
+        updated=max((d.updated_at for d in docs), default=now),
+    )
+    return Response(xml, mimetype=ATOM_MEDIA_TYPE)

@@ -1,0 +1,103 @@
+"""Follow-up statistics for police and Lokala BRÅ: tips, areas, and a chart of tips."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+
+from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.schemas.stats import (
+    AreaStatsSchema,
+    StatsRangeSchema,
+    TipStatsQuerySchema,
+    TipStatsSchema,
+)
+from grannsamverkan.services import stats
+
+blp = Blueprint(
+    "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"
+)
+
+
+@blp.route("/stats/tips", methods=["GET"])
+@auth_required
+@blp.arguments(TipStatsQuerySchema, location="query")
+@blp.response(200, TipStatsSchema)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "Counts per group; CSV with ?format=csv.",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/TipStats"}},
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "description": "With ?format=csv: the same columns, a header row first.",
+                    }
+                },
+            },
+        }
+    }
+)
+def tip_stats(query: dict[str, Any]) -> Any:
+    """Tips counted per category, area and/or month; JSON or CSV."""
+    codes = stats.stats_scope(current_user(), query.get("municipality_code"))
+    rows = stats.count_tips(
+        municipality_codes=codes,
+        group_by=query["group_by"],
+        date_from=query.get("date_from"),
+        date_to=query.get("date_to"),
+    )
+    if query["format"] == "csv":
+        return Response(
+            stats.rows_to_csv(rows, stats.columns_for(query["group_by"])),
+            mimetype="text/csv",
+            headers={"Content-Disposition": 'attachment; filename="tip-stats.csv"'},
+        )
+    return {"rows": rows}
+
+
+@blp.route("/stats/tips.png", methods=["GET"])
+@auth_required
+@blp.arguments(StatsRangeSchema, location="query")
+@blp.response(200)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "A bar chart of tips per month, stacked by category.",
+            "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+)
+def tip_stats_chart(query: dict[str, Any]) -> Any:
+    """A PNG chart of tips per month by category, for follow-up meetings."""
+    user = current_user()
+    codes = stats.stats_scope(user, query.get("municipality_code"))
+    rows = stats.count_tips(
+        municipality_codes=codes,
+        group_by=("category", "month"),
+        date_from=query.get("date_from"),
+        date_to=query.get("date_to"),
+    )
+    png = stats.render_tips_chart(
+        rows, date_from=query.get("date_from"), date_to=query.get("date_to"), locale=user.locale
+    )
+    return Response(png, mimetype="image/png")
+
+
+@blp.route("/stats/areas", methods=["GET"])
+@auth_required
+@blp.arguments(StatsRangeSchema, location="query")
+@blp.response(200, AreaStatsSchema)
+def area_stats(query: dict[str, Any]) -> Any:
+    """Per area: households, pending requests, alerts, delivery and read rates."""
+    codes = stats.stats_scope(current_user(), query.get("municipality_code"))
+    return {
+        "rows": stats.area_stats(
+            municipality_codes=codes,
+            date_from=query.get("date_from"),
+            date_to=query.get("date_to"),
+        )
+    }

@@ -1,0 +1,276 @@
+"""Follow-up statistics for police and Lokala BRÅ: counts only, never names.
+
+Dates and months are Swedish local time (Europe/Stockholm): a tip at 23:30 UTC on
+31 October counts for November. The database groups tips by UTC hour (a dialect-specific
+expression); whole hours map to exactly one local month, so Python buckets those few rows.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, literal_column, select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip, User
+from grannsamverkan.models.tip import DELIVERY_STATES
+from grannsamverkan.services import permissions
+from grannsamverkan.services.errors import Forbidden
+from grannsamverkan.services.routing import LOCAL_TIME
+from grannsamverkan.services.texts import category_label
+
+# What ?group_by= may name, and the column each one adds to a row (in this order).
+GROUP_COLUMNS = {"category": "category", "area": "area_id", "month": "month"}
+HOUR_FORMAT = "%Y-%m-%d %H"
+
+
+def stats_scope(user: User, municipality_code: str | None = None) -> list[str] | None:
+    """The municipality codes whose numbers the caller sees; None means all (admins)."""
+    if municipality_code is not None:
+        if not permissions.serves_municipality(user, municipality_code):
+            raise Forbidden("You see statistics only for the municipalities you serve.")
+        return [municipality_code]
+    if permissions.is_admin(user):
+        return None
+    if user.role == "police":
+        return list(user.municipality_codes or [])
+    raise Forbidden("Statistics are for police and admins.")
+
+
+def local_day_start(day: date) -> datetime:
+    """Midnight at the start of ``day`` in Swedish local time."""
+    return datetime.combine(day, time.min, tzinfo=LOCAL_TIME)
+
+
+def local_month(moment: datetime) -> str:
+    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m")
+
+
+def columns_for(group_by: Sequence[str]) -> list[str]:
+    """The row's columns for these groupings, in a fixed order, then ``count``."""
+    return [column for key, column in GROUP_COLUMNS.items() if key in group_by] + ["count"]
+
+
+def _areas_in_scope(codes: list[str] | None) -> Select[tuple[int]]:
+    query = select(Area.id)
+    if codes is not None:
+        query = query.where(Area.municipality_code.in_(codes))
+    return query
+
+
+def _utc_hour(column: Any) -> ColumnElement[Any]:
+    """``column`` truncated to its UTC hour, as text 'YYYY-MM-DD HH' (raw where unknown)."""
+    dialect = db.session.get_bind().dialect.name
+    # Literal (not bound) format strings, so that PostgreSQL sees the SELECT and GROUP BY
+    # expressions as the same expression.
+    if dialect == "sqlite":
+        return func.strftime(literal_column(f"'{HOUR_FORMAT}'"), column)
+    if dialect == "postgresql":
+        return func.to_char(
+            func.timezone(literal_column("'UTC'"), column), literal_column("'YYYY-MM-DD HH24'")
+        )
+    return column  # type: ignore[no-any-return]
+
+
+def _hour_to_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime.strptime(value, HOUR_FORMAT).replace(tzinfo=UTC)
+
+
+def count_tips(
+    *,
+    municipality_codes: list[str] | None,
+    group_by: Sequence[str] = ("category",),
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[dict[str, Any]]:
+    """Tips counted per category, area and/or local month, sorted by those columns."""
+    selected: list[ColumnElement[Any]] = []
+    if "category" in group_by:
+        selected.append(Tip.category)
+    if "area" in group_by:
+        selected.append(Tip.area_id)
+    if "month" in group_by:
+        selected.append(_utc_hour(Tip.created_at))
+    query = select(*selected, func.count(Tip.id)).group_by(*selected)
+    if municipality_codes is not None:
+        query = query.where(Tip.area_id.in_(_areas_in_scope(municipality_codes)))
+    if date_from is not None:
+        query = query.where(Tip.created_at >= local_day_start(date_from))
+    if date_to is not None:
+        query = query.where(Tip.created_at < local_day_start(date_to + timedelta(days=1)))
+
+    counts: dict[tuple[Any, ...], int] = defaultdict(int)
+    for *keys, count in db.session.execute(query):
+        if "month" in group_by:
+            keys[-1] = local_month(_hour_to_datetime(keys[-1]))
+        counts[tuple(keys)] += count
+    columns = columns_for(group_by)[:-1]
+    return [
+        {**dict(zip(columns, keys, strict=True)), "count": counts[keys]} for keys in sorted(counts)
+    ]
+
+
+def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
+    """The rows as CSV (RFC 4180) with a header row."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([row[column] for column in columns])
+    return out.getvalue()
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def area_stats(
+    *,
+    municipality_codes: list[str] | None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> list[dict[str, Any]]:
+    """Per area in scope: households, pending requests, alerts, deliveries, read rate.
+
+    Households are counted as they are now; alerts, deliveries and reads by the alerts
+    created in the date range (all when no range is given).
+    """
+    in_scope = _areas_in_scope(municipality_codes)
+    areas = db.session.execute(
+        select(Area.id, Area.name, Area.municipality_code)
+        .where(Area.id.in_(in_scope))
+        .order_by(Area.municipality_code, Area.name, Area.id)
+    ).all()
+
+    members: dict[tuple[int, str], int] = {
+        (area_id, status): count
+        for area_id, status, count in db.session.execute(
+            select(Membership.area_id, Membership.status, func.count(Membership.id))
+            .where(Membership.area_id.in_(in_scope))
+            .group_by(Membership.area_id, Membership.status)
+        )
+    }
+
+    def alerts_of(query: Select[Any]) -> Select[Any]:
+        query = query.join(Alert, Alert.tip_id == Tip.id).where(Tip.area_id.in_(in_scope))
+        if date_from is not None:
+            query = query.where(Alert.created_at >= local_day_start(date_from))
+        if date_to is not None:
+            query = query.where(Alert.created_at < local_day_start(date_to + timedelta(days=1)))
+        return query
+
+    alerts = dict(
+        db.session.execute(  # type: ignore[arg-type]
+            alerts_of(select(Tip.area_id, func.count(Alert.id))).group_by(Tip.area_id)
+        ).all()
+    )
+    deliveries: dict[tuple[int, str], int] = {
+        (area_id, state): count
+        for area_id, state, count in db.session.execute(
+            alerts_of(select(Tip.area_id, Delivery.state, func.count(Delivery.id)))
+            .join(Delivery, Delivery.alert_id == Alert.id)
+            .group_by(Tip.area_id, Delivery.state)
+        )
+    }
+    recipients = {
+        area_id: (total, read)
+        for area_id, total, read in db.session.execute(
+            alerts_of(
+                select(
+                    Tip.area_id, func.count(AlertRecipient.id), func.count(AlertRecipient.read_at)
+                )
+            )
+            .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+            .group_by(Tip.area_id)
+        )
+    }
+
+    rows = []
+    for area_id, name, municipality_code in areas:
+        by_state = {state: deliveries.get((area_id, state), 0) for state in DELIVERY_STATES}
+        total_recipients, read = recipients.get(area_id, (0, 0))
+        rows.append(
+            {
+                "area_id": area_id,
+                "name": name,
+                "municipality_code": municipality_code,
+                "households": members.get((area_id, "active"), 0),
+                "pending": members.get((area_id, "pending"), 0),
+                "alerts_sent": alerts.get(area_id, 0),
+                "deliveries": by_state,
+                "delivery_rate": _rate(by_state["sent"], sum(by_state.values())),
+                "recipients": total_recipients,
+                "read_rate": _rate(read, total_recipients),
+            }
+        )
+    return rows
+
+
+def month_range(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` ("2026-09", "2026-11"), both included."""
+    year, month = (int(part) for part in first.split("-"))
+    end = tuple(int(part) for part in last.split("-"))
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def render_tips_chart(
+    rows: Sequence[dict[str, Any]],
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    locale: str = "sv",
+) -> bytes:
+    """A PNG bar chart of tips per month, stacked by category (rows of category and month)."""
+    # Imported here: only this report needs matplotlib. Figure and the Agg canvas are used
+    # directly, so no pyplot state is shared between requests or threads.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
+    months_seen = sorted({row["month"] for row in rows})
+    first = date_from.strftime("%Y-%m") if date_from else (months_seen[0] if rows else None)
+    last = date_to.strftime("%Y-%m") if date_to else (months_seen[-1] if rows else None)
+    months = month_range(first, last) if first and last else []
+    categories = sorted({row["category"] for row in rows})
+    counts = {(row["category"], row["month"]): row["count"] for row in rows}
+
+    english = locale == "en"
+    figure = Figure(figsize=(10, 5.5), dpi=100, layout="constrained")
+    FigureCanvasAgg(figure)
+    axes = figure.add_subplot()
+    positions = list(range(len(months)))
+    bottoms = [0] * len(months)
+    for category in categories:
+        heights = [counts.get((category, month), 0) for month in months]
+        axes.bar(positions, heights, bottom=bottoms, label=category_label(category, locale))
+        bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
+    axes.set_xticks(positions, months, rotation=45 if len(months) > 6 else 0)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.set_ylabel("Tips" if english else "Antal tips")
+    axes.set_title("Tips per month and category" if english else "Tips per månad och kategori")
+    if categories:
+        axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
+    else:
+        axes.set_ylim(0, 1)
+        axes.text(
+            0.5,
+            0.5,
+            "No tips in this period" if english else "Inga tips under perioden",
+            transform=axes.transAxes,
+            ha="center",
+            va="center",
+        )
+    out = io.BytesIO()
+    figure.savefig(out, format="png")
+    return out.getvalue()
