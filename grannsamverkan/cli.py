@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models.user import ROLES
@@ -57,12 +57,27 @@ def create_user_command(
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo_command() -> None:
     """Load the Vimmerby demo data set and print the demo logins."""
     from grannsamverkan.demo import seed_demo
 
     for line in seed_demo():
         click.echo(line)
+
+
+@click.command("purge")
+@with_appcontext
+def purge_command() -> None:
+    """Delete data past its retention period (GSV_RETENTION_DAYS) and stale devices."""
+    from flask import current_app
+
+    from grannsamverkan.models.types import utcnow
+    from grannsamverkan.services.retention import purge
+
+    deleted = purge(now=utcnow(), retention_days=current_app.config["GSV_RETENTION_DAYS"])
+    db.session.commit()
+    click.echo(", ".join(f"{count} {what}" for what, count in deleted.items()) + " deleted")
 
 
 push_cli = AppGroup("push", help="Push delivery.")
@@ -87,3 +102,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(push_cli)
+    app.cli.add_command(purge_command)

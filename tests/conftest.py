@@ -12,6 +12,7 @@ import sys
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,12 +23,14 @@ from sqlalchemy import text
 
 from grannsamverkan import create_app
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area, Membership
+from grannsamverkan.models import Area, Device, Membership
 from grannsamverkan.services import accounts
 
 PG_ADMIN_URL = os.environ.get("GSV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = os.environ.get("GSV_TEST_BACKENDS", "sqlite,postgresql").split(",")
 PASSWORD = "correct horse battery"
+# Storgatan, Vimmerby: where tests put tips unless they say otherwise.
+TIP_SPOT = (57.6663, 15.8557)
 
 
 # --- no outside hosts -----------------------------------------------------------------------
@@ -243,3 +246,37 @@ def problem_of(response: Any, status: int) -> dict[str, Any]:
     assert body["status"] == status
     assert {"type", "title", "detail"} <= set(body)
     return body
+
+
+# --- devices and tips (used across tips, notify, broadcasts) ------------------------------
+
+
+@pytest.fixture
+def add_device(app: Any) -> Any:
+    def add(actor: Any, token: str, *, platform: str = "android", age_days: int = 0) -> None:
+        with app.app_context():
+            seen = datetime.now().astimezone() - timedelta(days=age_days)
+            db.session.add(
+                Device(user_id=actor.id, token=token, platform=platform, last_seen_at=seen)
+            )
+            db.session.commit()
+
+    return add
+
+
+@pytest.fixture
+def post_tip(client: Any) -> Any:
+    def post(
+        actor: Any, category: str = "burglary", *, at=TIP_SPOT, status=201, **extra: Any
+    ) -> Any:
+        body = {
+            "category": category,
+            "description": extra.pop("description", "Someone broke a window at the back."),
+            "location": {"lat": at[0], "lon": at[1]},
+            **extra,
+        }
+        response = client.post("/api/v1/tips", json=body, headers=actor.headers)
+        assert response.status_code == status, response.get_data(as_text=True)
+        return response.get_json()
+
+    return post

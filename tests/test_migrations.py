@@ -70,7 +70,6 @@ def _pending_changes() -> list[object]:
 
 
 # migrations/env.py (Flask-Migrate's template) still tries db.get_engine() first.
-@pytest.mark.filterwarnings("ignore:'get_engine' is deprecated:DeprecationWarning")
 def test_upgrade_downgrade_upgrade_matches_models(backend, tmp_path, keep_logging):
     with _empty_database(backend, tmp_path) as url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True})

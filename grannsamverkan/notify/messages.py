@@ -72,9 +72,9 @@ def build_message(
     if alert.lat is not None and alert.lon is not None:
         # Stored already coarsened to the ≈200 m grid (services/tips.py).
         data["lat"], data["lon"] = f"{alert.lat:.6f}", f"{alert.lon:.6f}"
-    body = alert.body
-    while True:
-        message = PushMessage(
+
+    def message_with(body: str) -> PushMessage:
+        return PushMessage(
             tokens=tokens,
             data={**data, "body": body},
             title=title,
@@ -83,9 +83,18 @@ def build_message(
             ttl_seconds=ttl_seconds(alert, now),
             collapse_key=f"alert-{alert.id}",
         )
-        excess = payload_size(message) - MAX_PAYLOAD_BYTES
-        if excess <= 0:
-            return message
-        # The body appears twice (notification and data); cut it by at least half the excess.
-        keep = max(0, len(body) - max(1, excess // 2 + 1) - len(ELLIPSIS))
-        body = body[:keep].rstrip() + ELLIPSIS
+
+    message = message_with(alert.body)
+    if payload_size(message) <= MAX_PAYLOAD_BYTES:
+        return message
+    # Too long for FCM: keep the longest prefix that fits (bytes per character vary, so
+    # search rather than compute).
+    fits, too_long = 0, len(alert.body)
+    while too_long - fits > 1:
+        middle = (fits + too_long) // 2
+        candidate = message_with(alert.body[:middle].rstrip() + ELLIPSIS)
+        if payload_size(candidate) <= MAX_PAYLOAD_BYTES:
+            fits = middle
+        else:
+            too_long = middle
+    return message_with(alert.body[:fits].rstrip() + ELLIPSIS)

@@ -161,9 +161,7 @@ class Dispatcher:
         """Send the claimed rows, one multicast per (alert, purpose, language, silence)."""
         now = utcnow()
         alert_ids = {c.alert_id for c in claimed}
-        alerts = {
-            a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))
-        }
+        alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
         # Detached, the alerts keep their loaded values: reading them while FCM answers must
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()

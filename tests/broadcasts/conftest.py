@@ -14,7 +14,7 @@ from sqlalchemy import select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Delivery
 from tests.notify.conftest import app_config, dispatcher, sink  # noqa: F401 - shared fixtures
-from tests.tips.conftest import NAS, SPOT, add_device, offset  # noqa: F401
+from tests.tips.conftest import NAS, SPOT, offset  # noqa: F401
 
 API = "/api/v1"
 # Hultsfred (0860), 25 km south of Vimmerby: another municipality, other police.
@@ -52,7 +52,7 @@ class Town:
 
 
 @pytest.fixture
-def town(make_user, make_area, add_member, add_device) -> Town:  # noqa: F811
+def town(make_user, make_area, add_member, add_device) -> Town:
     storgatan = make_area(name="Storgatan", center=SPOT)
     nas = make_area(name="Näs", center=NAS)
     hultsfred = make_area(name="Hultsfred centrum", municipality_code="0860", center=HULTSFRED)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from mobile_client_stub.push_sink import PushSink
-from tests.tips.conftest import add_device, post_tip  # noqa: F401 - shared fixtures
 
 PROJECT = "gsv-test"
 

@@ -53,7 +53,10 @@ def seed_neighbours(app: Any, area_id: int, count: int) -> list[str]:
         tokens = [f"phone-{uid}" for uid in ids]
         db.session.execute(
             insert(Device),
-            [{"user_id": uid, "token": t, "platform": "android"} for uid, t in zip(ids, tokens)],
+            [
+                {"user_id": uid, "token": t, "platform": "android"}
+                for uid, t in zip(ids, tokens, strict=True)
+            ],
         )
         if db.engine.dialect.name == "postgresql":  # explicit ids leave the sequence behind
             db.session.execute(

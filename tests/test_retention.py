@@ -1,0 +1,47 @@
+"""``flask purge``: retention of tips and alerts, stale devices, sessions, idempotency keys."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Alert, AlertRecipient, Delivery, Device, Tip
+from grannsamverkan.models.types import utcnow
+from tests.tips.conftest import SPOT, offset
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_purge_deletes_only_what_is_past_its_time(
+    app, make_user, make_area, add_member, post_tip, add_device
+):
+    area = make_area(center=SPOT)
+    reporter, neighbour = make_user(home=SPOT), make_user(home=offset(SPOT, 100))
+    add_member(reporter, area)
+    add_member(neighbour, area)
+    add_device(neighbour, "fresh", age_days=10)
+    add_device(neighbour, "stale", age_days=271)
+    old = post_tip(reporter, "burglary", description="old")
+    new = post_tip(reporter, "vandalism", description="new", at=offset(SPOT, 500))
+    with app.app_context():
+        db.session.get(Tip, old["id"]).created_at = utcnow() - timedelta(days=400)
+        db.session.get(Alert, old["alert"]["id"]).created_at = utcnow() - timedelta(days=400)
+        db.session.commit()
+
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert result.exit_code == 0, result.output
+    assert "1 tips" in result.output
+
+    with app.app_context():
+        assert [t.id for t in db.session.scalars(select(Tip))] == [new["id"]]
+        assert [a.id for a in db.session.scalars(select(Alert))] == [new["alert"]["id"]]
+        # Inbox rows and outbox rows of the purged alert went with it.
+        alert_ids = set(db.session.scalars(select(AlertRecipient.alert_id)))
+        assert alert_ids <= {new["alert"]["id"]}
+        assert set(db.session.scalars(select(Delivery.alert_id))) <= {new["alert"]["id"]}
+        assert set(db.session.scalars(select(Device.token))) == {"fresh"}
+        assert count(Tip) == 1
