@@ -1,8 +1,8 @@
 """Coarsening: what members are shown instead of a raw point (DESIGN.md privacy rules).
 
 A point is replaced by the centre of its grid cell. Cells are 0.002° of latitude (≈222 m)
-by 0.005° of longitude (≈200 m at 69°N, ≈320 m at 55°N), so across Sweden no cell is
-smaller than about 200 m on a side.
+by 0.0052° of longitude (≈200 m at 69.1°N, Sweden's northernmost point; ≈330 m at 55°N),
+so nowhere in Sweden is a cell narrower than 200 m.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 
 LAT_STEP = 0.002
-LON_STEP = 0.005
+LON_STEP = 0.0052
 
 
 def _cell_centre(value: float, step: float) -> float:

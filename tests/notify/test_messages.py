@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from grannsamverkan.geo.coarsen import is_coarse
+from grannsamverkan.geo.coarsen import coarsen, is_coarse
 from grannsamverkan.models import Alert
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.messages import build_message
@@ -22,8 +22,7 @@ def alert(**fields):
         "category": "burglary",
         "title": "burglary",
         "body": "Fönstret mot gården krossat.",
-        "lat": 57.667,
-        "lon": 15.8575,
+        **coarsen(57.6663, 15.8557),
         "urgent": True,
         "status": "active",
         "expires_at": NOW + timedelta(hours=48),

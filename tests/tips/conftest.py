@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from geopy.distance import geodesic
+from geopy.distance import great_circle
 
 from grannsamverkan.services.routing import LOCAL_TIME
 from tests.conftest import TIP_SPOT
@@ -16,8 +16,8 @@ NAS = (57.6745, 15.8425)
 
 
 def offset(origin: tuple[float, float], metres: float, bearing: float = 90) -> tuple[float, float]:
-    """The point ``metres`` from ``origin`` on ``bearing`` (degrees), on the WGS84 ellipsoid."""
-    point = geodesic(meters=metres).destination(origin, bearing)
+    """The point ``metres`` from ``origin`` on ``bearing`` (degrees), as the app measures."""
+    point = great_circle(meters=metres).destination(origin, bearing)
     return (point.latitude, point.longitude)
 
 
