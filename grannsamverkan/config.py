@@ -42,6 +42,9 @@ class Settings:
     nominatim_url: str = field(
         default_factory=lambda: _env("NOMINATIM_URL", "https://nominatim.openstreetmap.org")
     )
+    # Nominatim's usage policy asks for a user agent that identifies the deployment.
+    geocoder_user_agent: str | None = field(default_factory=lambda: _env("GEOCODER_USER_AGENT"))
+    geocoder_timeout_s: float = field(default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "5")))
     tip_limit: str = field(default_factory=lambda: _env("TIP_LIMIT", "5/hour;20/day"))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
     # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
@@ -71,6 +74,8 @@ class Settings:
             "GSV_REDIS_URL": self.redis_url,
             "GSV_GEOCODER": self.geocoder,
             "GSV_NOMINATIM_URL": self.nominatim_url,
+            "GSV_GEOCODER_USER_AGENT": self.geocoder_user_agent,
+            "GSV_GEOCODER_TIMEOUT": self.geocoder_timeout_s,
             "GSV_TIP_LIMIT": self.tip_limit,
             "GSV_RETENTION_DAYS": self.retention_days,
             "GSV_DISPATCHER": self.dispatcher,

@@ -54,3 +54,10 @@ def can_invite_to_area(user: User, area: Area) -> bool:
 def knows_area_members(user: User, area: Area) -> bool:
     """May learn that the area's member list exists (else such routes answer 404)."""
     return can_police_area(user, area) or membership_of(user, area) is not None
+
+
+def can_manage_help_resources(user: User, municipality_code: str | None) -> bool:
+    """National help resources are the admins'; a municipality's are its police's."""
+    if municipality_code is None:
+        return is_admin(user)
+    return serves_municipality(user, municipality_code)
