@@ -286,6 +286,7 @@ def create_broadcast(
     for start in range(CHUNK, len(targets), CHUNK):
         count += _add_recipients(alert, targets[start : start + CHUNK], now)
     db.session.flush()
+    db.session.expire(broadcast, ["alert"])  # a view-only relationship: load it afresh
     return CreatedBroadcast(broadcast, alert, count)
 
 

@@ -13,6 +13,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import AlertRecipient, Broadcast, Delivery
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
+from grannsamverkan.services import broadcasts as broadcasts_service
 from grannsamverkan.services.broadcasts import queue_due_reminders
 from tests.broadcasts.conftest import API, send_all, training, warning
 from tests.tips.conftest import quiet_hours_around_now
@@ -273,3 +274,17 @@ def test_a_second_dispatcher_skips_an_event_being_reminded(app, client, town, se
     for thread in threads:
         thread.join(30)
     assert results == {"first": 1, "second": 0}
+
+
+def test_large_recipient_lists_are_written_in_slices(
+    app, client, sink, dispatcher, town, send, monkeypatch
+):
+    monkeypatch.setattr(broadcasts_service, "CHUNK", 2)
+    answer = send(town.police, warning())
+    assert answer["recipient_count"] == 4
+    client.patch(
+        f"{API}/broadcasts/{answer['id']}", json={"title": "Ny"}, headers=town.police.headers
+    )
+    send_all(app, dispatcher)
+    for token in town.vimmerby_phones:
+        assert [m["data"]["purpose"] for m in sink.tray(token)] == ["alert", "update"], token
