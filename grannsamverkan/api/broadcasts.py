@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, json, request
+from flask import Response, request
 from flask_smorest import Blueprint
 
+from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import run_once
+from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db
 from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, warnings_atom
@@ -29,12 +30,9 @@ from grannsamverkan.schemas.broadcasts import (
     RsvpSchema,
 )
 from grannsamverkan.services import broadcasts
-from grannsamverkan.services.errors import Invalid, NotFound
+from grannsamverkan.services.errors import NotFound
 
 blp = Blueprint("broadcasts", __name__, description="Police broadcasts and training events")
-
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 200
 
 
 # --- views of a broadcast --------------------------------------------------------------------
@@ -96,12 +94,6 @@ def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
     return BroadcastSchema().dump(view)
 
 
-def _json(answer: Any, status: int = 200) -> Response:
-    return current_app.response_class(
-        json.dumps(answer), status=status, mimetype="application/json"
-    )
-
-
 # --- sending and managing --------------------------------------------------------------------
 
 
@@ -119,35 +111,14 @@ def _send(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @auth_required
 @blp.arguments(BroadcastCreateSchema)
 @blp.response(201, BroadcastCreatedSchema)
-@blp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": IDEMPOTENCY_HEADER,
-            "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
-            "description": "Retries with the same key and body return the first response.",
-        }
-    ]
-)
+@blp.doc(parameters=[idempotency.HEADER_DOC])
 def create_broadcast(body: dict[str, Any]) -> Any:
     """Send a fraud warning, notice or training event to municipalities, areas or a circle
     (police, in their own municipalities)."""
     user = current_user()
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key:
-        if len(key) > MAX_KEY_LENGTH:
-            raise Invalid(IDEMPOTENCY_HEADER, f"At most {MAX_KEY_LENGTH} characters.")
-        (answer, status), _ = run_once(
-            user=user,
-            scope="POST /broadcasts",
-            key=key,
-            body=request.get_json(silent=True),
-            action=lambda: _send(user, body),
-        )
-    else:
-        answer, status = _send(user, body)
-        db.session.commit()
-    return _json(answer, status)
+    return idempotency.respond_once(
+        user=user, scope="POST /broadcasts", action=lambda: _send(user, body)
+    )
 
 
 @blp.route("/broadcasts", methods=["GET"])
@@ -177,7 +148,9 @@ def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
 def get_broadcast(broadcast_id: int) -> Any:
     """A broadcast, for the members it reached and the police in scope."""
     user = current_user()
-    return _json(broadcast_view(user, broadcasts.load_visible_broadcast(user, broadcast_id)))
+    return json_response(
+        broadcast_view(user, broadcasts.load_visible_broadcast(user, broadcast_id))
+    )
 
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["PATCH"])
@@ -190,7 +163,7 @@ def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
     broadcast = broadcasts.load_managed_broadcast(user, broadcast_id)
     broadcast = broadcasts.update_broadcast(broadcast=broadcast, changes=body)
     db.session.commit()
-    return _json(broadcast_view(user, broadcast))
+    return json_response(broadcast_view(user, broadcast))
 
 
 @blp.route("/broadcasts/<int:broadcast_id>/cancel", methods=["POST"])
@@ -202,7 +175,7 @@ def cancel_broadcast(broadcast_id: int) -> Any:
     broadcast = broadcasts.load_managed_broadcast(user, broadcast_id)
     broadcast = broadcasts.cancel_broadcast(broadcast=broadcast)
     db.session.commit()
-    return _json(broadcast_view(user, broadcast))
+    return json_response(broadcast_view(user, broadcast))
 
 
 # --- RSVPs -----------------------------------------------------------------------------------
@@ -218,7 +191,7 @@ def post_rsvp(broadcast_id: int) -> Any:
     row = broadcasts.rsvp(user=user, broadcast=broadcast)
     status = row.status
     db.session.commit()
-    return _json({"status": status}, 201)
+    return json_response({"status": status}, 201)
 
 
 @blp.route("/broadcasts/<int:broadcast_id>/rsvp", methods=["DELETE"])

@@ -4,10 +4,12 @@ and creates nothing new. It commits, as the request boundary does."""
 from __future__ import annotations
 
 import hashlib
-import json
+import json as stdlib_json
 from collections.abc import Callable
 from typing import Any
 
+from flask import Response as FlaskResponse
+from flask import current_app, json, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -19,7 +21,7 @@ Response = tuple[dict[str, Any], int]
 
 
 def request_fingerprint(body: Any) -> str:
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    canonical = stdlib_json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -80,3 +82,47 @@ def run_once(
     row.response_body, row.response_status = response_body, status
     db.session.commit()
     return (response_body, status), False
+
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+# For @blp.doc(parameters=...) on every route that honours the header.
+HEADER_DOC = {
+    "in": "header",
+    "name": HEADER,
+    "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
+    "description": "Retries with the same key and body return the first response.",
+}
+
+
+def json_response(body: Any, status: int = 200) -> FlaskResponse:
+    """A JSON response that flask-smorest passes through as is (already serialised)."""
+    return current_app.response_class(json.dumps(body), status=status, mimetype="application/json")
+
+
+def _key() -> str | None:
+    key = request.headers.get(HEADER)
+    if key and len(key) > MAX_KEY_LENGTH:
+        raise Invalid(HEADER, f"At most {MAX_KEY_LENGTH} characters.")
+    return key or None
+
+
+def is_retry(*, user: User | None, scope: str) -> bool:
+    """Will this request be answered from a stored first response (creating nothing)?"""
+    key = request.headers.get(HEADER)
+    if not key or len(key) > MAX_KEY_LENGTH or user is None:
+        return False
+    return has_stored_response(user=user, scope=scope, key=key, body=request.get_json(silent=True))
+
+
+def respond_once(*, user: User, scope: str, action: Callable[[], Response]) -> FlaskResponse:
+    """Run a creating POST once per Idempotency-Key (or plainly, without one) and commit."""
+    key = _key()
+    if key is None:
+        body, status = action()
+        db.session.commit()
+    else:
+        (body, status), _ = run_once(
+            user=user, scope=scope, key=key, body=request.get_json(silent=True), action=action
+        )
+    return json_response(body, status)

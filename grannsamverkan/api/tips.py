@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g, json, request
+from flask import current_app, g
 from flask_smorest import Blueprint
 
+from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import has_stored_response, run_once
+from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db, limiter
 from grannsamverkan.geo import geocoding
@@ -23,13 +24,11 @@ from grannsamverkan.schemas.tips import (
     TipQuerySchema,
 )
 from grannsamverkan.services import permissions, tips
-from grannsamverkan.services.errors import Forbidden, Invalid
+from grannsamverkan.services.errors import Forbidden
 from grannsamverkan.services.texts import tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
 
-IDEMPOTENCY_HEADER = "Idempotency-Key"
-MAX_KEY_LENGTH = 200
 IDEMPOTENCY_SCOPE = "POST /tips"
 
 
@@ -40,13 +39,7 @@ def _tip_limit() -> str:
 def _is_retry() -> bool:
     """A retry answered from its stored first response creates nothing, so it is not
     counted against the tip limit (else a phone retrying its last allowed tip gets 429)."""
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    user = g.get("user")
-    if not key or len(key) > MAX_KEY_LENGTH or user is None:
-        return False
-    return has_stored_response(
-        user=user, scope=IDEMPOTENCY_SCOPE, key=key, body=request.get_json(silent=True)
-    )
+    return idempotency.is_retry(user=g.get("user"), scope=IDEMPOTENCY_SCOPE)
 
 
 def dump_tip(user: User, tip: Tip, full: bool) -> dict[str, Any]:
@@ -90,35 +83,12 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 @limiter.limit(_tip_limit, exempt_when=_is_retry)
 @blp.arguments(TipCreateSchema)
 @blp.response(201, TipCreatedSchema)
-@blp.doc(
-    parameters=[
-        {
-            "in": "header",
-            "name": IDEMPOTENCY_HEADER,
-            "schema": {"type": "string", "maxLength": 200},
-            "description": "Retries with the same key and body return the first response.",
-        }
-    ]
-)
+@blp.doc(parameters=[idempotency.HEADER_DOC])
 def create_tip(body: dict[str, Any]) -> Any:
     """Report a tip; the right neighbours and contact persons are alerted."""
     user = current_user()
-    key = request.headers.get(IDEMPOTENCY_HEADER)
-    if key:
-        if len(key) > MAX_KEY_LENGTH:
-            raise Invalid(IDEMPOTENCY_HEADER, f"At most {MAX_KEY_LENGTH} characters.")
-        (answer, status), _ = run_once(
-            user=user,
-            scope=IDEMPOTENCY_SCOPE,
-            key=key,
-            body=request.get_json(silent=True),
-            action=lambda: _report(user, body),
-        )
-    else:
-        answer, status = _report(user, body)
-        db.session.commit()
-    return current_app.response_class(
-        json.dumps(answer), status=status, mimetype="application/json"
+    return idempotency.respond_once(
+        user=user, scope=IDEMPOTENCY_SCOPE, action=lambda: _report(user, body)
     )
 
 
@@ -146,9 +116,7 @@ def get_tip(tip_id: int) -> Any:
     coarsened for members who were alerted."""
     user = current_user()
     tip, full = tips.load_visible_tip(user, tip_id)
-    return current_app.response_class(
-        json.dumps(dump_tip(user, tip, full)), mimetype="application/json"
-    )
+    return json_response(dump_tip(user, tip, full))
 
 
 def _load_tip_in_area_scope(tip_id: int, refusal: str) -> Tip:
