@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from grannsamverkan import create_app
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Device, Membership
 from grannsamverkan.services import accounts
+from mobile_client_stub.push_sink import PushSink
 
 PG_ADMIN_URL = os.environ.get("GSV_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 BACKENDS = os.environ.get("GSV_TEST_BACKENDS", "sqlite,postgresql").split(",")
@@ -280,3 +282,57 @@ def post_tip(client: Any) -> Any:
         return response.get_json()
 
     return post
+
+
+# --- push: the FCM look-alike and the real firebase-admin sender pointed at it -------------
+
+PUSH_PROJECT = "gsv-test"
+
+
+@pytest.fixture
+def sink() -> Iterator[PushSink]:
+    with PushSink() as running:
+        yield running
+
+
+@pytest.fixture
+def push_config(sink: PushSink) -> dict[str, Any]:
+    """App settings that send pushes through firebase-admin to ``sink``, retrying fast.
+
+    A test folder turns them on with ``app_config = push_config`` in its conftest."""
+    return {
+        "GSV_PUSH_BACKEND": "fcm",
+        "GSV_FCM_ENDPOINT": sink.base_url,
+        "GSV_FIREBASE_PROJECT_ID": PUSH_PROJECT,
+        "GSV_FCM_TIMEOUT_S": 2.0,
+        "GSV_PUSH_BACKOFF_BASE_S": 0.05,
+        "GSV_PUSH_BACKOFF_CAP_S": 0.2,
+    }
+
+
+@pytest.fixture
+def dispatcher(app: Flask) -> Iterator[Any]:
+    """A dispatcher with the app's configured sender; use it inside ``app.app_context()``."""
+    from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
+
+    runner = app.extensions[EXTENSION]
+    yield dispatcher_for(app, runner.sender)
+    close = getattr(runner.sender, "close", None)
+    if close:
+        close()
+
+
+def send_all(app: Flask, dispatcher: Any, *, until_s: float = 10.0) -> None:
+    """Run the dispatcher until no delivery is pending (retries included)."""
+    from sqlalchemy import select
+
+    from grannsamverkan.models import Delivery
+
+    deadline = time.monotonic() + until_s
+    with app.app_context():
+        while time.monotonic() < deadline:
+            dispatcher.run_until_idle()
+            if db.session.scalar(select(Delivery.id).where(Delivery.state == "pending")) is None:
+                return
+            time.sleep(0.05)
+    raise AssertionError("deliveries still pending")

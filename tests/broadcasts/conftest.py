@@ -3,17 +3,12 @@ to send broadcasts and drive the real dispatcher against the push sink."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
 
-from grannsamverkan.extensions import db
-from grannsamverkan.models import Delivery
-from tests.notify.conftest import app_config, dispatcher, sink  # noqa: F401 - shared fixtures
 from tests.tips.conftest import NAS, SPOT, offset  # noqa: F401
 
 API = "/api/v1"
@@ -126,13 +121,6 @@ def send(client) -> Any:
     return post
 
 
-def send_all(app: Any, dispatcher: Any, *, until_s: float = 10.0) -> None:  # noqa: F811
-    """Run the dispatcher until no delivery is pending."""
-    deadline = time.monotonic() + until_s
-    with app.app_context():
-        while time.monotonic() < deadline:
-            dispatcher.run_until_idle()
-            if db.session.scalar(select(Delivery.id).where(Delivery.state == "pending")) is None:
-                return
-            time.sleep(0.05)
-    raise AssertionError("deliveries still pending")
+@pytest.fixture
+def app_config(push_config: dict[str, Any]) -> dict[str, Any]:
+    return push_config

@@ -15,7 +15,8 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
 from grannsamverkan.services import broadcasts as broadcasts_service
 from grannsamverkan.services.broadcasts import queue_due_reminders
-from tests.broadcasts.conftest import API, send_all, training, warning
+from tests.broadcasts.conftest import API, training, warning
+from tests.conftest import send_all
 from tests.tips.conftest import quiet_hours_around_now
 
 ALL_PHONES = (

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Delivery, Device
 from grannsamverkan.models.types import utcnow
+from tests.conftest import send_all
 from tests.tips.conftest import SPOT, offset
 
 
@@ -29,18 +30,6 @@ def street(make_user, make_area, add_member, add_device):
     for name, actor in people.items():
         add_device(actor, f"{name}-phone")
     return people
-
-
-def send_all(app, dispatcher, *, until_s: float = 10.0) -> None:
-    """Run the dispatcher until no delivery is pending (retries included)."""
-    deadline = time.monotonic() + until_s
-    with app.app_context():
-        while time.monotonic() < deadline:
-            dispatcher.run_until_idle()
-            if db.session.scalar(select(Delivery.id).where(Delivery.state == "pending")) is None:
-                return
-            time.sleep(0.05)
-    raise AssertionError("deliveries still pending")
 
 
 def states(app):

@@ -10,43 +10,21 @@ from flask import Flask
 
 from mobile_client_stub.phone import StubPhone
 from mobile_client_stub.push_sink import PushSink
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, send_all
 
 SPOT = (57.6663, 15.8557)
 NEAR_SPOT = (57.6670, 15.8560)
 
 
 @pytest.fixture
-def sink() -> Iterator[PushSink]:
-    with PushSink() as running:
-        yield running
+def app_config(push_config: dict[str, Any]) -> dict[str, Any]:
+    return push_config
 
 
 @pytest.fixture
-def app_config(sink: PushSink) -> dict[str, Any]:
-    return {
-        "GSV_PUSH_BACKEND": "fcm",
-        "GSV_FCM_ENDPOINT": sink.base_url,
-        "GSV_FIREBASE_PROJECT_ID": "gsv-test",
-        "GSV_FCM_TIMEOUT_S": 2.0,
-    }
-
-
-@pytest.fixture
-def dispatch(app: Flask) -> Iterator[Any]:
+def dispatch(app: Flask, dispatcher: Any) -> Any:
     """Send every committed push now (the app's own dispatcher is off in tests)."""
-    from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
-
-    runner = app.extensions[EXTENSION]
-
-    def run() -> None:
-        with app.app_context():
-            dispatcher_for(app, runner.sender).run_until_idle()
-
-    yield run
-    close = getattr(runner.sender, "close", None)
-    if close:
-        close()
+    return lambda: send_all(app, dispatcher)
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Smoke runs of the benchmarks in bench/: tiny sizes, so that they keep working."""
