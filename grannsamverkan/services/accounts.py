@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadData
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grannsamverkan.extensions import db
@@ -90,7 +91,8 @@ def session_for_token(token: str) -> AuthSession | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("sid"), str):
         return None
-    session = db.session.get(AuthSession, payload["sid"])
+    # The user comes in the same query: every signed-in request needs both.
+    session = db.session.get(AuthSession, payload["sid"], options=[joinedload(AuthSession.user)])
     if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
         return None
     return session

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import Row, exists, or_, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.radius import homes_within
@@ -55,33 +56,34 @@ def in_quiet_hours(start: str | None, end: str | None, at: datetime) -> bool:
 
 def choose_recipients(tip: Tip, *, at: datetime) -> list[Recipient]:
     """Everyone who gets an alert for this tip, never its reporter."""
-    chosen: dict[int, bool] = {}  # user id → chosen by radius
+    # user id → (their alert settings, chosen by radius)
+    chosen: dict[int, tuple[Row[Any], bool]] = {}
     if tip.category in NEIGHBOUR_CATEGORIES:
-        for user_id in _neighbours(tip):
-            chosen[user_id] = True
-        for user_id in _protected_members(tip):
-            chosen.setdefault(user_id, False)
+        for person in _neighbours(tip):
+            if _wants(person.categories, tip.category):
+                chosen[person.id] = (person, True)
     if tip.category in CONTACT_PERSON_CATEGORIES:
-        for user_id in _contact_persons(tip):
-            chosen[user_id] = False
+        for person in _area_people(tip):
+            if person.role == "contact_person":
+                # Their duty: whatever their home, radius or categories.
+                chosen[person.id] = (person, False)
+            elif tip.category in NEIGHBOUR_CATEGORIES and _wants(person.categories, tip.category):
+                # Protected personal data: area-wide alerts, no radius test.
+                chosen.setdefault(person.id, (person, False))
     chosen.pop(tip.reporter_id, None)  # type: ignore[arg-type]
-    if not chosen:
-        return []
     urgent = tip.category in URGENT_CATEGORIES
-    quiet = {
-        user_id: (start, end)
-        for user_id, start, end in db.session.execute(
-            select(User.id, User.quiet_start, User.quiet_end).where(User.id.in_(list(chosen)))
-        )
-    }
     return [
         Recipient(
             user_id=user_id,
-            silent=not urgent and in_quiet_hours(*quiet[user_id], at),
+            silent=not urgent and in_quiet_hours(person.quiet_start, person.quiet_end, at),
             by_radius=by_radius,
         )
-        for user_id, by_radius in sorted(chosen.items())
+        for user_id, (person, by_radius) in sorted(chosen.items())
     ]
+
+
+# What routing needs to know of a person: their choices of categories and quiet hours.
+_SETTINGS = (User.id, User.categories, User.quiet_start, User.quiet_end)
 
 
 def _is_active_member() -> object:
@@ -92,7 +94,7 @@ def _wants(categories: list[str] | None, category: str) -> bool:
     return categories is None or category in categories
 
 
-def _neighbours(tip: Tip) -> list[int]:
+def _neighbours(tip: Tip) -> list[Row[Any]]:
     """Active members whose home is within their own radius (at most 2 km) of the tip."""
     nearby = homes_within(
         tip.lat,
@@ -103,29 +105,19 @@ def _neighbours(tip: Tip) -> list[int]:
     in_range = [h.user_id for h in nearby if h.distance_m <= min(h.alert_radius_m, MAX_RADIUS_M)]
     if not in_range:
         return []
-    categories = db.session.execute(
-        select(User.id, User.categories).where(User.id.in_(in_range))
-    ).all()
-    return [user_id for user_id, cats in categories if _wants(cats, tip.category)]
+    return list(db.session.execute(select(*_SETTINGS).where(User.id.in_(in_range))))
 
 
-def _protected_members(tip: Tip) -> list[int]:
-    """Members with protected personal data get their area's alerts without a radius test."""
-    rows = db.session.execute(
-        select(User.id, User.categories)
-        .join(Membership, and_(Membership.user_id == User.id, Membership.area_id == tip.area_id))
-        .where(Membership.status == "active", User.home_protected.is_(True))
-    ).all()
-    return [user_id for user_id, cats in rows if _wants(cats, tip.category)]
-
-
-def _contact_persons(tip: Tip) -> list[int]:
+def _area_people(tip: Tip) -> list[Row[Any]]:
+    """The tip's area's active contact persons and its members with protected data."""
     return list(
-        db.session.scalars(
-            select(Membership.user_id).where(
+        db.session.execute(
+            select(*_SETTINGS, Membership.role)
+            .join(Membership, Membership.user_id == User.id)
+            .where(
                 Membership.area_id == tip.area_id,
                 Membership.status == "active",
-                Membership.role == "contact_person",
+                or_(Membership.role == "contact_person", User.home_protected.is_(True)),
             )
         )
     )

@@ -54,7 +54,13 @@ def report_tip(
 ) -> ReportedTip:
     """Store a member's tip and, unless its area moderates tips, alert the right people."""
     now = utcnow()
-    active_areas = [m.area for m in reporter.memberships if m.status == "active"]
+    active_areas = list(
+        db.session.scalars(
+            select(Area)
+            .join(Membership, Membership.area_id == Area.id)
+            .where(Membership.user_id == reporter.id, Membership.status == "active")
+        )
+    )
     if not active_areas:
         raise Forbidden("Only active members of an area can send tips.")
     if observed_at is not None and observed_at > now + CLOCK_SKEW:
