@@ -198,6 +198,25 @@ def run_wrk(base: str, script: Path, args: argparse.Namespace) -> dict[str, Any]
     return data
 
 
+def drain_outbox(url: str, timeout_s: float = 120) -> None:
+    """Wait until no delivery is pending, so one case's pushes do not run in the next."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                pending = conn.execute(
+                    text("SELECT count(*) FROM deliveries WHERE state = 'pending'")
+                ).scalar()
+            if not pending:
+                return
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"cases": [], "memory": []}
     with (
@@ -211,7 +230,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             GSV_PUSH_BACKEND="fcm",
             GSV_FCM_ENDPOINT=sink.base_url,
             GSV_FIREBASE_PROJECT_ID=PROJECT,
-            GSV_DISPATCHER="thread",
+            GSV_DISPATCHER=args.dispatcher,
             GSV_TIP_LIMIT="100000000/hour",
             PYTHONWARNINGS="ignore::DeprecationWarning",
             PYTHONPATH=str(Path(__file__).resolve().parent),
@@ -248,6 +267,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 pids = worker_pids(master.pid)
                 at_rest = {pid: rss_mb(pid) for pid in pids}
                 for name, script in scripts.items():
+                    if args.dispatcher == "thread":
+                        drain_outbox(url)  # the last case's pushes must not load this one
                     pushes_before = sink.message_count()
                     data = run_wrk(base, script, args)
                     data.update(
@@ -290,7 +311,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "wrk_threads",
         )
     }
-    results["settings"]["push"] = "fcm backend, push sink in the bench process, no delay"
+    results["settings"]["push"] = (
+        f"fcm backend, push sink in the bench process, no delay; dispatcher {args.dispatcher}"
+    )
     results["bar"] = verdict(results)
     return results
 
@@ -370,6 +393,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--alerts", type=int, default=100)
     parser.add_argument("--workers", type=int, default=recommended_workers())
     parser.add_argument("--threads", type=int, default=2 * (os.cpu_count() or 1))
+    parser.add_argument(
+        "--dispatcher",
+        choices=("thread", "off"),
+        default="thread",
+        help="thread: pushes are sent by the workers' own dispatcher threads during the load; "
+        "off: tips are written with their outbox rows but nothing sends them (the API alone, "
+        "as when RQ workers on other hosts send the pushes)",
+    )
     parser.add_argument("--json", help="write the results here (default bench/results/...)")
     parser.add_argument("--log", help="write gunicorn's output to this file")
     args = parser.parse_args(argv)
