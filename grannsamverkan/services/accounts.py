@@ -16,6 +16,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
+from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.errors import Conflict, Invalid, NotFound
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
@@ -163,6 +164,8 @@ def remove_device(user: User, token: str) -> None:
 
 
 def delete_account(user: User) -> None:
-    """Erase the account; devices, sessions, home and memberships go with it."""
+    """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
+    first waiting for a freed place moves up); tips stay, without their reporter."""
+    release_places(user)
     db.session.delete(user)
     db.session.flush()

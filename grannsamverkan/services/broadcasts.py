@@ -386,6 +386,14 @@ def cancel_rsvp(*, user: User, broadcast: Broadcast) -> Rsvp | None:
     return promoted[0] if promoted else None
 
 
+def release_places(user: User) -> None:
+    """Give up every RSVP of someone leaving (account deletion), moving others up."""
+    for row in list(db.session.scalars(select(Rsvp).where(Rsvp.user_id == user.id))):
+        broadcast = db.session.get(Broadcast, row.broadcast_id)
+        if broadcast is not None:
+            cancel_rsvp(user=user, broadcast=broadcast)
+
+
 def queue_due_reminders(now: datetime | None = None) -> int:
     """Queue one reminder push to the confirmed attendees of each event starting within
     24 hours that has had none; returns the number of events reminded of.

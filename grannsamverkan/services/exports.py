@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from grannsamverkan.models import User
+from sqlalchemy import select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Alert, AlertRecipient, Rsvp, Tip, User
 
 
 def _iso(value: Any) -> Any:
@@ -47,6 +50,40 @@ def collect_personal_data(user: User) -> dict[str, Any]:
                 "created_at": _iso(m.created_at),
             }
             for m in user.memberships
+        ],
+        "tips": [
+            {
+                "id": tip.id,
+                "category": tip.category,
+                "description": tip.description,
+                "location": tip.location,
+                "address": tip.address,
+                "observed_at": _iso(tip.observed_at),
+                "vehicle": tip.vehicle,
+                "status": tip.status,
+                "created_at": _iso(tip.created_at),
+            }
+            for tip in db.session.scalars(
+                select(Tip).where(Tip.reporter_id == user.id).order_by(Tip.id)
+            )
+        ],
+        "alerts_received": [
+            {
+                "alert_id": alert_id,
+                "kind": kind,
+                "created_at": _iso(created_at),
+                "read_at": _iso(read_at),
+            }
+            for alert_id, kind, created_at, read_at in db.session.execute(
+                select(Alert.id, Alert.kind, Alert.created_at, AlertRecipient.read_at)
+                .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+                .where(AlertRecipient.user_id == user.id)
+                .order_by(Alert.id)
+            )
+        ],
+        "rsvps": [
+            {"broadcast_id": r.broadcast_id, "status": r.status, "created_at": _iso(r.created_at)}
+            for r in db.session.scalars(select(Rsvp).where(Rsvp.user_id == user.id))
         ],
         "sessions": [
             {

@@ -82,3 +82,30 @@ def test_rsvp_rules(client, town, send):
 
     client.post(f"{API}/broadcasts/{event['id']}/cancel", headers=town.police.headers)
     problem_of(client.post(rsvp, headers=town.bertil.headers), 409)  # cancelled
+
+
+def test_deleting_an_account_frees_its_place_for_the_waiting_list(
+    app, client, town, send, dispatcher, sink
+):
+    """DELETE /me gives up the RSVP; the first waiting moves up and is told by push."""
+    from tests.broadcasts.conftest import API, training
+    from tests.conftest import send_all
+
+    event = send(town.police, training(capacity=1))
+    first, waiting = town.anna, town.cecilia
+    assert client.post(f"{API}/broadcasts/{event['id']}/rsvp", headers=first.headers).json == {
+        "status": "confirmed"
+    }
+    answer = client.post(f"{API}/broadcasts/{event['id']}/rsvp", headers=waiting.headers)
+    assert answer.json == {"status": "waitlisted"}
+    send_all(app, dispatcher)
+    before = len(sink.all_messages())
+
+    assert client.delete(f"{API}/me", headers=first.headers).status_code == 204
+
+    mine = client.get(f"{API}/broadcasts/{event['id']}", headers=waiting.headers).json
+    assert mine["my_rsvp"] == "confirmed"
+    assert (mine["confirmed"], mine["waitlisted"]) == (1, 0)
+    send_all(app, dispatcher)
+    promotions = [m for m in sink.all_messages()[before:] if m["data"]["purpose"] == "promotion"]
+    assert len(promotions) >= 1

@@ -460,3 +460,23 @@ def test_a_tip_answer_has_the_documented_fields(client, inbox):
     assert "112" in body["guidance"]
     assert body["alert"]["recipient_count"] == 2
     assert json.loads(response.get_data(as_text=True))["duplicate_of"] is None
+
+
+def test_export_holds_own_tips_and_received_alerts(
+    client, make_user, make_area, add_member, post_tip
+):
+    from tests.tips.conftest import SPOT, offset
+
+    area = make_area(center=SPOT)
+    reporter, neighbour = make_user(home=SPOT), make_user(home=offset(SPOT, 100))
+    add_member(reporter, area)
+    add_member(neighbour, area)
+    answer = post_tip(reporter, "burglary", description="Ytterdörren uppbruten")
+    mine = client.get("/api/v1/me/export", headers=reporter.headers).get_json()
+    assert [(t["id"], t["description"]) for t in mine["tips"]] == [
+        (answer["id"], "Ytterdörren uppbruten")
+    ]
+    theirs = client.get("/api/v1/me/export", headers=neighbour.headers).get_json()
+    assert theirs["tips"] == []
+    assert [a["alert_id"] for a in theirs["alerts_received"]] == [answer["alert"]["id"]]
+    assert theirs["rsvps"] == []
