@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import os
 import time
 import uuid
 import warnings
@@ -118,6 +119,7 @@ class FcmSender:
             # google-auth re-sends a request that got 401 after refreshing the token; a fixed
             # token cannot change, so that would only repeat the same request.
             session._max_refresh_attempts = 0
+        self._resolve_environment_once(session, service._fcm_url)
         for prefix in prefixes:
             # The longest mounted prefix wins, so this replaces the SDK's retrying adapters.
             session.mount(
@@ -126,6 +128,26 @@ class FcmSender:
                     max_retries=0, pool_connections=4, pool_maxsize=POOL_MAXSIZE
                 ),
             )
+
+    @staticmethod
+    def _resolve_environment_once(session: requests.Session, url: str) -> None:
+        """Read proxy and CA-bundle variables once, not on each of a multicast's requests.
+
+        With ``trust_env`` on, requests stats ~/.netrc and resolves the proxy variables for
+        every request: 2.03 ms CPU per message instead of 1.57 (bench/FANOUT.md). The FCM host is
+        fixed, so what the environment says for it is resolved here, the same way requests
+        would (proxies honouring no_proxy; REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE), and the
+        per-request look-ups stop. A .netrc entry for the host keeps requests' own handling.
+        """
+        if not session.trust_env or requests.utils.get_netrc_auth(url) is not None:
+            return
+        for scheme, proxy in requests.utils.get_environ_proxies(url).items():
+            session.proxies.setdefault(scheme, proxy)
+        if session.verify is True:
+            session.verify = (
+                os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+            )
+        session.trust_env = False
 
     def send(self, message: PushMessage) -> list[TokenResult]:
         """Send one request per token (in parallel, inside the SDK); never raises."""

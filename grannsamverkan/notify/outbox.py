@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import Integer, any_, bindparam, delete, func, or_, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Device
@@ -81,24 +82,40 @@ class Dispatcher:
 
     # --- the loop's steps --------------------------------------------------------------------
 
-    def run_once(self) -> int:
-        """Claim one batch of due rows, send them, record results. Returns rows handled."""
+    def run_once(self, *, on_full_batch: Callable[[], object] | None = None) -> int:
+        """Claim one batch of due rows, send them, record results. Returns rows handled.
+
+        ``on_full_batch`` is called, before sending, when the claim came back full: more
+        rows are probably due than this dispatcher will send soon.
+        """
         claimed = self.claim()
         if not claimed:
             return 0
+        if on_full_batch is not None and len(claimed) >= self.batch_size:
+            on_full_batch()
         results = self.send(claimed)
         self.record(claimed, results)
         return len(claimed)
 
-    def run_until_idle(self, *, max_batches: int | None = None) -> int:
-        """Dispatch until nothing is due; returns the number of rows handled."""
+    def run_until_idle(
+        self,
+        *,
+        max_batches: int | None = None,
+        on_full_batch: Callable[[], object] | None = None,
+    ) -> int:
+        """Dispatch until nothing is due; returns the number of rows handled.
+
+        ``on_full_batch`` is called at most once, at the first full claim (see run_once).
+        """
         self.run_chores()
         handled = 0
         batches = 0
         while max_batches is None or batches < max_batches:
-            count = self.run_once()
+            count = self.run_once(on_full_batch=on_full_batch)
             if count == 0:
                 break
+            if count >= self.batch_size:
+                on_full_batch = None
             handled += count
             batches += 1
         return handled
@@ -134,7 +151,7 @@ class Dispatcher:
             if ids:
                 db.session.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(ids))
+                    .where(_one_of(Delivery.id, ids))
                     .values(claimed_by=self.name, claimed_until=now + self.lease)
                 )
             rows = db.session.execute(
@@ -148,7 +165,7 @@ class Dispatcher:
                     Delivery.attempts,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
-                .where(Delivery.id.in_(ids))
+                .where(_one_of(Delivery.id, ids))
                 .order_by(Delivery.alert_id, Delivery.id)
             ).all()
             db.session.commit()
@@ -198,7 +215,7 @@ class Dispatcher:
             held = set(
                 db.session.scalars(
                     select(Delivery.id).where(
-                        Delivery.id.in_(list(results)), Delivery.claimed_by == self.name
+                        _one_of(Delivery.id, list(results)), Delivery.claimed_by == self.name
                     )
                 )
             )
@@ -216,7 +233,7 @@ class Dispatcher:
             for values_key, ids in same_values.items():
                 db.session.execute(
                     update(Delivery)
-                    .where(Delivery.id.in_(ids), Delivery.claimed_by == self.name)
+                    .where(_one_of(Delivery.id, ids), Delivery.claimed_by == self.name)
                     .values(**dict(values_key))
                     .execution_options(synchronize_session=False)
                 )
@@ -247,6 +264,19 @@ class Dispatcher:
         else:
             values["state"] = "failed"
         return values
+
+
+def _one_of(column: Any, ids: list[int]) -> Any:
+    """``column IN ids``; on PostgreSQL as ``= ANY(array)``, one parameter for the batch.
+
+    An IN list binds one parameter per row: for 500 ids SQLAlchemy expands and psycopg
+    converts 500 placeholders in each of the three statements per batch. An array is one
+    value: claim + record of a 500-row batch took 21 instead of 36 ms CPU, 53 instead of
+    74 ms wall (bench/FANOUT.md). The plan is the same (an index scan on the primary key).
+    """
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def _expired(alert: Alert, now: datetime) -> bool:
