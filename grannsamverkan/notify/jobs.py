@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from flask import current_app
@@ -11,6 +12,9 @@ from grannsamverkan.notify.outbox import next_due_in
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for, enqueue_dispatch
 
 log = logging.getLogger(__name__)
+
+# Even with nothing pending, a worker looks again this often (reminders, crashed peers).
+SWEEP_S = 60
 
 
 def dispatch_pending() -> int:
@@ -26,10 +30,22 @@ def dispatch_pending() -> int:
     handled = dispatcher_for(app, runner.sender).run_until_idle(
         on_full_batch=lambda: _ask_for_help(app)
     )
-    due = next_due_in()
-    if due is not None:
-        enqueue_dispatch(app, delay_s=max(1.0, due))
+    schedule_next_run(app, next_due_in())
     return handled
+
+
+def schedule_next_run(app: Any, due_in_s: float | None) -> None:
+    """Come back when the next row is due, and at least every SWEEP_S seconds anyway.
+
+    The sweep is what runs the dispatcher's chores (event reminders) and picks up rows a
+    crashed worker left leased when no new commit wakes anyone. The job id names the
+    second (or, for sweeps, the minute) it runs in, so however many jobs ask for the same
+    moment, one job runs then.
+    """
+    delay = SWEEP_S if due_in_s is None else min(SWEEP_S, max(1.0, due_in_s))
+    at = time.time() + delay
+    bucket = int(at) if due_in_s is not None and delay < SWEEP_S else int(at // SWEEP_S) * SWEEP_S
+    enqueue_dispatch(app, delay_s=delay, job_id=f"{app.config['GSV_RQ_QUEUE']}-dispatch-{bucket}")
 
 
 def _ask_for_help(app: Any) -> None:

@@ -109,8 +109,9 @@ class PushRunner:
                 self._wakeup.wait(wait)
 
 
-def enqueue_dispatch(app: Flask, *, delay_s: float = 0) -> Any:
-    """Put a dispatch job on the RQ queue (now, or after ``delay_s``)."""
+def enqueue_dispatch(app: Flask, *, delay_s: float = 0, job_id: str | None = None) -> Any:
+    """Put a dispatch job on the RQ queue (now, or after ``delay_s``); a job with the same
+    ``job_id`` that has not run yet is replaced, not doubled."""
     from datetime import timedelta
 
     from redis import Redis
@@ -121,8 +122,8 @@ def enqueue_dispatch(app: Flask, *, delay_s: float = 0) -> Any:
     )
     job = "grannsamverkan.notify.jobs.dispatch_pending"
     if delay_s > 0:
-        return queue.enqueue_in(timedelta(seconds=delay_s), job, job_timeout=600)
-    return queue.enqueue(job, job_timeout=600)
+        return queue.enqueue_in(timedelta(seconds=delay_s), job, job_timeout=600, job_id=job_id)
+    return queue.enqueue(job, job_timeout=600, job_id=job_id)
 
 
 def init_app(app: Flask) -> None:

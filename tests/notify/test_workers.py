@@ -199,3 +199,28 @@ def test_two_rq_workers_on_real_redis_send_each_row_once(app, sink, fan_out, rq_
     with app.app_context():
         claimers = db.session.scalar(select(func.count()).where(Delivery.state != "sent"))
     assert claimers == 0
+
+
+def test_rq_sweep_is_scheduled_once_per_moment(app, rq_queue):
+    """With nothing pending a worker still comes back (reminders, crashed peers), and many
+    jobs asking for the same moment leave one scheduled job."""
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry
+
+    from grannsamverkan.notify.jobs import SWEEP_S, schedule_next_run
+
+    app.config.update(GSV_REDIS_URL=REDIS_URL, GSV_RQ_QUEUE=rq_queue)
+    queue = Queue(rq_queue, connection=Redis.from_url(REDIS_URL))
+    registry = ScheduledJobRegistry(queue=queue)
+    before = time.time()
+    for _ in range(3):
+        schedule_next_run(app, None)
+    assert len(registry.get_job_ids()) == 1
+    for _ in range(3):
+        schedule_next_run(app, 5.0)
+    assert len(registry.get_job_ids()) == 2
+    runs_at = sorted(
+        registry.get_scheduled_time(job_id).timestamp() for job_id in registry.get_job_ids()
+    )
+    assert before + 4 <= runs_at[0] <= time.time() + 6
+    assert before + SWEEP_S - 1 <= runs_at[1] <= time.time() + SWEEP_S + 1
