@@ -105,9 +105,16 @@ class Dispatcher:
     ) -> int:
         """Dispatch until nothing is due; returns the number of rows handled.
 
-        ``on_full_batch`` is called at most once, at the first full claim (see run_once).
+        Chores run after what was already due, so a fresh alert's first push does not wait
+        for them; rows a chore writes are sent in the same pass. ``on_full_batch`` is called
+        at most once, at the first full claim (see run_once).
         """
-        self.run_chores()
+        handled = self._send_due(max_batches, on_full_batch)
+        if self.run_chores():
+            handled += self._send_due(max_batches, None)
+        return handled
+
+    def _send_due(self, max_batches: int | None, on_full_batch: Callable[[], object] | None) -> int:
         handled = 0
         batches = 0
         while max_batches is None or batches < max_batches:
@@ -120,15 +127,19 @@ class Dispatcher:
             batches += 1
         return handled
 
-    def run_chores(self) -> None:
-        """Run each chore and commit what it wrote (a failing chore is rolled back alone)."""
+    def run_chores(self) -> bool:
+        """Run each chore and commit what it wrote (a failing chore is rolled back alone).
+        Returns whether any chore wrote delivery rows."""
+        wrote = False
         for chore in self.chores:
             try:
                 chore(utcnow())
+                wrote = wrote or bool(db.session.info.get("deliveries_written"))
                 db.session.commit()
             except Exception:  # noqa: BLE001 - a chore must not stop the pushes
                 db.session.rollback()
                 log.exception("dispatcher chore %s failed", getattr(chore, "__name__", chore))
+        return wrote
 
     def claim(self) -> list[Claimed]:
         """Lease up to one batch of due rows, in one short transaction."""
