@@ -4,7 +4,7 @@
 
 mobile_client_stub.push_sink.PushSink is a ThreadingHTTPServer: one thread per connection,
 a 70 ms hold done with a blocking wait. At 500 concurrent connections per worker it costs
-more CPU per request than the dispatcher does (bench/FANOUT.md, "the sink"), so on 2 cores
+more CPU per request than the dispatcher does (BENCHMARKS.md, "the sink"), so on 2 cores
 it would be the thing measured. This one is a single asyncio event loop in a process of its
 own: it parses HTTP/1.1 keep-alive requests by hand, answers each ``messages:send`` after
 ``--delay-ms`` with ``loop.call_later`` (no thread held), and counts what arrived.

@@ -1,4 +1,4 @@
-"""Benchmark 1: radius search over member homes (BENCHMARKS.md, bench/RADIUS.md).
+"""Benchmark 1: radius search over member homes (BENCHMARKS.md).
 
     python -m bench.radius [--homes 1000000] [--queries 300] \
         [--backends sqlite,postgresql,postgis] [--runs 3] [--json bench/results/radius.json]

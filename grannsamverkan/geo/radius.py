@@ -68,7 +68,7 @@ def _great_circle_from(lat: float, lon: float) -> Callable[[float, float], float
     """``distance_m((lat, lon), home)`` for many homes, bit for bit, at a tenth of the cost.
 
     geopy's ``great_circle`` builds two ``Point``s and a ``Distance`` per call (~11 µs), which
-    at 2 km in a city (4,000 homes in the box) was most of the search (bench/RADIUS.md). This
+    at 2 km in a city (4,000 homes in the box) was most of the search (BENCHMARKS.md). This
     is its formula term by term, in the same order, with the origin's sines taken once;
     homes are validated on input (|lat| ≤ 90, |lon| ≤ 180), where geopy's ``Point``
     normalisation changes nothing. bench/radius.py checks the distances against geopy's.

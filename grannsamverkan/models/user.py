@@ -78,7 +78,7 @@ class User(db.Model):
     # also holds what the search returns and filters on (id, alert_radius_m, home_protected),
     # so neither database visits the table for the thousands of homes in a city's 2 km box:
     # a covering index on SQLite (rowid = id), an index-only scan on PostgreSQL (INCLUDE).
-    # bench/RADIUS.md: at a million homes, the 2 km SQL p95 fell from 25.6 to 8–11 ms on SQLite.
+    # BENCHMARKS.md: at a million homes, the 2 km SQL p95 fell from 25.6 to 8–11 ms on SQLite.
     __table_args__ = (
         Index(
             "ix_users_home",

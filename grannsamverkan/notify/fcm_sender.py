@@ -134,7 +134,7 @@ class FcmSender:
         """Read proxy and CA-bundle variables once, not on each of a multicast's requests.
 
         With ``trust_env`` on, requests stats ~/.netrc and resolves the proxy variables for
-        every request: 2.03 ms CPU per message instead of 1.57 (bench/FANOUT.md). The FCM host is
+        every request: 2.03 ms CPU per message instead of 1.57 (BENCHMARKS.md). The FCM host is
         fixed, so what the environment says for it is resolved here, the same way requests
         would (proxies honouring no_proxy; REQUESTS_CA_BUNDLE, then CURL_CA_BUNDLE), and the
         per-request look-ups stop. A .netrc entry for the host keeps requests' own handling.

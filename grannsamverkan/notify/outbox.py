@@ -283,7 +283,7 @@ def _one_of(column: Any, ids: list[int]) -> Any:
     An IN list binds one parameter per row: for 500 ids SQLAlchemy expands and psycopg
     converts 500 placeholders in each of the three statements per batch. An array is one
     value: claim + record of a 500-row batch took 21 instead of 36 ms CPU, 53 instead of
-    74 ms wall (bench/FANOUT.md). The plan is the same (an index scan on the primary key).
+    74 ms wall (BENCHMARKS.md). The plan is the same (an index scan on the primary key).
     """
     if db.engine.dialect.name == "postgresql":
         return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))

@@ -1,7 +1,7 @@
 """bench/tip_latency.py and bench/http_throughput.py at a tiny size: each runs as its one
 documented command, prints its table and writes JSON with the figures the bars are judged on.
 
-The real runs (minutes) are not part of the suite; see bench/LATENCY_HTTP.md.
+The real runs (minutes) are not part of the suite; see BENCHMARKS.md.
 """
 
 from __future__ import annotations
