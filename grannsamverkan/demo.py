@@ -134,7 +134,7 @@ def seed_demo() -> Iterator[str]:
     if accounts.find_user_by_email(POLICE_EMAIL) is None:
         _create()
         db.session.commit()
-        yield "Demo data created (Vimmerby, municipality 0884)."
+        yield f"Demo data created (Vimmerby, municipality 0884, {len(DEMO_TIPS)} tips)."
     else:
         yield "Demo data already present."
     added = seed_help_lines()
@@ -174,6 +174,37 @@ def _create() -> None:
             role = "contact_person" if name == demo.contact else "member"
             db.session.add(Membership(area=area, user=user, role=role, status="active"))
     db.session.flush()
+    _report_demo_tips()
+
+
+# (reporter, category, description, metres north and east of the reporter's area centre)
+DEMO_TIPS = (
+    ("Erik Johansson", "suspicious_vehicle",
+     "En vit skåpbil har kört långsamt förbi flera gånger i kväll och stannat vid garagen.",
+     (40, -30)),
+    ("Elin Persson", "burglary",
+     "Inbrott i förrådet på gården i natt, hänglåset uppbrutet.", (-20, 50)),
+    ("Gunnar Larsson", "unsafe_place",
+     "Gatubelysningen vid gångvägen mot Stångån har varit släckt i en vecka.", (60, 10)),
+    ("Anna Karlsson", "traffic",
+     "Mopeder kör i hög fart på Storgatan efter klockan 22.", (-50, -20)),
+)  # fmt: skip
+
+
+def _report_demo_tips() -> None:
+    """A few tips through the real service, so the demo has alerts, inboxes and outbox rows."""
+    from grannsamverkan.services.tips import report_tip
+
+    for reporter_name, category, description, (north, east) in DEMO_TIPS:
+        reporter = accounts.find_user_by_email(_email(reporter_name))
+        area = next(a for a in AREAS if reporter_name in a.households)
+        report_tip(
+            reporter=reporter,  # type: ignore[arg-type]
+            category=category,
+            description=description,
+            lat=area.lat + north / 111_195,
+            lon=area.lon + east / (111_195 * 0.535),  # cos(57.7°)
+        )
 
 
 def seed_help_lines() -> int:
