@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models.tip import Alert
-from grannsamverkan.models.types import UTCDateTime, utcnow
+from grannsamverkan.models.types import UTCDateTime, point, utcnow
 from grannsamverkan.models.user import User
 
 BROADCAST_KINDS = ("fraud_warning", "notice", "training_event")
@@ -99,9 +99,7 @@ class Broadcast(db.Model):
 
     @property
     def event_location(self) -> dict[str, float] | None:
-        if self.event_lat is None or self.event_lon is None:
-            return None
-        return {"lat": self.event_lat, "lon": self.event_lon}
+        return point(self.event_lat, self.event_lon)
 
 
 class BroadcastMunicipality(db.Model):

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models.area import Area
-from grannsamverkan.models.types import UTCDateTime, utcnow
+from grannsamverkan.models.types import UTCDateTime, point, utcnow
 from grannsamverkan.models.user import Device, User
 
 TIP_CATEGORIES = (
@@ -118,9 +118,7 @@ class Alert(db.Model):
 
     @property
     def location(self) -> dict[str, float] | None:
-        if self.lat is None or self.lon is None:
-            return None
-        return {"lat": self.lat, "lon": self.lon}
+        return point(self.lat, self.lon)
 
 
 class AlertRecipient(db.Model):

@@ -14,6 +14,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def point(lat: float | None, lon: float | None) -> dict[str, float] | None:
+    """A {"lat", "lon"} point from two nullable columns; None unless both are set."""
+    if lat is None or lon is None:
+        return None
+    return {"lat": lat, "lon": lon}
+
+
 class UTCDateTime(TypeDecorator[datetime]):
     """Timestamps are stored in UTC and always come back timezone-aware.
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.extensions import db
@@ -84,7 +84,23 @@ def write_deliveries(alert: Alert, targets: list[AlertTarget], *, purpose: str) 
 
 
 def recipient_count(alert: Alert) -> int:
-    return db.session.query(AlertRecipient).filter_by(alert_id=alert.id).count()
+    """People the alert went to (inbox rows), not devices."""
+    count = db.session.scalar(
+        select(func.count(AlertRecipient.id)).where(AlertRecipient.alert_id == alert.id)
+    )
+    return count or 0
+
+
+def has_received(user: User, alert_is: ColumnElement[bool]) -> bool:
+    """Has ``user`` an inbox row for the alert that ``alert_is`` picks (e.g. by its tip)?"""
+    return (
+        db.session.scalar(
+            select(AlertRecipient.id)
+            .join(Alert, Alert.id == AlertRecipient.alert_id)
+            .where(alert_is, AlertRecipient.user_id == user.id)
+        )
+        is not None
+    )
 
 
 def inbox_query(user: User, *, at: datetime) -> Any:

@@ -31,7 +31,13 @@ from grannsamverkan.models import (
 )
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions
-from grannsamverkan.services.alerts import AlertTarget, write_alert, write_deliveries
+from grannsamverkan.services.alerts import (
+    AlertTarget,
+    has_received,
+    write_alert,
+    write_deliveries,
+)
+from grannsamverkan.services.alerts import recipient_count as alert_recipient_count
 from grannsamverkan.services.errors import Conflict, Forbidden, Invalid, NotFound
 from grannsamverkan.services.routing import in_quiet_hours
 
@@ -61,14 +67,7 @@ class Reach:
 
 def is_targeted(user: User, broadcast: Broadcast) -> bool:
     """Is the user one of the broadcast's recipients (an inbox row of its alert)?"""
-    return (
-        db.session.scalar(
-            select(AlertRecipient.id)
-            .join(Alert, Alert.id == AlertRecipient.alert_id)
-            .where(Alert.broadcast_id == broadcast.id, AlertRecipient.user_id == user.id)
-        )
-        is not None
-    )
+    return has_received(user, Alert.broadcast_id == broadcast.id)
 
 
 def polices_broadcast(user: User, broadcast: Broadcast) -> bool:
@@ -165,16 +164,7 @@ def active_warnings(*, at: datetime, municipality_code: str | None = None) -> li
 
 
 def recipient_count(broadcast: Broadcast) -> int:
-    if broadcast.alert is None:
-        return 0
-    return (
-        db.session.scalar(
-            select(func.count(AlertRecipient.id)).where(
-                AlertRecipient.alert_id == broadcast.alert.id
-            )
-        )
-        or 0
-    )
+    return alert_recipient_count(broadcast.alert) if broadcast.alert else 0
 
 
 def rsvp_counts(broadcast: Broadcast) -> dict[str, int]:

@@ -12,9 +12,9 @@ from sqlalchemy import Select, func, or_, select
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
-from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip, User
+from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing
+from grannsamverkan.services import alerts, permissions, privacy, routing
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.errors import Conflict, Forbidden, Invalid, NotFound
 
@@ -170,14 +170,7 @@ def sees_tip_in_full(user: User, tip: Tip) -> bool:
 
 
 def is_alerted_about(user: User, tip: Tip) -> bool:
-    return (
-        db.session.scalar(
-            select(AlertRecipient.id)
-            .join(Alert, Alert.id == AlertRecipient.alert_id)
-            .where(Alert.tip_id == tip.id, AlertRecipient.user_id == user.id)
-        )
-        is not None
-    )
+    return alerts.has_received(user, Alert.tip_id == tip.id)
 
 
 def load_visible_tip(user: User, tip_id: int) -> tuple[Tip, bool]:
