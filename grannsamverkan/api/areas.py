@@ -50,7 +50,9 @@ def load_area_for_member_admin(area_id: int) -> Area:
 @blp.response(201, AreaSchema)
 def create_area(body: dict[str, Any]) -> Any:
     """Create a street area (police of its municipality, admin)."""
-    area = areas.create_area(actor=current_user(), **body)
+    if not permissions.serves_municipality(current_user(), body["municipality_code"]):
+        raise Forbidden("You can only create areas in the municipalities you serve.")
+    area = areas.create_area(**body)
     db.session.commit()
     return area
 

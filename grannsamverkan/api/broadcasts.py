@@ -29,8 +29,8 @@ from grannsamverkan.schemas.broadcasts import (
     FeedQuerySchema,
     RsvpSchema,
 )
-from grannsamverkan.services import broadcasts
-from grannsamverkan.services.errors import NotFound
+from grannsamverkan.services import broadcasts, permissions
+from grannsamverkan.services.errors import Forbidden, NotFound
 
 blp = Blueprint("broadcasts", __name__, description="Police broadcasts and training events")
 
@@ -55,7 +55,7 @@ def _circle(broadcast: Broadcast, *, raw: bool) -> dict[str, Any] | None:
 def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
     """What the caller sees: police in scope get the reach and raw points; members get
     points coarsened and, for events, counts and their own answer."""
-    police = broadcasts.polices_broadcast(user, broadcast)
+    police = permissions.polices_broadcast(user, broadcast)
     view: dict[str, Any] = {
         "id": broadcast.id,
         "kind": broadcast.kind,
@@ -94,6 +94,33 @@ def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
     return BroadcastSchema().dump(view)
 
 
+# --- loading and access ----------------------------------------------------------------------
+
+
+def load_visible_broadcast(user: User, broadcast_id: int) -> Broadcast:
+    """The broadcast, if the caller may see it (else 404: they must not learn it exists)."""
+    broadcast = db.session.get(Broadcast, broadcast_id)
+    if broadcast is None or not permissions.can_see_broadcast(user, broadcast):
+        raise NotFound("No such broadcast.")
+    return broadcast
+
+
+def load_managed_broadcast(user: User, broadcast_id: int) -> Broadcast:
+    """404 if the caller cannot see it, 403 if they can see it but may not change it."""
+    broadcast = load_visible_broadcast(user, broadcast_id)
+    if not permissions.can_manage_broadcast(user, broadcast):
+        raise Forbidden("Only the police who sent this broadcast may change it.")
+    return broadcast
+
+
+def load_visible_event(user: User, broadcast_id: int) -> Broadcast:
+    """A training event the caller may see (else 404)."""
+    broadcast = load_visible_broadcast(user, broadcast_id)
+    if not broadcast.is_event:
+        raise NotFound("This broadcast is not an event.")
+    return broadcast
+
+
 # --- sending and managing --------------------------------------------------------------------
 
 
@@ -116,6 +143,8 @@ def create_broadcast(body: dict[str, Any]) -> Any:
     """Send a fraud warning, notice or training event to municipalities, areas or a circle
     (police, in their own municipalities)."""
     user = current_user()
+    if not permissions.can_send_broadcasts(user):
+        raise Forbidden("Only police send broadcasts.")
     return idempotency.respond_once(
         user=user, scope="POST /broadcasts", action=lambda: _send(user, body)
     )
@@ -148,9 +177,7 @@ def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
 def get_broadcast(broadcast_id: int) -> Any:
     """A broadcast, for the members it reached and the police in scope."""
     user = current_user()
-    return json_response(
-        broadcast_view(user, broadcasts.load_visible_broadcast(user, broadcast_id))
-    )
+    return json_response(broadcast_view(user, load_visible_broadcast(user, broadcast_id)))
 
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["PATCH"])
@@ -160,7 +187,7 @@ def get_broadcast(broadcast_id: int) -> Any:
 def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
     """Update a broadcast; the phones it reached are told (alert status "updated")."""
     user = current_user()
-    broadcast = broadcasts.load_managed_broadcast(user, broadcast_id)
+    broadcast = load_managed_broadcast(user, broadcast_id)
     broadcast = broadcasts.update_broadcast(broadcast=broadcast, changes=body)
     db.session.commit()
     return json_response(broadcast_view(user, broadcast))
@@ -172,7 +199,7 @@ def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
 def cancel_broadcast(broadcast_id: int) -> Any:
     """Cancel a broadcast ("all clear"); the phones it reached are told."""
     user = current_user()
-    broadcast = broadcasts.load_managed_broadcast(user, broadcast_id)
+    broadcast = load_managed_broadcast(user, broadcast_id)
     broadcast = broadcasts.cancel_broadcast(broadcast=broadcast)
     db.session.commit()
     return json_response(broadcast_view(user, broadcast))
@@ -187,7 +214,9 @@ def cancel_broadcast(broadcast_id: int) -> Any:
 def post_rsvp(broadcast_id: int) -> Any:
     """Take a place at a training event, or a place on its waiting list when it is full."""
     user = current_user()
-    broadcast = broadcasts.load_visible_broadcast(user, broadcast_id)
+    broadcast = load_visible_event(user, broadcast_id)
+    if not permissions.can_rsvp(user, broadcast):
+        raise Forbidden("Only the members the event was sent to can take a place.")
     row = broadcasts.rsvp(user=user, broadcast=broadcast)
     status = row.status
     db.session.commit()
@@ -200,7 +229,7 @@ def post_rsvp(broadcast_id: int) -> Any:
 def delete_rsvp(broadcast_id: int) -> None:
     """Give up a place; the first on the waiting list is confirmed and told."""
     user = current_user()
-    broadcast = broadcasts.load_visible_broadcast(user, broadcast_id)
+    broadcast = load_visible_event(user, broadcast_id)
     broadcasts.cancel_rsvp(user=user, broadcast=broadcast)
     db.session.commit()
 

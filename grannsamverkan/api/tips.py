@@ -87,6 +87,8 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 def create_tip(body: dict[str, Any]) -> Any:
     """Report a tip; the right neighbours and contact persons are alerted."""
     user = current_user()
+    if not permissions.can_send_tips(user):
+        raise Forbidden("Only active members of an area can send tips.")
     return idempotency.respond_once(
         user=user, scope=IDEMPOTENCY_SCOPE, action=lambda: _report(user, body)
     )

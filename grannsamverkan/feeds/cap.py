@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from lxml import etree
 
@@ -77,30 +78,24 @@ def cap_alert_xml(
         (doc.sender_name, doc.sender_name) if doc.sender_name else _DEFAULT_SENDER_NAMES
     )
     event_sv, event_en = _EVENT_NAMES[doc.kind]
-    _add_info(
-        alert,
-        doc,
-        msg_type=msg_type,
+    swedish = _InfoText(
         language="sv-SE",
         event=event_sv,
         sender_name=sender_sv,
         headline=doc.title,
         description=doc.body,
-        web=web,
         area_desc=_area_desc_sv(doc),
     )
-    _add_info(
-        alert,
-        doc,
-        msg_type=msg_type,
+    english = _InfoText(
         language="en-US",
         event=event_en,
         sender_name=sender_en,
         headline=doc.english_title,
         description=doc.english_body,
-        web=web,
         area_desc=_area_desc_en(doc),
     )
+    for text in (swedish, english):
+        _add_info(alert, doc, text, msg_type=msg_type, web=web)
     return etree.tostring(alert, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
@@ -123,24 +118,25 @@ def _references(doc: WarningDocument, previous: Sequence[tuple[int, datetime]]) 
     )
 
 
+class _InfoText(NamedTuple):
+    """What one language's <info> block says."""
+
+    language: str
+    event: str
+    sender_name: str
+    headline: str
+    description: str
+    area_desc: str | None
+
+
 def _add_info(
-    alert: etree._Element,
-    doc: WarningDocument,
-    *,
-    msg_type: str,
-    language: str,
-    event: str,
-    sender_name: str,
-    headline: str,
-    description: str,
-    web: str,
-    area_desc: str | None,
+    alert: etree._Element, doc: WarningDocument, text: _InfoText, *, msg_type: str, web: str
 ) -> None:
     # Children are appended in the exact order of the CAP 1.2 XSD sequence.
     info = etree.SubElement(alert, _q("info"))
-    _add(info, "language", language)
+    _add(info, "language", text.language)
     _add(info, "category", _CATEGORIES[doc.kind])
-    _add(info, "event", event)
+    _add(info, "event", text.event)
     cancelled = msg_type == "Cancel"
     _add(info, "responseType", "AllClear" if cancelled else "Monitor")
     # "Past": responsive action is no longer required, which is what a cancel says.
@@ -154,14 +150,14 @@ def _add_info(
     expires = doc.expires_at or (doc.ends_at if doc.kind == "training_event" else None)
     if expires is not None:
         _add(info, "expires", cap_time(expires))
-    _add(info, "senderName", sender_name)
-    _add(info, "headline", headline)
-    _add(info, "description", description)
+    _add(info, "senderName", text.sender_name)
+    _add(info, "headline", text.headline)
+    _add(info, "description", text.description)
     _add(info, "web", web)
-    if area_desc is None:
+    if text.area_desc is None:
         return
     area = etree.SubElement(info, _q("area"))
-    _add(area, "areaDesc", area_desc)
+    _add(area, "areaDesc", text.area_desc)
     if doc.circle is not None:
         lat, lon, radius_m = doc.circle
         # CAP circle: "lat,lon radius" in WGS 84 degrees and kilometres.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from grannsamverkan.models import Alert
@@ -46,18 +48,37 @@ def ttl_seconds(alert: Alert, now: datetime) -> int:
     return max(0, min(MAX_TTL_SECONDS, int((alert.expires_at - now).total_seconds())))
 
 
-def build_message(
-    alert: Alert,
-    *,
-    tokens: list[str],
-    locale: str,
-    silent: bool,
-    purpose: str,
-    now: datetime,
-) -> PushMessage:
+@dataclass(frozen=True)
+class PushKind:
+    """What a group of devices gets about one alert: why, in which language, with or
+    without sound. The dispatcher sends one multicast per alert and kind."""
+
+    purpose: str
+    locale: str
+    silent: bool
+
+
+def build_message(alert: Alert, kind: PushKind, *, tokens: list[str], now: datetime) -> PushMessage:
     """The push for these devices; the body is shortened to keep within FCM's 4 KB."""
-    purpose = base_purpose(purpose)
-    title = PURPOSE_PREFIX.get(purpose, {}).get(locale, "") + alert_title(alert, locale)
+    purpose = base_purpose(kind.purpose)
+    title = PURPOSE_PREFIX.get(purpose, {}).get(kind.locale, "") + alert_title(alert, kind.locale)
+    data = _data(alert, purpose=purpose, title=title)
+
+    def message_with(body: str) -> PushMessage:
+        return PushMessage(
+            tokens=tokens,
+            data={**data, "body": body},
+            title=title,
+            body=body,
+            urgent=alert.urgent and not kind.silent,
+            ttl_seconds=ttl_seconds(alert, now),
+            collapse_key=f"alert-{alert.id}",
+        )
+
+    return _fitted(alert.body, message_with)
+
+
+def _data(alert: Alert, *, purpose: str, title: str) -> dict[str, str]:
     data = {
         "alert_id": str(alert.id),
         "kind": alert.kind,
@@ -72,29 +93,21 @@ def build_message(
     if alert.lat is not None and alert.lon is not None:
         # Stored already coarsened to the ≈200 m grid (services/tips.py).
         data["lat"], data["lon"] = f"{alert.lat:.6f}", f"{alert.lon:.6f}"
+    return data
 
-    def message_with(body: str) -> PushMessage:
-        return PushMessage(
-            tokens=tokens,
-            data={**data, "body": body},
-            title=title,
-            body=body,
-            urgent=alert.urgent and not silent,
-            ttl_seconds=ttl_seconds(alert, now),
-            collapse_key=f"alert-{alert.id}",
-        )
 
-    message = message_with(alert.body)
+def _fitted(body: str, message_with: Callable[[str], PushMessage]) -> PushMessage:
+    """The message with the whole body, or with the longest prefix of it that fits."""
+    message = message_with(body)
     if payload_size(message) <= MAX_PAYLOAD_BYTES:
         return message
-    # Too long for FCM: keep the longest prefix that fits (bytes per character vary, so
-    # search rather than compute).
-    fits, too_long = 0, len(alert.body)
+    # Too long for FCM: bytes per character vary, so search rather than compute.
+    fits, too_long = 0, len(body)
     while too_long - fits > 1:
         middle = (fits + too_long) // 2
-        candidate = message_with(alert.body[:middle].rstrip() + ELLIPSIS)
+        candidate = message_with(body[:middle].rstrip() + ELLIPSIS)
         if payload_size(candidate) <= MAX_PAYLOAD_BYTES:
             fits = middle
         else:
             too_long = middle
-    return message_with(alert.body[:fits].rstrip() + ELLIPSIS)
+    return message_with(body[:fits].rstrip() + ELLIPSIS)

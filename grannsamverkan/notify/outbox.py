@@ -27,7 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.notify.messages import build_message
+from grannsamverkan.notify.messages import PushKind, build_message
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,6 @@ class Dispatcher:
         batch_size: int = MAX_BATCH,
         lease_s: float = 120.0,
         policy: RetryPolicy | None = None,
-        name: str | None = None,
         chores: Sequence[Callable[[datetime], object]] = (),
     ) -> None:
         self.sender = sender
@@ -78,7 +77,8 @@ class Dispatcher:
         self.batch_size = min(batch_size, MAX_BATCH)
         self.lease = timedelta(seconds=lease_s)
         self.policy = policy or RetryPolicy()
-        self.name = name or f"{socket.gethostname()}:{secrets.token_hex(4)}"
+        # Leases are held under this name.
+        self.name = f"{socket.gethostname()}:{secrets.token_hex(4)}"
 
     # --- the loop's steps --------------------------------------------------------------------
 
@@ -195,7 +195,7 @@ class Dispatcher:
         db.session.expunge_all()
         db.session.commit()
         results: dict[int, TokenResult] = {}
-        groups: dict[tuple[Any, ...], list[Claimed]] = defaultdict(list)
+        groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id)
             if row.token is None:  # the device was removed meanwhile
@@ -203,14 +203,12 @@ class Dispatcher:
             elif alert is None or _expired(alert, now):
                 results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
             else:
-                groups[(row.alert_id, row.purpose, row.locale, row.silent)].append(row)
-        for (alert_id, purpose, locale, silent), rows in groups.items():
+                groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
+        for (alert_id, kind), rows in groups.items():
             message = build_message(
                 alerts[alert_id],
+                kind,
                 tokens=[r.token for r in rows],  # type: ignore[misc]
-                locale=locale,
-                silent=silent,
-                purpose=purpose,
                 now=now,
             )
             for row, result in zip(rows, self.sender.send(message), strict=True):

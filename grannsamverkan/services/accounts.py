@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
 from itsdangerous import BadData
@@ -36,25 +36,29 @@ def find_user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(
-    *,
-    email: str,
-    password: str,
-    name: str,
-    locale: str = "sv",
-    role: str = "resident",
-    municipality_codes: list[str] | None = None,
-) -> User:
+class NewAccount(TypedDict):
+    """An account to create: residents register themselves; police and admins are made by
+    operators (``flask users create``) with their municipalities."""
+
+    email: str
+    password: str
+    name: str
+    locale: NotRequired[str]
+    role: NotRequired[str]
+    municipality_codes: NotRequired[list[str] | None]
+
+
+def create_user(**account: Unpack[NewAccount]) -> User:
     """Create an account; the e-mail must be free."""
-    if find_user_by_email(email) is not None:
+    if find_user_by_email(account["email"]) is not None:
         raise Conflict("An account with this e-mail address already exists.")
     user = User(
-        email=normalise_email(email),
-        password_hash=hash_password(password),
-        name=name.strip(),
-        locale=locale,
-        role=role,
-        municipality_codes=sorted(set(municipality_codes or [])),
+        email=normalise_email(account["email"]),
+        password_hash=hash_password(account["password"]),
+        name=account["name"].strip(),
+        locale=account.get("locale", "sv"),
+        role=account.get("role", "resident"),
+        municipality_codes=sorted(set(account.get("municipality_codes") or [])),
     )
     db.session.add(user)
     db.session.flush()

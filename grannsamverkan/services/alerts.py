@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +17,9 @@ from grannsamverkan.services.errors import NotFound
 
 # Phones not seen for this long are probably gone; radius alerts skip them (FCM guidance).
 STALE_DEVICE_AGE = timedelta(days=30)
+# Recipient lists are written and looked up in slices, to stay far below the bound
+# parameters a statement may carry (SQLite 32,766; PostgreSQL 65,535).
+CHUNK = 5000
 
 
 @dataclass(frozen=True)
@@ -34,23 +37,35 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
     db.session.add(alert)
     db.session.flush()
     targets = list(targets)
-    if not targets:
-        return 0
     now = utcnow()
-    db.session.execute(
-        insert(AlertRecipient),
-        [
-            {"alert_id": alert.id, "user_id": t.user_id, "silent": t.silent, "created_at": now}
-            for t in targets
-        ],
-    )
+    for start in range(0, len(targets), CHUNK):
+        db.session.execute(
+            insert(AlertRecipient),
+            [
+                {"alert_id": alert.id, "user_id": t.user_id, "silent": t.silent, "created_at": now}
+                for t in targets[start : start + CHUNK]
+            ],
+        )
     write_deliveries(alert, targets, purpose=purpose)
     return len(targets)
 
 
-def write_deliveries(alert: Alert, targets: list[AlertTarget], *, purpose: str) -> int:
+def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: str) -> int:
     """One pending delivery row per registered device of each target."""
     now = utcnow()
+    written = 0
+    for start in range(0, len(targets), CHUNK):
+        rows = _delivery_rows(alert, targets[start : start + CHUNK], purpose=purpose, now=now)
+        if rows:
+            db.session.execute(insert(Delivery), rows)
+            db.session.info["deliveries_written"] = True
+            written += len(rows)
+    return written
+
+
+def _delivery_rows(
+    alert: Alert, targets: Sequence[AlertTarget], *, purpose: str, now: datetime
+) -> list[dict[str, Any]]:
     by_user = {t.user_id: t for t in targets}
     devices = db.session.execute(
         select(Device.id, Device.user_id, Device.platform, Device.last_seen_at, User.locale)
@@ -77,10 +92,7 @@ def write_deliveries(alert: Alert, targets: list[AlertTarget], *, purpose: str) 
                 "updated_at": now,
             }
         )
-    if rows:
-        db.session.execute(insert(Delivery), rows)
-        db.session.info["deliveries_written"] = True
-    return len(rows)
+    return rows
 
 
 def recipient_count(alert: Alert) -> int:

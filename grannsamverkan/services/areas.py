@@ -8,24 +8,20 @@ from sqlalchemy import select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
-from grannsamverkan.models import Area, User
-from grannsamverkan.services import permissions
-from grannsamverkan.services.errors import Forbidden
+from grannsamverkan.models import Area
 
 NEAR_RADIUS_M = 10_000
 
 
 def create_area(
     *,
-    actor: User,
     name: str,
     municipality_code: str,
     center: dict[str, float],
     boundary: dict[str, Any] | None = None,
     tip_moderation: bool = False,
 ) -> Area:
-    if not permissions.serves_municipality(actor, municipality_code):
-        raise Forbidden("You can only create areas in the municipalities you serve.")
+    """A new street area; the caller serves its municipality."""
     area = Area(
         name=name.strip(),
         municipality_code=municipality_code,

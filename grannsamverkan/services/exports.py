@@ -15,6 +15,7 @@ def _iso(value: Any) -> Any:
 
 
 def collect_personal_data(user: User) -> dict[str, Any]:
+    """Everything stored about the user, section by section."""
     return {
         "account": {
             "id": user.id,
@@ -32,55 +33,10 @@ def collect_personal_data(user: User) -> dict[str, Any]:
             "quiet_hours": user.quiet_hours,
             "categories": user.categories,
         },
-        "devices": [
-            {
-                "token": device.token,
-                "platform": device.platform,
-                "created_at": _iso(device.created_at),
-                "last_seen_at": _iso(device.last_seen_at),
-            }
-            for device in user.devices
-        ],
-        "memberships": [
-            {
-                "area_id": m.area_id,
-                "area_name": m.area.name,
-                "role": m.role,
-                "status": m.status,
-                "created_at": _iso(m.created_at),
-            }
-            for m in user.memberships
-        ],
-        "tips": [
-            {
-                "id": tip.id,
-                "category": tip.category,
-                "description": tip.description,
-                "location": tip.location,
-                "address": tip.address,
-                "observed_at": _iso(tip.observed_at),
-                "vehicle": tip.vehicle,
-                "status": tip.status,
-                "created_at": _iso(tip.created_at),
-            }
-            for tip in db.session.scalars(
-                select(Tip).where(Tip.reporter_id == user.id).order_by(Tip.id)
-            )
-        ],
-        "alerts_received": [
-            {
-                "alert_id": alert_id,
-                "kind": kind,
-                "created_at": _iso(created_at),
-                "read_at": _iso(read_at),
-            }
-            for alert_id, kind, created_at, read_at in db.session.execute(
-                select(Alert.id, Alert.kind, Alert.created_at, AlertRecipient.read_at)
-                .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
-                .where(AlertRecipient.user_id == user.id)
-                .order_by(Alert.id)
-            )
-        ],
+        "devices": _devices(user),
+        "memberships": _memberships(user),
+        "tips": _tips(user),
+        "alerts_received": _alerts_received(user),
         "rsvps": [
             {"broadcast_id": r.broadcast_id, "status": r.status, "created_at": _iso(r.created_at)}
             for r in db.session.scalars(select(Rsvp).where(Rsvp.user_id == user.id))
@@ -94,3 +50,64 @@ def collect_personal_data(user: User) -> dict[str, Any]:
             for s in user.sessions
         ],
     }
+
+
+def _devices(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "token": device.token,
+            "platform": device.platform,
+            "created_at": _iso(device.created_at),
+            "last_seen_at": _iso(device.last_seen_at),
+        }
+        for device in user.devices
+    ]
+
+
+def _memberships(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "area_id": m.area_id,
+            "area_name": m.area.name,
+            "role": m.role,
+            "status": m.status,
+            "created_at": _iso(m.created_at),
+        }
+        for m in user.memberships
+    ]
+
+
+def _tips(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": tip.id,
+            "category": tip.category,
+            "description": tip.description,
+            "location": tip.location,
+            "address": tip.address,
+            "observed_at": _iso(tip.observed_at),
+            "vehicle": tip.vehicle,
+            "status": tip.status,
+            "created_at": _iso(tip.created_at),
+        }
+        for tip in db.session.scalars(
+            select(Tip).where(Tip.reporter_id == user.id).order_by(Tip.id)
+        )
+    ]
+
+
+def _alerts_received(user: User) -> list[dict[str, Any]]:
+    return [
+        {
+            "alert_id": alert_id,
+            "kind": kind,
+            "created_at": _iso(created_at),
+            "read_at": _iso(read_at),
+        }
+        for alert_id, kind, created_at, read_at in db.session.execute(
+            select(Alert.id, Alert.kind, Alert.created_at, AlertRecipient.read_at)
+            .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+            .where(AlertRecipient.user_id == user.id)
+            .order_by(Alert.id)
+        )
+    ]

@@ -1,19 +1,48 @@
-"""Who may do what to which object. Views and services ask these, never role strings."""
+"""Who may do what to which object: the one home of access rules and of role names.
+
+Views load an object (404 when it is absent or the caller must not learn it exists), then
+ask a predicate here (403 when it says no); services assume the check was made. The
+``*_scope`` functions are the same rules as SQL conditions, for lists.
+"""
 
 from __future__ import annotations
 
-from grannsamverkan.models import Area, Membership, User
+from typing import Any
+
+from sqlalchemy import ColumnElement, or_, select
+
+from grannsamverkan.models import (
+    Alert,
+    AlertRecipient,
+    Area,
+    Broadcast,
+    BroadcastMunicipality,
+    Membership,
+    User,
+)
+from grannsamverkan.services import alerts
 
 
 def is_admin(user: User) -> bool:
     return user.role == "admin"
 
 
+def is_police(user: User) -> bool:
+    return user.role == "police"
+
+
+def served_municipalities(user: User) -> list[str] | None:
+    """The municipalities the user acts in: None for admins (all), none for residents."""
+    if is_admin(user):
+        return None
+    return list(user.municipality_codes or []) if is_police(user) else []
+
+
 def serves_municipality(user: User, municipality_code: str) -> bool:
     """Police act only in the municipalities they serve; admins everywhere."""
     if is_admin(user):
         return True
-    return user.role == "police" and municipality_code in (user.municipality_codes or [])
+    return is_police(user) and municipality_code in (user.municipality_codes or [])
 
 
 def membership_of(user: User, area: Area) -> Membership | None:
@@ -35,6 +64,15 @@ def is_contact_person(user: User, area: Area) -> bool:
         and membership.status == "active"
         and membership.role == "contact_person"
     )
+
+
+def is_active_member_anywhere(user: User) -> bool:
+    return any(m.status == "active" for m in user.memberships)
+
+
+def can_send_tips(user: User) -> bool:
+    """Tips come from active members of an area."""
+    return is_active_member_anywhere(user)
 
 
 def can_police_area(user: User, area: Area) -> bool:
@@ -61,3 +99,65 @@ def can_manage_help_resources(user: User, municipality_code: str | None) -> bool
     if municipality_code is None:
         return is_admin(user)
     return serves_municipality(user, municipality_code)
+
+
+# --- broadcasts ------------------------------------------------------------------------------
+
+
+def can_send_broadcasts(user: User) -> bool:
+    return is_police(user) or is_admin(user)
+
+
+def _is_author(user: User, broadcast: Broadcast) -> bool:
+    return is_admin(user) or (is_police(user) and broadcast.author_id == user.id)
+
+
+def is_targeted(user: User, broadcast: Broadcast) -> bool:
+    """Is the user one of the broadcast's recipients (an inbox row of its alert)?"""
+    return alerts.has_received(user, Alert.broadcast_id == broadcast.id)
+
+
+def polices_broadcast(user: User, broadcast: Broadcast) -> bool:
+    """Its author, admins, and police serving any municipality it reaches into: they see the
+    reach and the raw points."""
+    if _is_author(user, broadcast):
+        return True
+    return any(serves_municipality(user, code) for code in broadcast.municipality_codes)
+
+
+def can_see_broadcast(user: User, broadcast: Broadcast) -> bool:
+    return polices_broadcast(user, broadcast) or is_targeted(user, broadcast)
+
+
+def can_manage_broadcast(user: User, broadcast: Broadcast) -> bool:
+    """Its author, admins, and police serving every municipality it reaches into."""
+    if _is_author(user, broadcast):
+        return True
+    codes = broadcast.municipality_codes
+    return bool(codes) and all(serves_municipality(user, c) for c in codes)
+
+
+def can_rsvp(user: User, broadcast: Broadcast) -> bool:
+    """Only the members an event was sent to take places at it."""
+    return is_targeted(user, broadcast)
+
+
+def broadcast_scope(user: User) -> ColumnElement[bool] | None:
+    """Broadcasts the user may list: those that reached them; police also their own and
+    their municipalities'. None: all (admins)."""
+    if is_admin(user):
+        return None
+    targeted = (
+        select(Alert.broadcast_id)
+        .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+        .where(AlertRecipient.user_id == user.id, Alert.broadcast_id.is_not(None))
+    )
+    scopes: list[Any] = [Broadcast.id.in_(targeted)]
+    if is_police(user):
+        scopes.append(Broadcast.author_id == user.id)
+        if user.municipality_codes:
+            in_municipalities = select(BroadcastMunicipality.broadcast_id).where(
+                BroadcastMunicipality.municipality_code.in_(user.municipality_codes)
+            )
+            scopes.append(Broadcast.id.in_(in_municipalities))
+    return or_(*scopes)

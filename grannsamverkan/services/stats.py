@@ -11,6 +11,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -143,55 +144,16 @@ def area_stats(
     created in the date range (all when no range is given).
     """
     in_scope = _areas_in_scope(municipality_codes)
+    tip_alerts = _TipAlerts(in_scope, date_from, date_to)
     areas = db.session.execute(
         select(Area.id, Area.name, Area.municipality_code)
         .where(Area.id.in_(in_scope))
         .order_by(Area.municipality_code, Area.name, Area.id)
     ).all()
-
-    members: dict[tuple[int, str], int] = {
-        (area_id, status): count
-        for area_id, status, count in db.session.execute(
-            select(Membership.area_id, Membership.status, func.count(Membership.id))
-            .where(Membership.area_id.in_(in_scope))
-            .group_by(Membership.area_id, Membership.status)
-        )
-    }
-
-    def alerts_of(query: Select[Any]) -> Select[Any]:
-        query = query.join(Alert, Alert.tip_id == Tip.id).where(Tip.area_id.in_(in_scope))
-        if date_from is not None:
-            query = query.where(Alert.created_at >= local_day_start(date_from))
-        if date_to is not None:
-            query = query.where(Alert.created_at < local_day_start(date_to + timedelta(days=1)))
-        return query
-
-    alerts = dict(
-        db.session.execute(  # type: ignore[arg-type]
-            alerts_of(select(Tip.area_id, func.count(Alert.id))).group_by(Tip.area_id)
-        ).all()
-    )
-    deliveries: dict[tuple[int, str], int] = {
-        (area_id, state): count
-        for area_id, state, count in db.session.execute(
-            alerts_of(select(Tip.area_id, Delivery.state, func.count(Delivery.id)))
-            .join(Delivery, Delivery.alert_id == Alert.id)
-            .group_by(Tip.area_id, Delivery.state)
-        )
-    }
-    recipients = {
-        area_id: (total, read)
-        for area_id, total, read in db.session.execute(
-            alerts_of(
-                select(
-                    Tip.area_id, func.count(AlertRecipient.id), func.count(AlertRecipient.read_at)
-                )
-            )
-            .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
-            .group_by(Tip.area_id)
-        )
-    }
-
+    members = _member_counts(in_scope)
+    alerts = _alert_counts(tip_alerts)
+    deliveries = _delivery_counts(tip_alerts)
+    recipients = _recipient_counts(tip_alerts)
     rows = []
     for area_id, name, municipality_code in areas:
         by_state = {state: deliveries.get((area_id, state), 0) for state in DELIVERY_STATES}
@@ -211,6 +173,63 @@ def area_stats(
             }
         )
     return rows
+
+
+@dataclass(frozen=True)
+class _TipAlerts:
+    """Restricts a query to the alerts of tips in the areas in scope, made in the range."""
+
+    in_scope: Select[tuple[int]]
+    date_from: date | None
+    date_to: date | None
+
+    def __call__(self, query: Select[Any]) -> Select[Any]:
+        query = query.join(Alert, Alert.tip_id == Tip.id).where(Tip.area_id.in_(self.in_scope))
+        if self.date_from is not None:
+            query = query.where(Alert.created_at >= local_day_start(self.date_from))
+        if self.date_to is not None:
+            next_day = local_day_start(self.date_to + timedelta(days=1))
+            query = query.where(Alert.created_at < next_day)
+        return query
+
+
+def _member_counts(in_scope: Select[tuple[int]]) -> dict[tuple[int, str], int]:
+    """(area id, membership status) → count."""
+    return {
+        (area_id, status): count
+        for area_id, status, count in db.session.execute(
+            select(Membership.area_id, Membership.status, func.count(Membership.id))
+            .where(Membership.area_id.in_(in_scope))
+            .group_by(Membership.area_id, Membership.status)
+        )
+    }
+
+
+def _alert_counts(tip_alerts: _TipAlerts) -> dict[int, int]:
+    """Area id → alerts sent."""
+    query = tip_alerts(select(Tip.area_id, func.count(Alert.id))).group_by(Tip.area_id)
+    return {area_id: count for area_id, count in db.session.execute(query)}
+
+
+def _delivery_counts(tip_alerts: _TipAlerts) -> dict[tuple[int, str], int]:
+    """(area id, delivery state) → count."""
+    query = (
+        tip_alerts(select(Tip.area_id, Delivery.state, func.count(Delivery.id)))
+        .join(Delivery, Delivery.alert_id == Alert.id)
+        .group_by(Tip.area_id, Delivery.state)
+    )
+    return {(area_id, state): count for area_id, state, count in db.session.execute(query)}
+
+
+def _recipient_counts(tip_alerts: _TipAlerts) -> dict[int, tuple[int, int]]:
+    """Area id → (recipients, of whom read)."""
+    counted = select(Tip.area_id, func.count(AlertRecipient.id), func.count(AlertRecipient.read_at))
+    query = (
+        tip_alerts(counted)
+        .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+        .group_by(Tip.area_id)
+    )
+    return {area_id: (total, read) for area_id, total, read in db.session.execute(query)}
 
 
 def month_range(first: str, last: str) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from shapely.geometry import Point, shape
 from sqlalchemy import Select, func, or_, select
@@ -41,40 +41,36 @@ def choose_area(areas: list[Area], lat: float, lon: float) -> Area:
     return min(areas, key=lambda a: (distance_m((lat, lon), (a.center_lat, a.center_lon)), a.id))
 
 
-def report_tip(
-    *,
-    reporter: User,
-    category: str,
-    description: str,
-    lat: float,
-    lon: float,
-    address: str | None = None,
-    observed_at: datetime | None = None,
-    vehicle: dict[str, Any] | None = None,
-) -> ReportedTip:
-    """Store a member's tip and, unless its area moderates tips, alert the right people."""
+class TipReport(TypedDict):
+    """What a member reports, as the create schema loads it (a geocoded address included)."""
+
+    category: str
+    description: str
+    lat: float
+    lon: float
+    address: NotRequired[str | None]
+    observed_at: NotRequired[datetime | None]
+    vehicle: NotRequired[dict[str, Any] | None]
+
+
+def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
+    """Store a member's tip and, unless its area moderates tips, alert the right people.
+    The reporter is an active member of an area (permissions.can_send_tips)."""
     now = utcnow()
-    active_areas = list(
-        db.session.scalars(
-            select(Area)
-            .join(Membership, Membership.area_id == Area.id)
-            .where(Membership.user_id == reporter.id, Membership.status == "active")
-        )
-    )
-    if not active_areas:
-        raise Forbidden("Only active members of an area can send tips.")
+    observed_at = report.get("observed_at")
     if observed_at is not None and observed_at > now + CLOCK_SKEW:
         raise Invalid("observed_at", "The observation cannot be in the future.")
-    area = choose_area(active_areas, lat, lon)
-    vehicle = vehicle or {}
+    category, lat, lon = report["category"], report["lat"], report["lon"]
+    area = choose_area(_active_areas(reporter), lat, lon)
+    vehicle = report.get("vehicle") or {}
     tip = Tip(
         area=area,
         reporter=reporter,
         category=category,
-        description=description.strip(),
+        description=report["description"].strip(),
         lat=lat,
         lon=lon,
-        address=address,
+        address=report.get("address"),
         observed_at=observed_at,
         vehicle_registration=vehicle.get("registration"),
         vehicle_description=vehicle.get("description"),
@@ -87,6 +83,16 @@ def report_tip(
     if tip.status == "pending":
         return ReportedTip(tip, None, 0)
     return _alert(tip, at=now)
+
+
+def _active_areas(user: User) -> list[Area]:
+    return list(
+        db.session.scalars(
+            select(Area)
+            .join(Membership, Membership.area_id == Area.id)
+            .where(Membership.user_id == user.id, Membership.status == "active")
+        )
+    )
 
 
 def find_duplicate(*, category: str, lat: float, lon: float, at: datetime) -> int | None:

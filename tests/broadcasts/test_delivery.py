@@ -13,7 +13,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import AlertRecipient, Broadcast, Delivery
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
-from grannsamverkan.services import broadcasts as broadcasts_service
+from grannsamverkan.services import alerts as alerts_service
 from grannsamverkan.services.broadcasts import queue_due_reminders
 from tests.broadcasts.conftest import API, training, warning
 from tests.conftest import send_all
@@ -280,7 +280,7 @@ def test_a_second_dispatcher_skips_an_event_being_reminded(app, client, town, se
 def test_large_recipient_lists_are_written_in_slices(
     app, client, sink, dispatcher, town, send, monkeypatch
 ):
-    monkeypatch.setattr(broadcasts_service, "CHUNK", 2)
+    monkeypatch.setattr(alerts_service, "CHUNK", 2)
     answer = send(town.police, warning())
     assert answer["recipient_count"] == 4
     client.patch(

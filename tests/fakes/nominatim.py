@@ -121,14 +121,15 @@ def _handler(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
             if mode == "slow":
                 # Interruptible, so stopping the server never waits for a sleeping handler.
                 fake._stopping.wait(fake.slow_seconds)
+            answer = {"/search": fake.search, "/reverse": fake.reverse}.get(
+                url.path.removesuffix(".php")
+            )
             if mode in ("error500", "error503"):
                 self._send(int(mode[-3:]), b"<html>Internal error</html>", "text/html")
             elif mode == "garbage":
                 self._send(200, b'[{"lat": "not a number"}', "application/json")
-            elif url.path in ("/search", "/search.php"):
-                self._json(fake.search(params))
-            elif url.path in ("/reverse", "/reverse.php"):
-                self._json(fake.reverse(params))
+            elif answer is not None:
+                self._json(answer(params))
             else:
                 self._send(404, b"not found", "text/plain")
 

@@ -9,7 +9,7 @@ import pytest
 from grannsamverkan.geo.coarsen import coarsen, is_coarse
 from grannsamverkan.models import Alert
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.notify.messages import build_message
+from grannsamverkan.notify.messages import PushKind, build_message
 from grannsamverkan.notify.sender import MAX_PAYLOAD_BYTES, fcm_message, payload_size
 
 NOW = utcnow()
@@ -32,8 +32,8 @@ def alert(**fields):
 
 
 def test_title_in_the_members_language_and_alert_fields():
-    sv = build_message(alert(), tokens=["t"], locale="sv", silent=False, purpose="alert", now=NOW)
-    en = build_message(alert(), tokens=["t"], locale="en", silent=False, purpose="alert", now=NOW)
+    sv = build_message(alert(), PushKind("alert", "sv", False), tokens=["t"], now=NOW)
+    en = build_message(alert(), PushKind("alert", "en", False), tokens=["t"], now=NOW)
     assert (sv.title, en.title) == ("Inbrott", "Burglary")
     assert sv.data["alert_id"] == "42"
     assert sv.data["kind"] == "tip"
@@ -47,7 +47,7 @@ def test_title_in_the_members_language_and_alert_fields():
                                                          (False, False, False)])  # fmt: skip
 def test_urgency(urgent, silent, rings):
     message = build_message(
-        alert(urgent=urgent), tokens=["t"], locale="sv", silent=silent, purpose="alert", now=NOW
+        alert(urgent=urgent), PushKind("alert", "sv", silent), tokens=["t"], now=NOW
     )
     encoded = fcm_message(message, token="t")
     assert (encoded["android"]["priority"] == "high") is rings
@@ -57,9 +57,7 @@ def test_urgency(urgent, silent, rings):
 
 @pytest.mark.parametrize("text", ["å" * 2000, "x" * 2000, "🚨" * 2000])
 def test_long_bodies_are_cut_to_fit_fcm(text):
-    message = build_message(
-        alert(body=text), tokens=["t"], locale="sv", silent=False, purpose="alert", now=NOW
-    )
+    message = build_message(alert(body=text), PushKind("alert", "sv", False), tokens=["t"], now=NOW)
     assert payload_size(message) <= MAX_PAYLOAD_BYTES
     assert message.body.endswith("…")
     assert message.data["body"] == message.body
@@ -67,7 +65,5 @@ def test_long_bodies_are_cut_to_fit_fcm(text):
 
 
 def test_short_body_is_untouched():
-    message = build_message(
-        alert(), tokens=["t"], locale="sv", silent=False, purpose="alert", now=NOW
-    )
+    message = build_message(alert(), PushKind("alert", "sv", False), tokens=["t"], now=NOW)
     assert message.body == "Fönstret mot gården krossat."

@@ -51,6 +51,19 @@ def _coordinate_is_coarse(key: str, value: float) -> bool:
     return is_coarse(COARSE_PARTNER["lat"], value)
 
 
+def _field_leaks(key: str, value: Any, here: str, reporter: Any) -> list[str]:
+    """What one field of a member-facing body leaks by itself."""
+    leaks = []
+    if key in COORDINATE_KEYS:
+        for number in value if isinstance(value, list) else [value]:
+            if _is_number(number) and not _coordinate_is_coarse(key, number):
+                leaks.append(f"fine coordinate {here} = {number}")
+    if key in IDENTITY_KEYS and value is not None:
+        if key == "reporter" or value == reporter.id:
+            leaks.append(f"reporter identity {here} = {value!r}")
+    return leaks
+
+
 def privacy_leaks(body: Any, *, reporter: Any, reporter_name: str) -> list[str]:
     """Everything in a member-facing JSON body that breaks the privacy rules."""
     leaks: list[str] = []
@@ -59,14 +72,7 @@ def privacy_leaks(body: Any, *, reporter: Any, reporter_name: str) -> list[str]:
         if isinstance(node, dict):
             for key, value in node.items():
                 here = f"{path}.{key}"
-                if key.lower() in COORDINATE_KEYS:
-                    values = value if isinstance(value, list) else [value]
-                    for number in values:
-                        if _is_number(number) and not _coordinate_is_coarse(key.lower(), number):
-                            leaks.append(f"fine coordinate {here} = {number}")
-                if key.lower() in IDENTITY_KEYS and value is not None:
-                    if key.lower() == "reporter" or value == reporter.id:
-                        leaks.append(f"reporter identity {here} = {value!r}")
+                leaks.extend(_field_leaks(key.lower(), value, here, reporter))
                 walk(value, here)
         elif isinstance(node, list):
             for index, value in enumerate(node):
