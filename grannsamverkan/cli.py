@@ -8,7 +8,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models.user import ROLES
-from grannsamverkan.services import accounts
+from grannsamverkan.services import accounts, permissions
 from grannsamverkan.services.errors import Conflict
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -38,7 +38,7 @@ def create_user_command(
             MUNICIPALITY_CODE(code)
         except Exception as exc:  # noqa: BLE001 - marshmallow ValidationError
             errors.setdefault("municipality", []).append(f"{code}: {exc}")
-    if role == "police" and not municipalities:
+    if permissions.role_serves_municipalities(role) and not municipalities:
         errors["municipality"] = ["A police account serves at least one municipality."]
     if errors:
         raise click.ClickException(f"invalid input: {errors}")

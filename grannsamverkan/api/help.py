@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db
+from grannsamverkan.models import HelpResource, User
 from grannsamverkan.schemas.help import (
     HelpResourceCreateSchema,
     HelpResourceListSchema,
@@ -16,13 +17,30 @@ from grannsamverkan.schemas.help import (
     HelpResourceQuerySchema,
     HelpResourceSchema,
 )
-from grannsamverkan.services import help_resources
+from grannsamverkan.services import help_resources, permissions
+from grannsamverkan.services.errors import Forbidden, NotFound
 
 blp = Blueprint(
     "help",
     __name__,
     description="Help lines and support services, e.g. for violence in close relationships",
 )
+
+
+def load_help_resource(resource_id: int) -> HelpResource:
+    resource = db.session.get(HelpResource, resource_id)
+    if resource is None:
+        raise NotFound("No such help resource.")
+    return resource
+
+
+def check_can_manage(user: User, municipality_code: str | None) -> None:
+    """403 unless the caller manages help resources of this municipality (None: national)."""
+    if permissions.can_manage_help_resources(user, municipality_code):
+        return
+    if municipality_code is None:
+        raise Forbidden("Only admins manage national help resources.")
+    raise Forbidden("You manage help resources only in the municipalities you serve.")
 
 
 @blp.route("/help-resources", methods=["GET"])
@@ -43,7 +61,7 @@ def list_help_resources(query: dict[str, Any], page: dict[str, Any]) -> Any:
 @blp.response(200, HelpResourceSchema)
 def get_help_resource(resource_id: int) -> Any:
     """One help resource (no sign-in)."""
-    return help_resources.load_help_resource(resource_id)
+    return load_help_resource(resource_id)
 
 
 @blp.route("/help-resources", methods=["POST"])
@@ -52,7 +70,8 @@ def get_help_resource(resource_id: int) -> Any:
 @blp.response(201, HelpResourceSchema)
 def create_help_resource(body: dict[str, Any]) -> Any:
     """Add a help resource: police for their municipalities, admins also national ones."""
-    resource = help_resources.create_help_resource(actor=current_user(), fields=body)
+    check_can_manage(current_user(), body.get("municipality_code"))
+    resource = help_resources.create_help_resource(fields=body)
     db.session.commit()
     return resource
 
@@ -63,11 +82,12 @@ def create_help_resource(body: dict[str, Any]) -> Any:
 @blp.response(200, HelpResourceSchema)
 def patch_help_resource(changes: dict[str, Any], resource_id: int) -> Any:
     """Change a help resource (its municipality's police, admins)."""
-    resource = help_resources.update_help_resource(
-        actor=current_user(),
-        resource=help_resources.load_help_resource(resource_id),
-        changes=changes,
-    )
+    resource = load_help_resource(resource_id)
+    check_can_manage(current_user(), resource.municipality_code)
+    if "municipality_code" in changes:
+        # Moving it needs the right to manage it where it goes, too.
+        check_can_manage(current_user(), changes["municipality_code"])
+    resource = help_resources.update_help_resource(resource=resource, changes=changes)
     db.session.commit()
     return resource
 
@@ -77,7 +97,7 @@ def patch_help_resource(changes: dict[str, Any], resource_id: int) -> Any:
 @blp.response(204)
 def delete_help_resource(resource_id: int) -> None:
     """Remove a help resource (its municipality's police, admins)."""
-    help_resources.delete_help_resource(
-        actor=current_user(), resource=help_resources.load_help_resource(resource_id)
-    )
+    resource = load_help_resource(resource_id)
+    check_can_manage(current_user(), resource.municipality_code)
+    help_resources.delete_help_resource(resource=resource)
     db.session.commit()

@@ -8,17 +8,31 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.models import User
 from grannsamverkan.schemas.stats import (
     AreaStatsSchema,
     StatsRangeSchema,
     TipStatsQuerySchema,
     TipStatsSchema,
 )
-from grannsamverkan.services import stats
+from grannsamverkan.services import permissions, stats
+from grannsamverkan.services.errors import Forbidden
 
 blp = Blueprint(
     "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"
 )
+
+
+def statistics_scope(user: User, municipality_code: str | None) -> list[str] | None:
+    """The municipality codes whose numbers the caller sees (403 if none may be asked for);
+    None means all (admins)."""
+    if municipality_code is not None:
+        if not permissions.serves_municipality(user, municipality_code):
+            raise Forbidden("You see statistics only for the municipalities you serve.")
+        return [municipality_code]
+    if not permissions.can_see_statistics(user):
+        raise Forbidden("Statistics are for police and admins.")
+    return permissions.served_municipalities(user)
 
 
 @blp.route("/stats/tips", methods=["GET"])
@@ -43,7 +57,7 @@ blp = Blueprint(
 )
 def tip_stats(query: dict[str, Any]) -> Any:
     """Tips counted per category, area and/or month; JSON or CSV."""
-    codes = stats.stats_scope(current_user(), query.get("municipality_code"))
+    codes = statistics_scope(current_user(), query.get("municipality_code"))
     rows = stats.count_tips(
         municipality_codes=codes,
         group_by=query["group_by"],
@@ -74,7 +88,7 @@ def tip_stats(query: dict[str, Any]) -> Any:
 def tip_stats_chart(query: dict[str, Any]) -> Any:
     """A PNG chart of tips per month by category, for follow-up meetings."""
     user = current_user()
-    codes = stats.stats_scope(user, query.get("municipality_code"))
+    codes = statistics_scope(user, query.get("municipality_code"))
     rows = stats.count_tips(
         municipality_codes=codes,
         group_by=("category", "month"),
@@ -93,7 +107,7 @@ def tip_stats_chart(query: dict[str, Any]) -> Any:
 @blp.response(200, AreaStatsSchema)
 def area_stats(query: dict[str, Any]) -> Any:
     """Per area: households, pending requests, alerts, delivery and read rates."""
-    codes = stats.stats_scope(current_user(), query.get("municipality_code"))
+    codes = statistics_scope(current_user(), query.get("municipality_code"))
     return {
         "rows": stats.area_stats(
             municipality_codes=codes,

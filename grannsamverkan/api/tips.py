@@ -24,7 +24,7 @@ from grannsamverkan.schemas.tips import (
     TipQuerySchema,
 )
 from grannsamverkan.services import permissions, tips
-from grannsamverkan.services.errors import Forbidden
+from grannsamverkan.services.errors import Forbidden, NotFound
 from grannsamverkan.services.texts import tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
@@ -104,9 +104,17 @@ def list_tips(filters: dict[str, Any], page: dict[str, Any]) -> Any:
     user = current_user()
     result = paginate_query(tips.visible_tips_query(user, filters=filters), page)
     result["items"] = [
-        dump_tip(user, tip, full=tips.sees_tip_in_full(user, tip)) for tip in result["items"]
+        dump_tip(user, tip, full=permissions.sees_tip_in_full(user, tip)) for tip in result["items"]
     ]
     return result
+
+
+def load_visible_tip(user: User, tip_id: int) -> Tip:
+    """The tip, if the caller may see it (else 404: they must not learn it exists)."""
+    tip = db.session.get(Tip, tip_id)
+    if tip is None or not permissions.can_see_tip(user, tip):
+        raise NotFound("No such tip.")
+    return tip
 
 
 @blp.route("/tips/<int:tip_id>", methods=["GET"])
@@ -117,23 +125,8 @@ def get_tip(tip_id: int) -> Any:
     """A tip: in full for police, the area's contact persons and the reporter; masked and
     coarsened for members who were alerted."""
     user = current_user()
-    tip, full = tips.load_visible_tip(user, tip_id)
-    return json_response(dump_tip(user, tip, full))
-
-
-def _load_tip_in_area_scope(tip_id: int, refusal: str) -> Tip:
-    """A tip whose area the caller polices or is a contact person of.
-
-    A caller who may not see the tip at all gets 404 (they must not learn it exists); one
-    who may see it (its reporter, a member it was sent to) but not act on it gets 403.
-    """
-    user = current_user()
-    tip, _ = tips.load_visible_tip(user, tip_id)
-    if not (
-        permissions.can_police_area(user, tip.area) or permissions.is_contact_person(user, tip.area)
-    ):
-        raise Forbidden(refusal)
-    return tip
+    tip = load_visible_tip(user, tip_id)
+    return json_response(dump_tip(user, tip, permissions.sees_tip_in_full(user, tip)))
 
 
 @blp.route("/tips/<int:tip_id>", methods=["PATCH"])
@@ -143,8 +136,8 @@ def _load_tip_in_area_scope(tip_id: int, refusal: str) -> Tip:
 def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
     """Police triage: set the tip's status and a note."""
     user = current_user()
-    tip = _load_tip_in_area_scope(tip_id, "Only police change a tip's status.")
-    if not permissions.can_police_area(user, tip.area):
+    tip = load_visible_tip(user, tip_id)
+    if not permissions.can_triage_tip(user, tip):
         raise Forbidden("Only police change a tip's status.")
     tips.update_tip_status(tip=tip, status=body["status"], note=body.get("note"))
     db.session.commit()
@@ -152,8 +145,11 @@ def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
 
 
 def _moderate(tip_id: int, approve: bool) -> Any:
-    tip = _load_tip_in_area_scope(tip_id, "Only the area's contact persons moderate its tips.")
-    tips.moderate_tip(actor=current_user(), tip=tip, approve=approve)
+    user = current_user()
+    tip = load_visible_tip(user, tip_id)
+    if not permissions.can_moderate_tip(user, tip):
+        raise Forbidden("Only the area's contact persons moderate its tips.")
+    tips.moderate_tip(actor=user, tip=tip, approve=approve)
     db.session.commit()
     return tip
 
@@ -179,7 +175,8 @@ def reject_tip(tip_id: int) -> Any:
 @blp.response(200, DeliveryReportSchema)
 def tip_deliveries(tip_id: int) -> Any:
     """How the tip's pushes fared: counts by state, per-device rows without tokens."""
-    tip = _load_tip_in_area_scope(
-        tip_id, "Only police and the area's contact persons see its deliveries."
-    )
+    user = current_user()
+    tip = load_visible_tip(user, tip_id)
+    if not permissions.can_see_tip_deliveries(user, tip):
+        raise Forbidden("Only police and the area's contact persons see its deliveries.")
     return tips.delivery_report(tip)

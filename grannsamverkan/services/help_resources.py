@@ -7,9 +7,8 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import HelpResource, User
-from grannsamverkan.services.errors import Forbidden, Invalid, NotFound
-from grannsamverkan.services.permissions import can_manage_help_resources
+from grannsamverkan.models import HelpResource
+from grannsamverkan.services.errors import Invalid
 
 FIELDS = ("name", "topic", "description", "phone", "url", "municipality_code", "opening_hours")
 
@@ -33,36 +32,16 @@ def help_resources_query(
     return query
 
 
-def load_help_resource(resource_id: int) -> HelpResource:
-    resource = db.session.get(HelpResource, resource_id)
-    if resource is None:
-        raise NotFound("No such help resource.")
-    return resource
-
-
-def check_can_manage(user: User, municipality_code: str | None) -> None:
-    if can_manage_help_resources(user, municipality_code):
-        return
-    if municipality_code is None:
-        raise Forbidden("Only admins manage national help resources.")
-    raise Forbidden("You manage help resources only in the municipalities you serve.")
-
-
-def create_help_resource(*, actor: User, fields: dict[str, Any]) -> HelpResource:
-    check_can_manage(actor, fields.get("municipality_code"))
+def create_help_resource(*, fields: dict[str, Any]) -> HelpResource:
+    """A new help resource; the caller may manage resources where it belongs."""
     resource = HelpResource(**{field: fields.get(field) for field in FIELDS})
     db.session.add(resource)
     db.session.flush()
     return resource
 
 
-def update_help_resource(
-    *, actor: User, resource: HelpResource, changes: dict[str, Any]
-) -> HelpResource:
-    check_can_manage(actor, resource.municipality_code)
-    if "municipality_code" in changes:
-        # Moving it needs the right to manage it where it goes, too.
-        check_can_manage(actor, changes["municipality_code"])
+def update_help_resource(*, resource: HelpResource, changes: dict[str, Any]) -> HelpResource:
+    """Apply a PATCH; the caller may manage the resource where it is and where it goes."""
     for field in FIELDS:
         if field in changes:
             setattr(resource, field, changes[field])
@@ -72,7 +51,6 @@ def update_help_resource(
     return resource
 
 
-def delete_help_resource(*, actor: User, resource: HelpResource) -> None:
-    check_can_manage(actor, resource.municipality_code)
+def delete_help_resource(*, resource: HelpResource) -> None:
     db.session.delete(resource)
     db.session.flush()

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, signing
-from grannsamverkan.services.errors import BadRequest, Conflict, Forbidden, NotFound
+from grannsamverkan.services import signing
+from grannsamverkan.services.errors import BadRequest, Conflict, NotFound
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -68,44 +68,27 @@ def accept_invitation(*, user: User, token: str) -> Membership:
 
 
 def set_membership(
-    *, actor: User, area: Area, user_id: int, status: str, role: str | None
+    *, actor: User, area: Area, user: User, status: str, role: str | None
 ) -> Membership:
-    """PUT a membership. Police may set anything and create it; contact persons may only
-    activate or remove ordinary members."""
-    membership = find_membership(area, user_id)
-    if permissions.can_police_area(actor, area):
-        if membership is None:
-            target = db.session.get(User, user_id)
-            if target is None:
-                raise NotFound("No such user.")
-            membership = Membership(area=area, user=target, role=role or "member")
-            db.session.add(membership)
-        elif role is not None:
-            membership.role = role
-    else:
-        if not permissions.is_contact_person(actor, area):
-            raise Forbidden("Only the area's contact persons and police manage its members.")
-        if membership is None:
-            raise NotFound("No such member in this area.")
-        if membership.role != "member" or (role is not None and role != membership.role):
-            raise Forbidden("Contact persons may only change the status of ordinary members.")
+    """PUT a membership: create it (police) or change its status and, when given, its role.
+    The caller may (api/areas.check_may_set_membership)."""
+    membership = find_membership(area, user.id)
+    if membership is None:
+        membership = Membership(area=area, user=user, role=role or "member")
+        db.session.add(membership)
+    elif role is not None:
+        membership.role = role
     membership.status = status
     membership.decided_by_id = actor.id
     db.session.flush()
     return membership
 
 
-def remove_membership(*, actor: User, area: Area, user_id: int) -> None:
-    """Leave an area, or remove someone from it (contact persons: ordinary members only)."""
-    unrestricted = actor.id == user_id or permissions.can_police_area(actor, area)
-    # Check the right first, so members without it cannot probe who else is a member.
-    if not unrestricted and not permissions.is_contact_person(actor, area):
-        raise Forbidden("You may not remove this member.")
+def remove_membership(*, area: Area, user_id: int) -> None:
+    """Leave an area, or remove someone from it; the caller may."""
     membership = find_membership(area, user_id)
     if membership is None:
         raise NotFound("No such member in this area.")
-    if not unrestricted and membership.role != "member":
-        raise Forbidden("Contact persons may remove only ordinary members.")
     db.session.delete(membership)
     db.session.flush()
 

@@ -18,6 +18,7 @@ from grannsamverkan.models import (
     Broadcast,
     BroadcastMunicipality,
     Membership,
+    Tip,
     User,
 )
 from grannsamverkan.services import alerts
@@ -28,7 +29,12 @@ def is_admin(user: User) -> bool:
 
 
 def is_police(user: User) -> bool:
-    return user.role == "police"
+    return role_serves_municipalities(user.role)
+
+
+def role_serves_municipalities(role: str) -> bool:
+    """Police accounts act in the municipalities they serve, so they need at least one."""
+    return role == "police"
 
 
 def served_municipalities(user: User) -> list[str] | None:
@@ -89,6 +95,20 @@ def can_invite_to_area(user: User, area: Area) -> bool:
     return is_contact_person(user, area)
 
 
+def is_ordinary_member(membership: Membership) -> bool:
+    return membership.role == "member"
+
+
+def contact_person_may_set(membership: Membership, role: str | None) -> bool:
+    """Contact persons change only the status of ordinary members, never a role."""
+    return is_ordinary_member(membership) and role in (None, membership.role)
+
+
+def may_remove_without_limits(actor: User, area: Area, user_id: int) -> bool:
+    """Anyone may leave; police of the area may remove anyone from it."""
+    return actor.id == user_id or can_police_area(actor, area)
+
+
 def knows_area_members(user: User, area: Area) -> bool:
     """May learn that the area's member list exists (else such routes answer 404)."""
     return can_police_area(user, area) or membership_of(user, area) is not None
@@ -99,6 +119,68 @@ def can_manage_help_resources(user: User, municipality_code: str | None) -> bool
     if municipality_code is None:
         return is_admin(user)
     return serves_municipality(user, municipality_code)
+
+
+# --- statistics ------------------------------------------------------------------------------
+
+
+def can_see_statistics(user: User) -> bool:
+    """Follow-up statistics are for police (their municipalities) and admins."""
+    return is_police(user) or is_admin(user)
+
+
+# --- tips ------------------------------------------------------------------------------------
+
+
+def sees_tip_in_full(user: User, tip: Tip) -> bool:
+    """The reporter, the area's contact persons and its police see reporter and raw point."""
+    return (
+        tip.reporter_id == user.id
+        or can_police_area(user, tip.area)
+        or is_contact_person(user, tip.area)
+    )
+
+
+def is_alerted_about(user: User, tip: Tip) -> bool:
+    return alerts.has_received(user, Alert.tip_id == tip.id)
+
+
+def can_see_tip(user: User, tip: Tip) -> bool:
+    """In full (sees_tip_in_full), or masked by the members it alerted once it is out of
+    moderation."""
+    if sees_tip_in_full(user, tip):
+        return True
+    return tip.status != "pending" and is_alerted_about(user, tip)
+
+
+def can_triage_tip(user: User, tip: Tip) -> bool:
+    """Set a tip's status and police note: police of its area."""
+    return can_police_area(user, tip.area)
+
+
+def can_moderate_tip(user: User, tip: Tip) -> bool:
+    """Approve or reject a tip waiting for moderation: the area's contact persons."""
+    return is_contact_person(user, tip.area)
+
+
+def can_see_tip_deliveries(user: User, tip: Tip) -> bool:
+    return can_police_area(user, tip.area) or is_contact_person(user, tip.area)
+
+
+def tip_scope(user: User) -> ColumnElement[bool] | None:
+    """Tips the user may list: their own, their contact-person areas', and police their
+    municipalities'. None: all (admins). The query joins Area."""
+    if is_admin(user):
+        return None
+    contact_areas = select(Membership.area_id).where(
+        Membership.user_id == user.id,
+        Membership.status == "active",
+        Membership.role == "contact_person",
+    )
+    scopes: list[Any] = [Tip.reporter_id == user.id, Tip.area_id.in_(contact_areas)]
+    if is_police(user) and user.municipality_codes:
+        scopes.append(Area.municipality_code.in_(user.municipality_codes))
+    return or_(*scopes)
 
 
 # --- broadcasts ------------------------------------------------------------------------------

@@ -18,29 +18,14 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, literal_column, select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip, User
+from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip
 from grannsamverkan.models.tip import DELIVERY_STATES
-from grannsamverkan.services import permissions
-from grannsamverkan.services.errors import Forbidden
 from grannsamverkan.services.routing import LOCAL_TIME
 from grannsamverkan.services.texts import category_label
 
 # What ?group_by= may name, and the column each one adds to a row (in this order).
 GROUP_COLUMNS = {"category": "category", "area": "area_id", "month": "month"}
 HOUR_FORMAT = "%Y-%m-%d %H"
-
-
-def stats_scope(user: User, municipality_code: str | None = None) -> list[str] | None:
-    """The municipality codes whose numbers the caller sees; None means all (admins)."""
-    if municipality_code is not None:
-        if not permissions.serves_municipality(user, municipality_code):
-            raise Forbidden("You see statistics only for the municipalities you serve.")
-        return [municipality_code]
-    if permissions.is_admin(user):
-        return None
-    if user.role == "police":
-        return list(user.municipality_codes or [])
-    raise Forbidden("Statistics are for police and admins.")
 
 
 def local_day_start(day: date) -> datetime:

@@ -1,4 +1,4 @@
-"""Tips: reporting, moderation, duplicate hints, police triage and who may see what."""
+"""Tips: reporting, moderation, duplicate hints, police triage and delivery reports."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from shapely.geometry import Point, shape
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import alerts, permissions, privacy, routing
+from grannsamverkan.services import permissions, privacy, routing
 from grannsamverkan.services.alerts import AlertTarget, write_alert
-from grannsamverkan.services.errors import Conflict, Forbidden, Invalid, NotFound
+from grannsamverkan.services.errors import Conflict, Invalid
 
 DUPLICATE_DISTANCE_M = 50
 DUPLICATE_WINDOW = timedelta(minutes=30)
@@ -142,8 +142,6 @@ def _alert(tip: Tip, *, at: datetime) -> ReportedTip:
 
 def moderate_tip(*, actor: User, tip: Tip, approve: bool) -> ReportedTip:
     """A contact person approves (the alert goes out now) or rejects a waiting tip."""
-    if not permissions.is_contact_person(actor, tip.area):
-        raise Forbidden("Only the area's contact persons moderate its tips.")
     if tip.status != "pending":
         raise Conflict("This tip is not waiting for moderation.")
     now = utcnow()
@@ -156,6 +154,7 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool) -> ReportedTip:
 
 
 def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
+    """Police triage: the tip's status and, when given, their note."""
     tip.status = status
     if note is not None:
         tip.police_note = note
@@ -163,47 +162,12 @@ def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
     return tip
 
 
-# --- who sees what ------------------------------------------------------------------------
-
-
-def sees_tip_in_full(user: User, tip: Tip) -> bool:
-    """The reporter, the area's contact persons and its police see reporter and raw point."""
-    return (
-        tip.reporter_id == user.id
-        or permissions.can_police_area(user, tip.area)
-        or permissions.is_contact_person(user, tip.area)
-    )
-
-
-def is_alerted_about(user: User, tip: Tip) -> bool:
-    return alerts.has_received(user, Alert.tip_id == tip.id)
-
-
-def load_visible_tip(user: User, tip_id: int) -> tuple[Tip, bool]:
-    """The tip and whether the caller sees it in full; 404 if they may not see it at all."""
-    tip = db.session.get(Tip, tip_id)
-    if tip is None:
-        raise NotFound("No such tip.")
-    if sees_tip_in_full(user, tip):
-        return tip, True
-    if tip.status != "pending" and is_alerted_about(user, tip):
-        return tip, False
-    raise NotFound("No such tip.")
-
-
 def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
     """GET /tips: own tips, the contact person's areas', the police's municipalities'."""
     query = select(Tip).join(Area, Area.id == Tip.area_id)
-    if not permissions.is_admin(user):
-        contact_areas = select(Membership.area_id).where(
-            Membership.user_id == user.id,
-            Membership.status == "active",
-            Membership.role == "contact_person",
-        )
-        scopes = [Tip.reporter_id == user.id, Tip.area_id.in_(contact_areas)]
-        if user.role == "police" and user.municipality_codes:
-            scopes.append(Area.municipality_code.in_(user.municipality_codes))
-        query = query.where(or_(*scopes))
+    scope = permissions.tip_scope(user)
+    if scope is not None:
+        query = query.where(scope)
     for field in ("status", "category", "area_id"):
         if filters.get(field) is not None:
             query = query.where(getattr(Tip, field) == filters[field])
