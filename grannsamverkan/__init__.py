@@ -40,18 +40,22 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from grannsamverkan import models  # noqa: F401 - registers the tables
+    from grannsamverkan.api import errors, ratelimit
     from grannsamverkan.api.auth import SECURITY_SCHEME
-    from grannsamverkan.extensions import api, db, limiter, migrate
+    from grannsamverkan.extensions import api, db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
-    limiter.init_app(app)
+    ratelimit.init_app(app)
     api.init_app(app)
+    errors.init_app(app)  # after api.init_app: replaces its HTTPException handler
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
     from grannsamverkan.notify import runner
+    from grannsamverkan.services.broadcasts import queue_due_reminders
 
-    runner.init_app(app)
+    # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
+    runner.init_app(app, chores=[queue_due_reminders])
 
 
 def _register_blueprints(app: Flask) -> None:

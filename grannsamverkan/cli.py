@@ -6,10 +6,10 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from grannsamverkan.errors import Conflict
 from grannsamverkan.extensions import db
 from grannsamverkan.models.user import ROLES
 from grannsamverkan.services import accounts, permissions
-from grannsamverkan.services.errors import Conflict
 
 users_cli = AppGroup("users", help="Manage accounts.")
 

@@ -1,15 +1,16 @@
-"""Extension objects, created unbound here and bound to the app in ``create_app``."""
+"""Extension objects, created unbound here and bound to the app in ``create_app``.
+
+Nothing from the application is imported here, so every layer may import this module: the
+API's error handlers and rate limits are bound by the factory (api/errors.py,
+api/ratelimit.py)."""
 
 from __future__ import annotations
 
-from flask_limiter import Limiter
 from flask_migrate import Migrate
+from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from grannsamverkan.api.errors import ProblemApi
-from grannsamverkan.api.ratelimit import rate_limit_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -26,5 +27,4 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
-api = ProblemApi()
-limiter = Limiter(key_func=rate_limit_key)
+api = Api()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -126,3 +127,152 @@ def test_the_role_check_finds_comparisons(source: str) -> None:
 def test_the_role_check_ignores_other_uses_of_the_words() -> None:
     source = 'make_user(role="police")\nTOPICS = ("police", "other")\nlabel = "admin"'
     assert role_comparisons(source, role_names()) == []
+
+
+# --- the import graph: no cycles, layers point one way -----------------------------------
+
+# Modules that import nothing from the application, so that every layer may use them.
+KERNEL = {"extensions", "config", "errors", "texts"}
+# The application itself: the factory, the operator commands and the demo data wire
+# everything together and may import anything.
+APPLICATION = {"", "cli", "demo"}
+# What each layer may import (besides itself and third-party code): api -> services ->
+# models; notify, geo and feeds beside services, never importing them.
+MAY_IMPORT = {
+    "kernel": set(),
+    "models": {"kernel"},
+    "geo": {"kernel", "models"},
+    "feeds": {"kernel"},
+    "notify": {"kernel", "models"},
+    "services": {"kernel", "models", "geo"},
+    "schemas": {"kernel", "models", "geo", "services"},
+    "api": {"kernel", "models", "geo", "feeds", "services", "schemas"},
+}
+
+
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def layer_of(module: str) -> str:
+    first = module.removeprefix("grannsamverkan").lstrip(".").split(".")[0]
+    if first in KERNEL:
+        return "kernel"
+    if first in APPLICATION:
+        return "application"
+    return first
+
+
+def _is_type_checking(node: ast.If) -> bool:
+    test = node.test
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def imports_of(path: Path, modules: set[str], root: Path = ROOT) -> dict[str, bool]:
+    """Modules of the package that ``path`` imports (at module level or in a function), each
+    mapped to whether the import runs (False: only under ``if TYPE_CHECKING``)."""
+    name = module_name(path, root)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    type_only = {
+        id(sub)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and _is_type_checking(node)
+        for statement in node.body
+        for sub in ast.walk(statement)
+    }
+    found: dict[str, bool] = {}
+    for node in ast.walk(tree):
+        targets: list[str] = []
+        if isinstance(node, ast.Import):
+            targets = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")[: len(package.split(".")) - (node.level - 1)]
+                base = ".".join([*anchor, *([base] if base else [])])
+            targets = [
+                f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base
+                for alias in node.names
+            ]
+        for target in targets:
+            if target in modules and target != name:
+                found[target] = found.get(target, False) or id(node) not in type_only
+    return found
+
+
+def import_graph() -> dict[str, dict[str, bool]]:
+    paths = package_modules()
+    modules = {module_name(path) for path in paths}
+    return {module_name(path): imports_of(path, modules) for path in paths}
+
+
+def cycle_in(graph: dict[str, set[str]]) -> list[str]:
+    """A cycle of the graph (its first node repeated at the end), or [] if it has none."""
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as error:
+        return list(error.args[1])
+    return []
+
+
+def test_the_package_has_no_import_cycles() -> None:
+    """Not even through imports inside functions (only ``if TYPE_CHECKING`` ones are free)."""
+    graph = {
+        module: {target for target, runs in targets.items() if runs}
+        for module, targets in import_graph().items()
+    }
+    assert cycle_in(graph) == []
+
+
+def layer_violations(graph: dict[str, dict[str, bool]]) -> list[str]:
+    violations = []
+    for module, targets in sorted(graph.items()):
+        layer = layer_of(module)
+        if layer == "application":
+            continue
+        allowed = MAY_IMPORT[layer] | {layer}
+        violations += [
+            f"{module} ({layer}) imports {target} ({layer_of(target)})"
+            for target in sorted(targets)
+            if layer_of(target) not in allowed
+        ]
+    return violations
+
+
+def test_layers_import_only_downwards() -> None:
+    assert layer_violations(import_graph()) == []
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    assert {layer_of(module) for module in import_graph()} <= {*MAY_IMPORT, "application"}
+
+
+def test_the_graph_checks_can_fail(tmp_path: Path) -> None:
+    """The checks find a cycle, a function-level upward import and a relative import."""
+    assert len(cycle_in({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}})) == 4
+    assert cycle_in({"a": {"b"}, "b": set()}) == []
+    model = tmp_path / "grannsamverkan" / "models" / "thing.py"
+    model.parent.mkdir(parents=True)
+    model.write_text(
+        "from . import other\n"
+        "def f():\n    from grannsamverkan.services import tips\n"
+        "if TYPE_CHECKING:\n    from grannsamverkan.api import auth\n"
+    )
+    modules = {
+        "grannsamverkan.models.other",
+        "grannsamverkan.services.tips",
+        "grannsamverkan.api.auth",
+    }
+    found = imports_of(model, modules, root=tmp_path)
+    assert found == {
+        "grannsamverkan.models.other": True,
+        "grannsamverkan.services.tips": True,
+        "grannsamverkan.api.auth": False,
+    }
+    assert len(layer_violations({"grannsamverkan.models.thing": found})) == 2

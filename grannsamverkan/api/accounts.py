@@ -8,7 +8,9 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
-from grannsamverkan.extensions import db, limiter
+from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.errors import Unauthorized
+from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
 from grannsamverkan.schemas.accounts import (
     DeviceInputSchema,
@@ -23,7 +25,6 @@ from grannsamverkan.schemas.accounts import (
     UserSchema,
 )
 from grannsamverkan.services import accounts, exports
-from grannsamverkan.services.errors import Unauthorized
 
 blp = Blueprint("accounts", __name__, description="Accounts, profile and devices")
 

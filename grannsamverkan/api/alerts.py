@@ -14,7 +14,7 @@ from grannsamverkan.models import AlertRecipient
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.tips import InboxAlertSchema
 from grannsamverkan.services import alerts
-from grannsamverkan.services.texts import category_label
+from grannsamverkan.texts import category_label
 
 blp = Blueprint("alerts", __name__, description="The caller's alerts")
 

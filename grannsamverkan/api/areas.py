@@ -9,6 +9,7 @@ from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_list
+from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
 from grannsamverkan.schemas.areas import (
@@ -24,7 +25,6 @@ from grannsamverkan.schemas.areas import (
     MembershipSchema,
 )
 from grannsamverkan.services import areas, memberships, permissions
-from grannsamverkan.services.errors import Forbidden, NotFound
 
 blp = Blueprint("areas", __name__, description="Street areas and their members")
 

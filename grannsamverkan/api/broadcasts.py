@@ -12,6 +12,7 @@ from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, warnings_atom
 from grannsamverkan.feeds.cap import CAP_MEDIA_TYPE, cap_alert_xml
@@ -30,7 +31,6 @@ from grannsamverkan.schemas.broadcasts import (
     RsvpSchema,
 )
 from grannsamverkan.services import broadcasts, permissions
-from grannsamverkan.services.errors import Forbidden, NotFound
 
 blp = Blueprint("broadcasts", __name__, description="Police broadcasts and training events")
 

@@ -6,14 +6,14 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Response, json
-from flask_smorest import Api
+from flask import Flask, Response, json
 from itsdangerous import BadData
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from grannsamverkan.services.errors import DomainError
+from grannsamverkan.errors import DomainError
+from grannsamverkan.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -63,41 +63,42 @@ def flatten_messages(messages: Any) -> dict[str, Any]:
     return flat
 
 
-class ProblemApi(Api):
-    """flask-smorest's Api, answering every error as problem+json."""
+def init_app(app: Flask) -> None:
+    """Answer every error as problem+json. Call after ``api.init_app``: this replaces
+    flask-smorest's own HTTPException handler."""
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(ValidationError, handle_validation_error)
+    app.register_error_handler(IntegrityError, handle_integrity_error)
+    app.register_error_handler(BadData, handle_bad_signature)
 
-    def _register_error_handlers(self) -> None:
-        super()._register_error_handlers()
-        self._app.register_error_handler(DomainError, handle_domain_error)
-        self._app.register_error_handler(ValidationError, handle_validation_error)
-        self._app.register_error_handler(IntegrityError, handle_integrity_error)
-        self._app.register_error_handler(BadData, handle_bad_signature)
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
-        status = error.code or 500
-        data = getattr(error, "data", None) or {}
-        headers = dict(data.get("headers") or {})
-        if status >= 500:
-            original = getattr(error, "original_exception", None)
-            if original is not None:
-                log.error("unhandled error", exc_info=original)
-            return problem(status, headers=headers)
-        messages = data.get("messages")
-        if status == 400 and messages:
-            flat = flatten_messages(messages)
-            detail = "; ".join(str(m) for msgs in flat.values() for m in _as_list(msgs))
-            return problem(400, detail or None, headers=headers)
-        if messages:
-            return problem(
-                status,
-                "The request has invalid fields.",
-                errors=flatten_messages(messages),
-                headers=headers,
-            )
-        if status == 429:
-            headers.update(_retry_after(error))
-        detail = data.get("message") or (error.description if status != 404 else None)
-        return problem(status, detail, headers=headers)
+def handle_http_exception(error: HTTPException) -> Response:
+    """Werkzeug's and flask-smorest's errors (404, 405, webargs' 422, 429, 500)."""
+    status = error.code or 500
+    data = getattr(error, "data", None) or {}
+    headers = dict(data.get("headers") or {})
+    if status >= 500:
+        original = getattr(error, "original_exception", None)
+        if original is not None:
+            log.error("unhandled error", exc_info=original)
+        return problem(status, headers=headers)
+    messages = data.get("messages")
+    if status == 400 and messages:
+        flat = flatten_messages(messages)
+        detail = "; ".join(str(m) for msgs in flat.values() for m in _as_list(msgs))
+        return problem(400, detail or None, headers=headers)
+    if messages:
+        return problem(
+            status,
+            "The request has invalid fields.",
+            errors=flatten_messages(messages),
+            headers=headers,
+        )
+    if status == 429:
+        headers.update(_retry_after(error))
+    detail = data.get("message") or (error.description if status != 404 else None)
+    return problem(status, detail, headers=headers)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -119,8 +120,6 @@ def handle_validation_error(error: ValidationError) -> Response:
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:
-    from grannsamverkan.extensions import db  # the handler runs long after import time
-
     db.session.rollback()
     return problem(409, "This conflicts with something that already exists.")
 

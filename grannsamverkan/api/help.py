@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import HelpResource, User
 from grannsamverkan.schemas.help import (
@@ -18,7 +19,6 @@ from grannsamverkan.schemas.help import (
     HelpResourceSchema,
 )
 from grannsamverkan.services import help_resources, permissions
-from grannsamverkan.services.errors import Forbidden, NotFound
 
 blp = Blueprint(
     "help",

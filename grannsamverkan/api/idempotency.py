@@ -13,9 +13,9 @@ from flask import current_app, json, request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import IdempotencyKey, User
-from grannsamverkan.services.errors import Conflict, Invalid
 
 Response = tuple[dict[str, Any], int]
 

@@ -11,8 +11,8 @@ from typing import Any, TypeVar
 from marshmallow import Schema, fields, validate
 from sqlalchemy import Select
 
+from grannsamverkan.errors import Invalid
 from grannsamverkan.extensions import db
-from grannsamverkan.services.errors import Invalid
 
 T = TypeVar("T")
 

@@ -1,12 +1,22 @@
-"""Keys that flask-limiter counts requests under."""
+"""Rate limits of the API: the limiter and the key it counts requests under."""
 
 from __future__ import annotations
 
-from flask import g
+from flask import Flask, g
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 
 def rate_limit_key() -> str:
-    """Per signed-in user where there is one, else per client address."""
+    """Per signed-in user where there is one (api.auth puts them on ``g``), else per client
+    address."""
     user = g.get("user")
     return f"user:{user.id}" if user is not None else f"addr:{get_remote_address()}"
+
+
+# Views limit with @limiter.limit(...); the storage and defaults come from the app config.
+limiter = Limiter(key_func=rate_limit_key)
+
+
+def init_app(app: Flask) -> None:
+    limiter.init_app(app)

@@ -8,6 +8,7 @@ from flask import Response
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.errors import Forbidden
 from grannsamverkan.models import User
 from grannsamverkan.schemas.stats import (
     AreaStatsSchema,
@@ -16,7 +17,6 @@ from grannsamverkan.schemas.stats import (
     TipStatsSchema,
 )
 from grannsamverkan.services import permissions, stats
-from grannsamverkan.services.errors import Forbidden
 
 blp = Blueprint(
     "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"

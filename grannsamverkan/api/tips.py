@@ -11,7 +11,9 @@ from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
-from grannsamverkan.extensions import db, limiter
+from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.errors import Forbidden, NotFound
+from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
 from grannsamverkan.models import Tip, User
 from grannsamverkan.schemas.tips import (
@@ -24,8 +26,7 @@ from grannsamverkan.schemas.tips import (
     TipQuerySchema,
 )
 from grannsamverkan.services import permissions, tips
-from grannsamverkan.services.errors import Forbidden, NotFound
-from grannsamverkan.services.texts import tip_guidance
+from grannsamverkan.texts import tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
 

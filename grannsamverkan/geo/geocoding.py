@@ -34,10 +34,10 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from grannsamverkan.errors import Invalid, ServiceUnavailable
 from grannsamverkan.extensions import db
 from grannsamverkan.models.geocode import MAX_DISPLAY_LENGTH, MAX_QUERY_LENGTH, GeocodedAddress
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services.errors import Invalid, ServiceUnavailable
 
 log = logging.getLogger(__name__)
 

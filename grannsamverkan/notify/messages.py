@@ -13,7 +13,7 @@ from grannsamverkan.notify.sender import (
     PushMessage,
     payload_size,
 )
-from grannsamverkan.services.texts import category_label
+from grannsamverkan.texts import category_label
 
 # An alert without an expiry (a notice) still should not wait on a phone for weeks.
 DEFAULT_TTL_SECONDS = 24 * 3600

@@ -33,6 +33,11 @@ from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenRe
 log = logging.getLogger(__name__)
 
 
+# Work that writes outbox rows when it is due rather than on a request (event reminders),
+# given the time of the dispatcher's pass.
+Chore = Callable[[datetime], object]
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with jitter, bounded in tries."""
@@ -68,7 +73,7 @@ class Dispatcher:
         batch_size: int = MAX_BATCH,
         lease_s: float = 120.0,
         policy: RetryPolicy | None = None,
-        chores: Sequence[Callable[[datetime], object]] = (),
+        chores: Sequence[Chore] = (),
     ) -> None:
         self.sender = sender
         # Work that writes outbox rows when it is due rather than on a request (event

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from grannsamverkan.notify.outbox import Dispatcher, RetryPolicy, next_due_in
+from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 from grannsamverkan.notify.senders import make_sender
-from grannsamverkan.services.broadcasts import queue_due_reminders
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ POLL_S = 5.0
 
 
 def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
+    """A dispatcher configured from the app, with the chores the factory registered."""
     config = app.config
     return Dispatcher(
         sender,
@@ -39,15 +40,16 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
             cap_s=config["GSV_PUSH_BACKOFF_CAP_S"],
             max_attempts=config["GSV_PUSH_MAX_ATTEMPTS"],
         ),
-        chores=(queue_due_reminders,),
+        chores=app.extensions[EXTENSION].chores,
     )
 
 
 class PushRunner:
     """The app's handle on dispatching: ``wake()`` after a commit that wrote deliveries."""
 
-    def __init__(self, app: Flask) -> None:
+    def __init__(self, app: Flask, chores: Sequence[Chore] = ()) -> None:
         self.app = app
+        self.chores = tuple(chores)
         self.mode = app.config["GSV_DISPATCHER"] or (
             "rq" if app.config["GSV_REDIS_URL"] else "thread"
         )
@@ -126,8 +128,9 @@ def enqueue_dispatch(app: Flask, *, delay_s: float = 0, job_id: str | None = Non
     return queue.enqueue(job, job_timeout=600, job_id=job_id)
 
 
-def init_app(app: Flask) -> None:
-    runner = PushRunner(app)
+def init_app(app: Flask, *, chores: Sequence[Chore] = ()) -> None:
+    """Bind push dispatching to the app; ``chores`` run in every dispatcher pass."""
+    runner = PushRunner(app, chores)
     app.extensions[EXTENSION] = runner
     if runner.mode == "thread":
         # Rows left pending by an earlier run are picked up once the app serves requests.

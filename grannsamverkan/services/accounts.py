@@ -12,12 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from grannsamverkan.errors import Conflict, Invalid, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
 from grannsamverkan.services.broadcasts import release_places
-from grannsamverkan.services.errors import Conflict, Invalid, NotFound
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
 # password and sign-in does not reveal which addresses have accounts.

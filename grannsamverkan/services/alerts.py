@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, insert, or_, select
 from sqlalchemy.orm import contains_eager
 
+from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Delivery, Device, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services.errors import NotFound
 
 # Phones not seen for this long are probably gone; radius alerts skip them (FCM guidance).
 STALE_DEVICE_AGE = timedelta(days=30)

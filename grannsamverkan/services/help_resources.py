@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Select, or_, select
 
+from grannsamverkan.errors import Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import HelpResource
-from grannsamverkan.services.errors import Invalid
 
 FIELDS = ("name", "topic", "description", "phone", "url", "municipality_code", "opening_hours")
 

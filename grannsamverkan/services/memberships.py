@@ -9,11 +9,11 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from grannsamverkan.errors import BadRequest, Conflict, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
-from grannsamverkan.services.errors import BadRequest, Conflict, NotFound
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:

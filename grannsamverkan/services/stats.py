@@ -21,7 +21,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip
 from grannsamverkan.models.tip import DELIVERY_STATES
 from grannsamverkan.services.routing import LOCAL_TIME
-from grannsamverkan.services.texts import category_label
+from grannsamverkan.texts import category_label
 
 # What ?group_by= may name, and the column each one adds to a row (in this order).
 GROUP_COLUMNS = {"category": "category", "area": "area_id", "month": "month"}

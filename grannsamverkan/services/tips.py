@@ -9,6 +9,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 from shapely.geometry import Point, shape
 from sqlalchemy import Select, func, select
 
+from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
@@ -16,7 +17,6 @@ from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions, privacy, routing
 from grannsamverkan.services.alerts import AlertTarget, write_alert
-from grannsamverkan.services.errors import Conflict, Invalid
 
 DUPLICATE_DISTANCE_M = 50
 DUPLICATE_WINDOW = timedelta(minutes=30)

@@ -16,7 +16,8 @@ import pytest
 from flask import Flask
 
 from grannsamverkan import create_app
-from grannsamverkan.extensions import db, limiter
+from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.extensions import db
 from tests.conftest import BACKENDS, _test_config
 
 

@@ -9,12 +9,12 @@ import pytest
 from geopy.location import Location
 from sqlalchemy import func, select
 
+from grannsamverkan.errors import Invalid, ServiceUnavailable
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
 from grannsamverkan.geo.geocoding import Throttle, ThrottleBusy, min_delay_for, normalise_query
 from grannsamverkan.models import GeocodedAddress
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services.errors import Invalid, ServiceUnavailable
 from tests.conftest import problem_of
 from tests.fakes.nominatim import KnownPlace
 

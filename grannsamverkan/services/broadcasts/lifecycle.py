@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack
 
+from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Broadcast, BroadcastMunicipality, User
 from grannsamverkan.models.types import utcnow
@@ -19,7 +20,6 @@ from grannsamverkan.services.broadcasts.pushes import alert_expiry, targets_amon
 from grannsamverkan.services.broadcasts.queries import lock_broadcast
 from grannsamverkan.services.broadcasts.reach import Reach, reach_of
 from grannsamverkan.services.broadcasts.rsvps import promote_waitlisted
-from grannsamverkan.services.errors import Conflict, Invalid
 
 
 class BroadcastMessage(TypedDict):

@@ -15,12 +15,12 @@ from typing import Any
 
 from sqlalchemy import exists, select
 
+from grannsamverkan.errors import Forbidden, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.geo.radius import homes_within
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.services import alerts, permissions
-from grannsamverkan.services.errors import Forbidden, Invalid
 
 
 @dataclass

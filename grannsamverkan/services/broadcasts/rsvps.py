@@ -9,13 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from grannsamverkan.errors import Conflict, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Broadcast, Rsvp, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import alerts
 from grannsamverkan.services.broadcasts.pushes import targets_among
 from grannsamverkan.services.broadcasts.queries import lock_broadcast
-from grannsamverkan.services.errors import Conflict, NotFound
 
 BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 

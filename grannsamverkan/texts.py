@@ -1,4 +1,5 @@
-"""Texts shown to people, in Swedish and English."""
+"""Texts shown to people, in Swedish and English. Imports nothing from the application, so
+every layer (models, services, notify, the API) may use it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Domain errors raised by services; the API layer turns each into one HTTP problem."""
+"""Domain errors, raised by services, geo and the API alike; api/errors.py turns each into one
+HTTP problem. Imports nothing from the application, so every layer may use it."""
 
 from __future__ import annotations
 
