@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from flask import current_app
+from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,3 +31,14 @@ db = SQLAlchemy(model_class=Base)
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = ProblemApi()
 limiter = Limiter(key_func=rate_limit_key)
+babel = Babel()
+csrf = CSRFProtect()
+
+
+def _sign_in_limit() -> str:
+    return current_app.config["GSV_LOGIN_LIMIT"]
+
+
+# One budget per client for password checks, shared by the API's login and the console's
+# sign-in, so a second door does not double the guesses an attacker gets.
+sign_in_limit = limiter.shared_limit(_sign_in_limit, scope="sign-in")

@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
-from grannsamverkan.extensions import db, limiter
+from grannsamverkan.extensions import db, limiter, sign_in_limit
 from grannsamverkan.geo import geocoding
 from grannsamverkan.schemas.accounts import (
     DeviceInputSchema,
@@ -44,7 +44,7 @@ def register(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(_login_limit)
+@sign_in_limit
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(body: dict[str, Any]) -> Any:

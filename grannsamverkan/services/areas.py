@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, false, or_, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
-from grannsamverkan.models import Area, User
+from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.services import permissions
 from grannsamverkan.services.errors import Forbidden
 
@@ -68,3 +68,21 @@ def list_areas(
     return [
         area for dist, area in sorted(with_distance, key=lambda p: p[0]) if dist <= NEAR_RADIUS_M
     ]
+
+
+def managed_area_ids(user: User) -> Select[tuple[int]]:
+    """The ids of the areas ``user`` manages: permissions.can_manage_area as SQL, for lists."""
+    query = select(Area.id)
+    if permissions.is_admin(user):
+        return query
+    contact_areas = select(Membership.area_id).where(
+        Membership.user_id == user.id,
+        Membership.status == "active",
+        Membership.role == "contact_person",
+    )
+    policed = (
+        Area.municipality_code.in_(user.municipality_codes)
+        if user.role == "police" and user.municipality_codes
+        else false()
+    )
+    return query.where(or_(policed, Area.id.in_(contact_areas)))

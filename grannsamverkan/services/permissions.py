@@ -61,3 +61,17 @@ def can_manage_help_resources(user: User, municipality_code: str | None) -> bool
     if municipality_code is None:
         return is_admin(user)
     return serves_municipality(user, municipality_code)
+
+
+def works_as_police(user: User) -> bool:
+    """Police and admins: the console's police pages (broadcasts, events, statistics)."""
+    return user.role == "police" or is_admin(user)
+
+
+def is_any_contact_person(user: User) -> bool:
+    return any(m.status == "active" and m.role == "contact_person" for m in user.memberships)
+
+
+def uses_console(user: User) -> bool:
+    """The web console is for police and contact persons; residents use the phone app."""
+    return works_as_police(user) or is_any_contact_person(user)
