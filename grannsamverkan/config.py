@@ -100,6 +100,8 @@ class Settings:
             "WTF_CSRF_CHECK_DEFAULT": False,
             # A form's token lives as long as the session: Today stays open for a whole shift.
             "WTF_CSRF_TIME_LIMIT": None,
+            # How often an open Today page asks for news (tests shorten it).
+            "GSV_CONSOLE_POLL_S": 10,
             "BABEL_DEFAULT_LOCALE": "sv",
             "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
             # Not environment-driven: fixed parts of the contract.

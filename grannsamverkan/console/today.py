@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, render_template, request, session, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -30,7 +30,6 @@ from grannsamverkan.services import tips as tip_service
 bp = Blueprint("today", __name__)
 
 SECTION_SIZE = 10
-POLL_SECONDS = 10
 # The first visit shows the past week; a visit lasts while the page is used (gaps < 30 min),
 # so reloading does not empty "new since your last visit".
 FIRST_VISIT_WINDOW = timedelta(days=7)
@@ -243,7 +242,7 @@ def _live_context(sections: str, since: datetime) -> dict[str, Any]:
     return {
         "sections": sections,
         "version": version,
-        "poll_seconds": POLL_SECONDS,
+        "poll_seconds": current_app.config["GSV_CONSOLE_POLL_S"],
         "url": url_for("console.today.live", since=since.isoformat(), v=version),
     }
 
