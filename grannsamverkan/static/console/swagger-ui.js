@@ -5,7 +5,8 @@
   window.ui = SwaggerUIBundle({
     url: root.dataset.specUrl,
     domNode: root,
-    deepLinking: true,
+    // Deep links put a link inside each operation's toggle button (nested controls, axe).
+    deepLinking: false,
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
