@@ -72,9 +72,13 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
 # --- the browser --------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """Debian's Chromium (Playwright's own download needs the internet); ./dev installs it."""
+    """Debian's Chromium (Playwright's own download needs the internet); ./dev installs it.
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is started, and later tests (firebase-admin's cleanup) call asyncio.run.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run ./dev test (it installs Debian's chromium)")
     from playwright.sync_api import sync_playwright
