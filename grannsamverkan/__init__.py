@@ -75,6 +75,10 @@ def _register_blueprints(app: Flask) -> None:
     for module in (accounts, areas, tips, alerts, broadcasts, help, stats):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
+    from grannsamverkan import console
+
+    console.init_app(app)
+
 
 @event.listens_for(Engine, "connect")
 def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:

@@ -62,6 +62,9 @@ class Settings:
         default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
     )
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
+    # The address people reach the service at (e.g. https://grannsamverkan.vimmerby.se); an
+    # https one makes the console's session cookie Secure (https requests do in any case).
+    public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
 
     def as_flask_config(self) -> dict[str, Any]:
         return {
@@ -86,6 +89,21 @@ class Settings:
             "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
+            "GSV_PUBLIC_URL": self.public_url,
+            # Web console (grannsamverkan/console): a cookie session of its own, Swedish first.
+            "SESSION_COOKIE_NAME": "gsv_console",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": (self.public_url or "").startswith("https://"),
+            "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+            # CSRF is checked by the console's blueprint only: the API uses bearer tokens.
+            "WTF_CSRF_CHECK_DEFAULT": False,
+            # A form's token lives as long as the session: Today stays open for a whole shift.
+            "WTF_CSRF_TIME_LIMIT": None,
+            # How often an open Today page asks for news (tests shorten it).
+            "GSV_CONSOLE_POLL_S": 10,
+            "BABEL_DEFAULT_LOCALE": "sv",
+            "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
             # Not environment-driven: fixed parts of the contract.
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,

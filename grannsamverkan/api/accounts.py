@@ -8,7 +8,7 @@ from flask import current_app, g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
-from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.api.ratelimit import limiter, sign_in_limit
 from grannsamverkan.errors import Unauthorized
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
@@ -45,7 +45,7 @@ def register(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(_login_limit)
+@sign_in_limit
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(body: dict[str, Any]) -> Any:

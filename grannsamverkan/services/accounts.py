@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
@@ -65,8 +65,8 @@ def create_user(**account: Unpack[NewAccount]) -> User:
     return user
 
 
-def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
-    """Open a session; returns (access token, seconds it lives) or None if the login is wrong."""
+def check_password(*, email: str, password: str) -> User | None:
+    """The account these credentials belong to, or None; as slow for an unknown e-mail."""
     user = find_user_by_email(email)
     if user is None:
         method = current_app.config["GSV_PASSWORD_HASH_METHOD"]
@@ -75,6 +75,11 @@ def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    return user
+
+
+def open_session(user: User) -> AuthSession:
+    """A sign-in session row: access tokens and console cookies name it; sign-out revokes it."""
     max_age = current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
     session = AuthSession(
         id=secrets.token_urlsafe(32),
@@ -83,6 +88,16 @@ def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
     )
     db.session.add(session)
     db.session.flush()
+    return session
+
+
+def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
+    """Open a session; returns (access token, seconds it lives) or None if the login is wrong."""
+    user = check_password(email=email, password=password)
+    if user is None:
+        return None
+    session = open_session(user)
+    max_age = current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
     return signing.sign(signing.ACCESS, {"sid": session.id}), max_age
 
 
@@ -96,8 +111,13 @@ def session_for_token(token: str) -> AuthSession | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("sid"), str):
         return None
+    return live_session(payload["sid"])
+
+
+def live_session(session_id: str) -> AuthSession | None:
+    """The session with this id unless it has expired or was revoked."""
     # The user comes in the same query: every signed-in request needs both.
-    session = db.session.get(AuthSession, payload["sid"], options=[joinedload(AuthSession.user)])
+    session = db.session.get(AuthSession, session_id, options=[joinedload(AuthSession.user)])
     if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
         return None
     return session
@@ -119,6 +139,12 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
         user.quiet_end = quiet["end"] if quiet else None
     db.session.flush()
     return user
+
+
+def note_console_visit(user: User, *, at: datetime) -> None:
+    """Remember when the person last had the console's Today page open."""
+    user.console_seen_at = at
+    db.session.flush()
 
 
 def set_home(
