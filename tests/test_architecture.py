@@ -147,6 +147,9 @@ MAY_IMPORT = {
     "services": {"kernel", "models", "geo"},
     "schemas": {"kernel", "models", "geo", "services"},
     "api": {"kernel", "models", "geo", "feeds", "services", "schemas"},
+    # The web console is a second front end beside the API: the same schemas and services,
+    # and the API's shared sign-in limit (api.ratelimit).
+    "console": {"kernel", "models", "geo", "feeds", "services", "schemas", "api"},
 }
 
 

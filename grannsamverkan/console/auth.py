@@ -57,7 +57,7 @@ def sign_in() -> Any:
         errors.add("email", _("The e-mail address or the password is wrong"))
         return _form(errors, email=email, status=401)
     if not permissions.uses_console(user):
-        return app_only_page()
+        return session.app_only_page()
     session.start_session(user)
     db.session.commit()
     return redirect(session.after_sign_in_url(request.form.get("next")))
@@ -71,12 +71,6 @@ def sign_out() -> Any:
     db.session.commit()
     flash(_("You have signed out."))
     return redirect(url_for("console.auth.sign_in_form"))
-
-
-def app_only_page() -> tuple[str, int]:
-    """For residents: the console is not for them; the phone app is."""
-    signed_in = g.get("console_session") is not None
-    return render_template("console/auth/app_only.html", signed_in=signed_in), 403
 
 
 def _form(errors: forms.FormErrors, *, email: str, status: int) -> tuple[str, int]:

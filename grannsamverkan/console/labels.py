@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from grannsamverkan.services import texts
+from grannsamverkan import texts
 
 TIP_STATUS = {
     "pending": _l("Waiting for moderation"),

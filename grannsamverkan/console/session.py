@@ -14,6 +14,7 @@ from flask import (
     g,
     has_request_context,
     redirect,
+    render_template,
     request,
     session,
     url_for,
@@ -85,10 +86,14 @@ def load_console_user() -> Response | str | None:
             return Response(status=204, headers={"HX-Redirect": target})
         return redirect(target)
     if not permissions.uses_console(g.console_user):
-        from grannsamverkan.console.auth import app_only_page
-
         return app_only_page()
     return None
+
+
+def app_only_page() -> tuple[str, int]:
+    """For residents: the console is not for them; the phone app is."""
+    signed_in = g.get("console_session") is not None
+    return render_template("console/auth/app_only.html", signed_in=signed_in), 403
 
 
 def protect_forms() -> None:
