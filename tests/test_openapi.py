@@ -8,7 +8,7 @@ import pytest
 
 from grannsamverkan import create_app
 
-# The human-readable docs page (console) renders the document; it is not an API operation.
+# The document itself, and the page that renders it (Swagger UI, grannsamverkan/console).
 IGNORED = {"static", "api-docs.openapi_json", "console.apidocs.swagger_ui"}
 
 
