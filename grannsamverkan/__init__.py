@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from grannsamverkan.config import Settings, load_secret_key
 
@@ -29,6 +30,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig()
     logging.getLogger("grannsamverkan").setLevel(logging.INFO)
 
+    _trust_proxies(app)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -36,6 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind GSV_TRUSTED_PROXIES reverse proxies, take the client's address and scheme from
+    the X-Forwarded-For/-Proto entries those proxies added; never from a client's own."""
+    proxies = int(app.config["GSV_TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:

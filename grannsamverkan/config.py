@@ -46,6 +46,14 @@ class Settings:
     geocoder_user_agent: str | None = field(default_factory=lambda: _env("GEOCODER_USER_AGENT"))
     geocoder_timeout_s: float = field(default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "5")))
     tip_limit: str = field(default_factory=lambda: _env("TIP_LIMIT", "5/hour;20/day"))
+    # Sign-in (README "Sign-in limits"): per account, counted on the normalised e-mail, and
+    # per client address, which many residents may share (carrier-grade NAT), hence higher.
+    login_limit: str = field(default_factory=lambda: _env("LOGIN_LIMIT", "10/minute;30/hour"))
+    login_address_limit: str = field(
+        default_factory=lambda: _env("LOGIN_ADDRESS_LIMIT", "60/minute;600/hour")
+    )
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: int = field(default_factory=lambda: int(_env("TRUSTED_PROXIES", "0")))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
     # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
     dispatcher: str | None = field(default_factory=lambda: _env("DISPATCHER"))
@@ -77,6 +85,9 @@ class Settings:
             "GSV_GEOCODER_USER_AGENT": self.geocoder_user_agent,
             "GSV_GEOCODER_TIMEOUT": self.geocoder_timeout_s,
             "GSV_TIP_LIMIT": self.tip_limit,
+            "GSV_LOGIN_LIMIT": self.login_limit,
+            "GSV_LOGIN_ADDRESS_LIMIT": self.login_address_limit,
+            "GSV_TRUSTED_PROXIES": self.trusted_proxies,
             "GSV_RETENTION_DAYS": self.retention_days,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
@@ -90,7 +101,6 @@ class Settings:
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
             "GSV_PASSWORD_HASH_METHOD": "scrypt",
-            "GSV_LOGIN_LIMIT": "10/minute",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             "RATELIMIT_HEADERS_ENABLED": True,
             "API_TITLE": "Grannsamverkan API",
