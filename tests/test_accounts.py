@@ -107,3 +107,33 @@ def test_export_and_delete_me(client, make_user, make_area, add_member):
     problem_of(client.get("/api/v1/me", headers=user.headers), 401)
     r = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
     problem_of(r, 401)
+
+
+def test_unknown_and_known_emails_cost_the_same_hashing(app, make_user, monkeypatch):
+    """A wrong e-mail must cost what a wrong password costs, or timing tells which addresses
+    have accounts: one password hash each, with the same method (counted, not timed)."""
+    import werkzeug.security
+
+    from grannsamverkan.services import accounts
+
+    user = make_user()
+    real_hash = werkzeug.security._hash_internal
+    methods: list[str] = []
+
+    def counting_hash(method: str, salt: str, password: str) -> tuple[str, str]:
+        methods.append(method)
+        return real_hash(method, salt, password)
+
+    monkeypatch.setattr(werkzeug.security, "_hash_internal", counting_hash)
+    with app.app_context():
+        accounts.sign_in(email="first-ghost@example.se", password="wrong password")  # warm-up
+        work = {}
+        for email in (user.email, "ghost@example.se", "other.ghost@example.se", user.email):
+            methods.clear()
+            assert accounts.sign_in(email=email, password="wrong password") is None
+            work[email] = list(methods)
+    assert work == {
+        user.email: [app.config["GSV_PASSWORD_HASH_METHOD"]],
+        "ghost@example.se": [app.config["GSV_PASSWORD_HASH_METHOD"]],
+        "other.ghost@example.se": [app.config["GSV_PASSWORD_HASH_METHOD"]],
+    }

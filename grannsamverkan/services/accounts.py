@@ -20,8 +20,15 @@ from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.errors import Conflict, Invalid, NotFound
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
-# password and sign-in does not reveal which addresses have accounts.
+# password and sign-in does not reveal which addresses have accounts. One per hash method,
+# made on first use: making it on every call would double the work of a wrong e-mail.
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_urlsafe(12), method=method)
+    return _DUMMY_HASH[method]
 
 
 def normalise_email(email: str) -> str:
@@ -65,9 +72,7 @@ def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
     """Open a session; returns (access token, seconds it lives) or None if the login is wrong."""
     user = find_user_by_email(email)
     if user is None:
-        method = current_app.config["GSV_PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(current_app.config["GSV_PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
