@@ -1,15 +1,19 @@
+import pytest
+
+from grannsamverkan.demo import DEMO_PASSWORD
+from grannsamverkan.services import accounts
 from tests.conftest import PASSWORD, problem_of
 
 
 def test_register_login_me_logout(client):
     r = client.post(
         "/api/v1/auth/register",
-        json={"email": "Anna@Example.se", "password": "x" * 12, "name": "Anna"},
+        json={"email": "Anna@Example.se", "password": PASSWORD, "name": "Anna"},
     )
     assert r.status_code == 201
     assert r.json["email"] == "anna@example.se"
     assert "password" not in r.json
-    r = client.post("/api/v1/auth/login", json={"email": "anna@example.se", "password": "x" * 12})
+    r = client.post("/api/v1/auth/login", json={"email": "anna@example.se", "password": PASSWORD})
     assert r.status_code == 200
     token = r.json["access_token"]
     assert r.json["token_type"] == "Bearer"
@@ -114,8 +118,6 @@ def test_unknown_and_known_emails_cost_the_same_hashing(app, make_user, monkeypa
     have accounts: one password hash each, with the same method (counted, not timed)."""
     import werkzeug.security
 
-    from grannsamverkan.services import accounts
-
     user = make_user()
     real_hash = werkzeug.security._hash_internal
     methods: list[str] = []
@@ -137,3 +139,52 @@ def test_unknown_and_known_emails_cost_the_same_hashing(app, make_user, monkeypa
         "ghost@example.se": [app.config["GSV_PASSWORD_HASH_METHOD"]],
         "other.ghost@example.se": [app.config["GSV_PASSWORD_HASH_METHOD"]],
     }
+
+
+WEAK_PASSWORDS = [
+    " " * 10,
+    "1234567890",
+    "erik.holm@example.se",  # the e-mail address itself
+    "ERIK.HOLM@EXAMPLE.SE",
+    "erikholm1234",
+    "Erik Holm 1975",
+    "qwertyuiop",
+    "password123",
+    "a" * 200,
+]
+
+
+@pytest.mark.parametrize("password", WEAK_PASSWORDS)
+def test_register_refuses_a_password_easy_to_guess(client, app, password):
+    body = {"email": "Erik.Holm@example.se", "password": password, "name": "Erik Holm"}
+    problem = problem_of(client.post("/api/v1/auth/register", json=body), 422)
+    [message] = problem["errors"]["password"]
+    assert message.startswith("This password is too easy to guess.")
+    assert "e-mail address or name" in message
+    with app.app_context():
+        assert accounts.find_user_by_email(body["email"]) is None
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("erik.holm@example.se", PASSWORD),
+        ("anna.berg@demo.grannsamverkan.se", DEMO_PASSWORD),
+        ("erik.holm@example.se", "Snart är det midsommar igen på Storgatan"),
+        ("erik.holm@example.se", "aaaa" * 30 + "Tre kaniner dansar tango i Vimmerby"),
+    ],
+)
+def test_register_accepts_a_password_hard_to_guess(client, email, password):
+    body = {"email": email, "password": password, "name": "Erik Holm"}
+    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+
+
+def test_users_create_refuses_a_weak_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "polis@example.se", "--password", "1234567890",
+              "--name", "Polis", "--role", "police", "--municipality", "0884"],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "too easy to guess" in result.output
+    with app.app_context():
+        assert accounts.find_user_by_email("polis@example.se") is None

@@ -18,6 +18,7 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
 from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.errors import Conflict, Invalid, NotFound
+from grannsamverkan.services.passwords import check_password_strength
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
 # password and sign-in does not reveal which addresses have accounts. One per hash method,
@@ -52,9 +53,10 @@ def create_user(
     role: str = "resident",
     municipality_codes: list[str] | None = None,
 ) -> User:
-    """Create an account; the e-mail must be free."""
+    """Create an account; the e-mail must be free and the password hard to guess."""
     if find_user_by_email(email) is not None:
         raise Conflict("An account with this e-mail address already exists.")
+    check_password_strength(password, email=normalise_email(email), name=name)
     user = User(
         email=normalise_email(email),
         password_hash=hash_password(password),
