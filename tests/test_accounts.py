@@ -1,8 +1,11 @@
 import pytest
+from sqlalchemy import select
 
 from grannsamverkan.demo import DEMO_PASSWORD
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Delivery, Device
 from grannsamverkan.services import accounts
-from tests.conftest import PASSWORD, problem_of
+from tests.conftest import PASSWORD, TIP_SPOT, problem_of, send_all
 
 
 def test_register_login_me_logout(client):
@@ -93,8 +96,42 @@ def test_devices_register_move_and_delete(client, make_user):
     assert client.post("/api/v1/me/devices", headers=anna.headers, json=body).status_code == 200
     # The phone changed hands: the token moves to Bo.
     assert client.post("/api/v1/me/devices", headers=bo.headers, json=body).status_code == 200
-    problem_of(client.delete("/api/v1/me/devices/fcm-token-1", headers=anna.headers), 404)
+    # Anna's app signing out unregisters the token: no error tells her it moved, and Bo
+    # keeps it.
+    assert client.delete("/api/v1/me/devices/fcm-token-1", headers=anna.headers).status_code == 204
+    assert client.get("/api/v1/me/export", headers=bo.headers).json["devices"][0]["token"] == (
+        "fcm-token-1"
+    )
+    assert client.get("/api/v1/me/export", headers=anna.headers).json["devices"] == []
     assert client.delete("/api/v1/me/devices/fcm-token-1", headers=bo.headers).status_code == 204
+    assert client.get("/api/v1/me/export", headers=bo.headers).json["devices"] == []
+
+
+def test_a_moved_token_gets_none_of_the_previous_owners_pushes(
+    app, client, make_user, make_area, add_member, post_tip, dispatcher
+):
+    area = make_area()
+    anna, bo, reporter = make_user(home=TIP_SPOT), make_user(home=TIP_SPOT), make_user()
+    for person in (anna, bo, reporter):
+        add_member(person, area)
+    body = {"token": "fcm-token-1", "platform": "android"}
+    assert client.post("/api/v1/me/devices", headers=anna.headers, json=body).status_code == 201
+    first = post_tip(reporter)  # Anna's alert waits in the outbox for her phone
+    # The phone changes hands before the push goes out.
+    assert client.post("/api/v1/me/devices", headers=bo.headers, json=body).status_code == 200
+    second = post_tip(reporter, "suspicious_person", description="Someone trying door handles.")
+    send_all(app, dispatcher)
+    with app.app_context():
+        rows = db.session.execute(
+            select(Delivery.alert_id, Delivery.state, Device.user_id)
+            .outerjoin(Device, Device.id == Delivery.device_id)
+            .order_by(Delivery.id)
+        ).all()
+    # The first alert was never sent to the phone, the second one (Bo's) was.
+    assert [tuple(row) for row in rows] == [
+        (first["alert"]["id"], "unregistered", None),
+        (second["alert"]["id"], "sent", bo.id),
+    ]
 
 
 def test_export_and_delete_me(client, make_user, make_area, add_member):

@@ -17,7 +17,7 @@ from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
 from grannsamverkan.services.broadcasts import release_places
-from grannsamverkan.services.errors import Conflict, Invalid, NotFound
+from grannsamverkan.services.errors import Conflict, Invalid
 from grannsamverkan.services.passwords import check_password_strength
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
@@ -146,28 +146,40 @@ def set_home(
 
 
 def register_device(user: User, *, token: str, platform: str) -> tuple[Device, bool]:
-    """Register a push token; returns (device, created). A token moves to its newest owner."""
+    """Register a push token; returns (device, created), created False when the token was
+    registered already (to this account or, until now, another).
+
+    An FCM token names one install of the app, and the account signed in on it last owns
+    it. A token another account had becomes a new device of this one: the old row goes,
+    and with it that account's pushes still waiting for it (the dispatcher drops deliveries
+    whose device is gone), so nothing of theirs reaches the phone's new user. They are told
+    nothing: it is no longer their phone.
+    """
     device = db.session.scalar(select(Device).where(Device.token == token))
-    if device is None:
-        device = Device(user=user, token=token, platform=platform)
-        db.session.add(device)
+    if device is not None and device.user_id == user.id:
+        device.platform = platform
+        device.last_seen_at = utcnow()
         db.session.flush()
-        return device, True
-    device.user = user
-    device.platform = platform
-    device.last_seen_at = utcnow()
+        return device, False
+    if device is not None:
+        db.session.delete(device)
+        db.session.flush()  # the token is unique: the old row goes before the new one
+    moved = device is not None
+    device = Device(user=user, token=token, platform=platform)
+    db.session.add(device)
     db.session.flush()
-    return device, False
+    return device, not moved
 
 
 def remove_device(user: User, token: str) -> None:
+    """Stop push to the caller's token. A token that is not (or no longer) theirs is left
+    alone without an error, so the previous owner of a phone does not learn it moved."""
     device = db.session.scalar(
         select(Device).where(Device.token == token, Device.user_id == user.id)
     )
-    if device is None:
-        raise NotFound("No such device.")
-    db.session.delete(device)
-    db.session.flush()
+    if device is not None:
+        db.session.delete(device)
+        db.session.flush()
 
 
 def delete_account(user: User) -> None:
