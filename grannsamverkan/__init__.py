@@ -11,7 +11,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from grannsamverkan.config import Settings, load_secret_key
+from grannsamverkan.config import Settings, load_secret_key, public_base_url
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -29,6 +31,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig()
     logging.getLogger("grannsamverkan").setLevel(logging.INFO)
+    if not app.config.get("GSV_PUBLIC_URL"):
+        log.warning(
+            "GSV_PUBLIC_URL is not set: feeds, CAP alerts and calendar files link to %s",
+            public_base_url(None),
+        )
+    app.config["GSV_PUBLIC_URL"] = public_base_url(app.config.get("GSV_PUBLIC_URL") or None)
 
     _trust_proxies(app)
     _init_extensions(app)

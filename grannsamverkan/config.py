@@ -7,11 +7,30 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"GSV_{name}")
     return value if value not in (None, "") else default
+
+
+# The base of links in feeds, CAP alerts and calendar files when GSV_PUBLIC_URL is not set:
+# a fixed name, never the Host header of a request, which the client chooses.
+FALLBACK_PUBLIC_URL = "http://localhost"
+
+
+def public_base_url(configured: str | None) -> str:
+    """GSV_PUBLIC_URL without its trailing slash, or the fallback; refuses anything but an
+    absolute http(s) URL without query or fragment, so a typo fails at start-up."""
+    if configured is None:
+        return FALLBACK_PUBLIC_URL
+    parts = urlsplit(configured)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"GSV_PUBLIC_URL must be like https://grannsamverkan.example.se: {configured!r}"
+        )
+    return configured.rstrip("/")
 
 
 def load_secret_key(instance_path: str) -> str:
@@ -38,6 +57,8 @@ class Settings:
     firebase_project_id: str | None = field(default_factory=lambda: _env("FIREBASE_PROJECT_ID"))
     fcm_endpoint: str | None = field(default_factory=lambda: _env("FCM_ENDPOINT"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    # Where the app's root is served publicly; the base of every absolute link it writes.
+    public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
     geocoder: str = field(default_factory=lambda: _env("GEOCODER", "none"))
     nominatim_url: str = field(
         default_factory=lambda: _env("NOMINATIM_URL", "https://nominatim.openstreetmap.org")
@@ -80,6 +101,7 @@ class Settings:
             "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
             "GSV_FCM_ENDPOINT": self.fcm_endpoint,
             "GSV_REDIS_URL": self.redis_url,
+            "GSV_PUBLIC_URL": self.public_url,
             "GSV_GEOCODER": self.geocoder,
             "GSV_NOMINATIM_URL": self.nominatim_url,
             "GSV_GEOCODER_USER_AGENT": self.geocoder_user_agent,

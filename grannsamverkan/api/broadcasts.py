@@ -4,8 +4,9 @@ iCalendar, CAP and Atom documents."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-from flask import Response, request
+from flask import Response, current_app
 from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
@@ -13,11 +14,12 @@ from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db
-from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, warnings_atom
+from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, cap_url, warnings_atom
 from grannsamverkan.feeds.cap import CAP_MEDIA_TYPE, cap_alert_xml
 from grannsamverkan.feeds.document import WarningDocument
 from grannsamverkan.feeds.ical import ICS_MEDIA_TYPE, event_ics
 from grannsamverkan.geo.coarsen import coarsen
+from grannsamverkan.geo.municipalities import swedish_name
 from grannsamverkan.models import Broadcast, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.broadcasts import (
@@ -27,6 +29,7 @@ from grannsamverkan.schemas.broadcasts import (
     BroadcastQuerySchema,
     BroadcastSchema,
     FeedQuerySchema,
+    PublicWarningSchema,
     RsvpSchema,
 )
 from grannsamverkan.services import broadcasts
@@ -208,8 +211,14 @@ def delete_rsvp(broadcast_id: int) -> None:
 # --- public documents ------------------------------------------------------------------------
 
 
+def _public_url() -> str:
+    """The base of every link in the public documents: GSV_PUBLIC_URL (or its fallback),
+    never the request's Host, which whoever sends the request chooses."""
+    return current_app.config["GSV_PUBLIC_URL"]
+
+
 def _host() -> str:
-    return request.host.split(":")[0] or "localhost"
+    return urlsplit(_public_url()).hostname or "localhost"
 
 
 def warning_document(broadcast: Broadcast) -> WarningDocument:
@@ -267,10 +276,35 @@ def cap_document(broadcast_id: int) -> Any:
     broadcast = _public(broadcast_id, "fraud_warning")
     xml = cap_alert_xml(
         warning_document(broadcast),
-        base_url=request.host_url,
+        base_url=_public_url(),
         previous_versions=broadcasts.previous_versions(broadcast),
     )
     return Response(xml, mimetype=CAP_MEDIA_TYPE)
+
+
+@blp.route("/warnings/<int:broadcast_id>", methods=["GET"])
+@blp.response(200, PublicWarningSchema)
+def public_warning(broadcast_id: int) -> Any:
+    """A fraud warning as published to everyone (no token): the page its CAP alert links."""
+    doc = warning_document(_public(broadcast_id, "fraud_warning"))
+    circle = doc.circle
+    return {
+        "id": doc.broadcast_id,
+        "title": doc.title,
+        "body": doc.body,
+        "severity": doc.severity,
+        "status": doc.status,
+        "sequence": doc.sequence,
+        "created_at": doc.created_at,
+        "updated_at": doc.updated_at,
+        "expires_at": doc.expires_at,
+        "municipalities": [
+            {"code": code, "name": swedish_name(code)} for code in doc.municipality_codes
+        ],
+        "area_names": doc.area_names,
+        "circle": {"lat": circle[0], "lon": circle[1], "radius_m": circle[2]} if circle else None,
+        "cap_url": cap_url(doc.broadcast_id, base_url=_public_url()),
+    }
 
 
 @blp.route("/feeds/warnings.atom", methods=["GET"])
@@ -282,11 +316,15 @@ def warnings_feed(query: dict[str, Any]) -> Any:
     code = query.get("municipality_code")
     found = broadcasts.active_warnings(at=now, municipality_code=code)
     docs = [warning_document(b) for b in found]
+    # Each filtered feed has its own id and self link, built from the public URL.
+    feed_url = f"{_public_url()}/api/v1/feeds/warnings.atom"
+    if code:
+        feed_url += f"?{urlencode({'municipality_code': code})}"
     xml = warnings_atom(
         docs,
-        base_url=request.host_url,
-        feed_url=request.url,
-        title=f"Varningar – kommun {code}" if code else "Varningar",
+        base_url=_public_url(),
+        feed_url=feed_url,
+        title=f"Varningar – {swedish_name(code)}" if code else "Varningar",
         updated=max((d.updated_at for d in docs), default=now),
     )
     return Response(xml, mimetype=ATOM_MEDIA_TYPE)
