@@ -11,6 +11,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _trust_proxies(app)
     _init_extensions(app)
+    security_headers.init_app(app)
     _register_blueprints(app)
 
     from grannsamverkan import cli
