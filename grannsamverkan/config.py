@@ -124,6 +124,12 @@ class Settings:
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
             "GSV_PASSWORD_HASH_METHOD": "scrypt",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Redis down: count in process memory (each process its own) rather than fail
+            # requests, and notice within a second rather than hang (README "Outages").
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_STORAGE_OPTIONS": (
+                {"socket_connect_timeout": 1, "socket_timeout": 1} if self.redis_url else {}
+            ),
             "RATELIMIT_HEADERS_ENABLED": True,
             "API_TITLE": "Grannsamverkan API",
             "API_VERSION": "v1",
