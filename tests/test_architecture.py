@@ -142,7 +142,7 @@ MAY_IMPORT = {
     "kernel": set(),
     "models": {"kernel"},
     "geo": {"kernel", "models"},
-    "feeds": {"kernel"},
+    "feeds": {"kernel", "geo"},
     "notify": {"kernel", "models"},
     "services": {"kernel", "models", "geo"},
     "schemas": {"kernel", "models", "geo", "services"},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
@@ -35,6 +35,13 @@ IDEMPOTENCY_SCOPE = "POST /tips"
 
 def _tip_limit() -> str:
     return current_app.config["GSV_TIP_LIMIT"]
+
+
+def _is_accepted(response: Response) -> bool:
+    """Only tips filed count against the limit: a phone whose tip was refused (422, 403)
+    must still be able to send the corrected one. (The limit is then tested before and
+    counted after the request, so tips sent at the same moment may pass it together.)"""
+    return response.status_code == 201
 
 
 def _is_retry() -> bool:
@@ -81,7 +88,7 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @blp.route("/tips", methods=["POST"])
 @auth_required
-@limiter.limit(_tip_limit, exempt_when=_is_retry)
+@limiter.limit(_tip_limit, exempt_when=_is_retry, deduct_when=_is_accepted)
 @blp.arguments(TipCreateSchema)
 @blp.response(201, TipCreatedSchema)
 @blp.doc(parameters=[idempotency.HEADER_DOC])

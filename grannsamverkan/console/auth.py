@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from grannsamverkan.api.ratelimit import sign_in_limit
+from grannsamverkan.api.ratelimit import sign_in_limits
 from grannsamverkan.console import forms, session
 from grannsamverkan.extensions import db
 from grannsamverkan.schemas.accounts import LoginSchema
@@ -35,7 +35,7 @@ def sign_in_form() -> Any:
 
 
 @bp.post("/sign-in")
-@sign_in_limit
+@sign_in_limits
 @session.public
 def sign_in() -> Any:
     """Check e-mail and password, open a session row, set the console cookie."""
