@@ -80,11 +80,14 @@ def load_console_user() -> Response | str | None:
     if getattr(view, "console_public", False):
         return None
     if g.console_user is None:
-        target = url_for("console.auth.sign_in_form", next=_safe_next(request.full_path))
         if request.headers.get("HX-Request"):
-            # A live fragment after the session ended: htmx loads the whole sign-in page.
+            # A live fragment after the session ended: htmx loads the whole sign-in page, which
+            # leads back to the page the fragment was part of (only its path is taken).
+            page = urlsplit(request.headers.get("HX-Current-URL", ""))
+            back = page.path + (f"?{page.query}" if page.query else "")
+            target = url_for("console.auth.sign_in_form", next=_safe_next(back))
             return Response(status=204, headers={"HX-Redirect": target})
-        return redirect(target)
+        return redirect(url_for("console.auth.sign_in_form", next=_safe_next(request.full_path)))
     if not permissions.uses_console(g.console_user):
         return app_only_page()
     return None
