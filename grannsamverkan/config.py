@@ -27,6 +27,10 @@ def load_secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+OPENSTREETMAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OPENSTREETMAP_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
 @dataclass
 class Settings:
     """Everything the app reads from the environment, in Flask config key form."""
@@ -65,6 +69,14 @@ class Settings:
     # The address people reach the service at (e.g. https://grannsamverkan.vimmerby.se); an
     # https one makes the console's session cookie Secure (https requests do in any case).
     public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
+    # Console maps: the tile URL template (set to empty for no tile layer: the maps then
+    # draw their points alone and the browser fetches nothing from a tile server).
+    map_tiles: str = field(
+        default_factory=lambda: os.environ.get("GSV_MAP_TILES", OPENSTREETMAP_TILES)
+    )
+    map_attribution: str = field(
+        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION) or ""
+    )
 
     def as_flask_config(self) -> dict[str, Any]:
         return {
@@ -90,6 +102,8 @@ class Settings:
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
             "GSV_PUBLIC_URL": self.public_url,
+            "GSV_MAP_TILES": self.map_tiles,
+            "GSV_MAP_ATTRIBUTION": self.map_attribution,
             # Web console (grannsamverkan/console): a cookie session of its own, Swedish first.
             "SESSION_COOKIE_NAME": "gsv_console",
             "SESSION_COOKIE_HTTPONLY": True,
