@@ -65,6 +65,13 @@ class Settings:
     # The address people reach the service at (e.g. https://grannsamverkan.vimmerby.se); an
     # https one makes the console's session cookie Secure (https requests do in any case).
     public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
+    # Map tiles of the console's maps ({z}/{x}/{y} URL template); set it empty (GSV_MAP_TILES=)
+    # for no tiles at all, e.g. offline: the map still takes clicks.
+    map_tiles: str = field(
+        default_factory=lambda: os.environ.get(
+            "GSV_MAP_TILES", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+    )
 
     def as_flask_config(self) -> dict[str, Any]:
         return {
@@ -90,6 +97,7 @@ class Settings:
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
             "GSV_PUBLIC_URL": self.public_url,
+            "GSV_MAP_TILES": self.map_tiles,
             # Web console (grannsamverkan/console): a cookie session of its own, Swedish first.
             "SESSION_COOKIE_NAME": "gsv_console",
             "SESSION_COOKIE_HTTPONLY": True,

@@ -9,10 +9,21 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from grannsamverkan.console import apidocs, auth, errors, layout, session, settings, today
+# Page groups of issue 12, phase 2: broadcasts and events (police).
+from grannsamverkan.console import (  # noqa: I001
+    apidocs,
+    auth,
+    broadcasts,
+    errors,
+    events,
+    layout,
+    session,
+    settings,
+    today,
+)
 
 # Page groups in the order their routes are registered; a new page group adds its module here.
-PAGE_GROUPS = (auth, today, settings, apidocs)
+PAGE_GROUPS = (auth, today, settings, apidocs, broadcasts, events)
 
 
 def init_app(app: Flask) -> None:
