@@ -14,10 +14,15 @@ from sqlalchemy import func, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Broadcast, Delivery
-from tests.broadcasts.conftest import API, send, town, warning  # noqa: F401 - fixtures
+from tests.broadcasts import conftest as broadcast_fixtures
+from tests.broadcasts.conftest import API, warning
 from tests.conftest import send_all
 from tests.console.conftest import check_page
 from tests.console.test_auth import csrf_token, sign_in
+
+# The broadcasts tests' small town (two municipalities, members with phones) and sender.
+town = broadcast_fixtures.town
+send = broadcast_fixtures.send
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
@@ -216,9 +221,7 @@ def test_a_contact_person_and_a_resident_may_not_open_broadcasts(app, town, send
     for path in ("/broadcasts", "/broadcasts/new", f"/broadcasts/{sent['id']}"):
         assert contact_person.get(path).status_code == 403, path
     token = csrf_token(contact_person, "/settings")
-    response = contact_person.post(
-        f"/broadcasts/{sent['id']}/cancel", data={"csrf_token": token}
-    )
+    response = contact_person.post(f"/broadcasts/{sent['id']}/cancel", data={"csrf_token": token})
     assert response.status_code == 403
     resident = app.test_client()
     sign_in(resident, town.resident.email)
