@@ -42,7 +42,7 @@ def attendees(broadcast: Broadcast) -> list[tuple[Rsvp, User]]:
             .join(User, User.id == Rsvp.user_id)
             .where(Rsvp.broadcast_id == broadcast.id)
             .order_by(Rsvp.created_at, Rsvp.id)
-        ).tuples()
+        )
     ]
 
 
