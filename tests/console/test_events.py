@@ -3,7 +3,9 @@ capacity moving a waitlisted member up, the printable list; who may open these p
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import expect
@@ -19,6 +21,7 @@ from tests.console.test_auth import csrf_token, sign_in
 town = broadcast_fixtures.town
 send = broadcast_fixtures.send
 
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -84,6 +87,42 @@ def test_police_see_who_comes_and_raise_the_capacity(
             select(Delivery).where(Delivery.purpose.like("promotion-%"))
         ).all()
         assert len(promotion) == 1  # cecilia's phone is told she has a place
+
+
+def test_compose_a_training_event(app, signed_in_page, town):
+    starts = (datetime.now(STOCKHOLM) + timedelta(days=3)).replace(hour=18, minute=0)
+    page = signed_in_page(town.police, viewport=DESKTOP)
+    page.goto("/events")
+    page.get_by_role("link", name="Ny utbildning").click()
+    event_fields = page.locator("#event-fields")
+    expect(event_fields).to_be_visible()
+    page.get_by_label("Bedrägerivarning").check()
+    expect(event_fields).to_be_hidden()  # only for a training event
+    page.get_by_label("Utbildningstillfälle").check()
+    page.get_by_label("Rubrik").fill("Trygghetsvandring på Näs")
+    page.get_by_label("Text", exact=True).fill("Vi går runt kvarteren och ser över belysningen.")
+    page.get_by_label("Ämne").select_option("safety_walk")
+    page.get_by_label("Börjar").fill(starts.strftime("%Y-%m-%dT%H:%M"))
+    page.get_by_label("Slutar").fill(starts.strftime("%Y-%m-%dT") + "17:00")
+    page.get_by_label("Plats", exact=True).fill("Näs skola")
+    page.get_by_label("Antal platser").fill("12")
+    page.get_by_label("Hela kommuner").check()
+    page.get_by_label("Kommun 0884", exact=True).check()
+    page.get_by_role("button", name="Fortsätt").click()
+    expect(page.locator(".error-summary")).to_contain_text("Skriv när utbildningen slutar")
+    check_page(page)
+    page.get_by_label("Slutar").fill(starts.strftime("%Y-%m-%dT") + "20:00")
+    page.get_by_role("button", name="Fortsätt").click()
+    expect(page.locator("#reach")).to_contain_text("4 personer")
+    expect(page.locator(".summary-list")).to_contain_text("Trygghetsvandring")
+    check_page(page)
+    page.get_by_role("button", name="Skicka nu").click()
+    expect(page.locator("h1")).to_have_text("Trygghetsvandring på Näs")
+    expect(page.get_by_role("link", name="Kalenderfil (iCalendar)")).to_be_visible()
+    with app.app_context():
+        event = db.session.scalar(select(Broadcast))
+        assert event.starts_at == starts.replace(second=0, microsecond=0)
+        assert (event.capacity, event.place, event.kind) == (12, "Näs skola", "training_event")
 
 
 def test_the_printable_list(signed_in_page, town, full_event):

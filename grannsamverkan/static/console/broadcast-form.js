@@ -1,7 +1,20 @@
-// The circle of a broadcast's target on a Leaflet map: a click sets the centre fields, the
-// radius field sizes the circle. Without JavaScript (or Leaflet) the fields work alone.
+// The new-broadcast form, enhanced: the event fields show only for a training event, and the
+// circle of the target is drawn on a Leaflet map (a click sets the centre fields, the radius
+// field sizes it). Without JavaScript (or Leaflet) every field shows and works alone.
 (function () {
   "use strict";
+
+  function showEventFieldsForEvents() {
+    var fields = document.getElementById("event-fields");
+    var kinds = document.querySelectorAll("input[name=kind]");
+    if (!fields || !kinds.length) return;
+    function update() {
+      var event = document.getElementById("kind-training_event");
+      fields.hidden = !(event && event.checked);
+    }
+    kinds.forEach(function (input) { input.addEventListener("change", update); });
+    update();
+  }
 
   function number(input) {
     var value = parseFloat(String(input.value).replace(",", "."));
@@ -9,6 +22,7 @@
   }
 
   function start() {
+    showEventFieldsForEvents();
     var element = document.getElementById("circle-map");
     if (!element || !window.L) return;
     var lat = document.getElementById("circle_lat");
