@@ -16,15 +16,14 @@ from zoneinfo import ZoneInfo
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from grannsamverkan.console import forms, labels
-from grannsamverkan.console.settings import Choice
+from grannsamverkan.console import forms
+from grannsamverkan.console.broadcast_choices import TARGETS
 from grannsamverkan.errors import DomainError
 from grannsamverkan.models import Area, Broadcast
-from grannsamverkan.models.broadcast import BROADCAST_KINDS, BROADCAST_SEVERITIES, EVENT_TOPICS
+from grannsamverkan.models.broadcast import BROADCAST_KINDS, BROADCAST_SEVERITIES
 from grannsamverkan.schemas.broadcasts import BroadcastCreateSchema, BroadcastPatchSchema
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
-TARGETS = ("areas", "municipalities", "circle")
 TARGET_FIELD = {"areas": "area_ids", "municipalities": "municipality_codes", "circle": "circle_lat"}
 LIST_FIELDS = ("municipality_codes", "area_ids")
 TEXT_FIELDS = (
@@ -67,16 +66,6 @@ FORM_FIELD = {
     "event.location.lon": "event_lon",
     **{f"event.{name}": form_name for name, form_name in EVENT_FIELDS.items()},
 }
-
-
-def topic_label(topic: str | None) -> str:
-    labels_by_topic = {
-        "heart_starter": _("Heart-lung rescue and defibrillator"),
-        "fraud_awareness": _("Fraud awareness"),
-        "safety_walk": _("Safety walk"),
-        "other": _("Other"),
-    }
-    return labels_by_topic.get(topic or "", topic or "")
 
 
 # --- values in and out -----------------------------------------------------------------------
@@ -259,55 +248,6 @@ def add_service_error(error: DomainError, values: dict[str, Any], errors: forms.
         if values["target"] != "circle"
         else _("The circle reaches no area in your municipalities"),
     )
-
-
-# --- choices -------------------------------------------------------------------------------
-
-
-def kind_choices(chosen: str) -> list[Choice]:
-    return [Choice(k, labels.label(labels.BROADCAST_KIND, k), k == chosen) for k in BROADCAST_KINDS]
-
-
-def severity_choices(chosen: str) -> list[Choice]:
-    return [
-        Choice("", _("None"), not chosen),
-        *(
-            Choice(s, labels.label(labels.BROADCAST_SEVERITY, s), s == chosen)
-            for s in BROADCAST_SEVERITIES
-        ),
-    ]
-
-
-def topic_choices(chosen: str) -> list[Choice]:
-    return [Choice("", _("Choose a topic"), not chosen)] + [
-        Choice(t, topic_label(t), t == chosen) for t in EVENT_TOPICS
-    ]
-
-
-def target_choices(chosen: str) -> list[Choice]:
-    words = {
-        "areas": _("Areas"),
-        "municipalities": _("Whole municipalities"),
-        "circle": _("A circle on the map"),
-    }
-    return [Choice(t, words[t], t == chosen) for t in TARGETS]
-
-
-def municipality_choices(codes: list[str], chosen: list[str]) -> list[Choice]:
-    return [Choice(c, municipality_name(c), c in chosen) for c in codes]
-
-
-def area_choices(areas: list[Area], chosen: list[str]) -> list[Choice]:
-    return [
-        Choice(
-            str(a.id), f"{a.name} ({municipality_name(a.municipality_code)})", str(a.id) in chosen
-        )
-        for a in areas
-    ]
-
-
-def municipality_name(code: str) -> str:
-    return _("Municipality %(code)s", code=code)
 
 
 # --- changing a broadcast ---------------------------------------------------------------------

@@ -4,8 +4,6 @@ page with update and cancel. The same schemas and services as the API's /broadca
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -13,7 +11,14 @@ from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from grannsamverkan.api.broadcasts import load_managed_broadcast, load_visible_broadcast
-from grannsamverkan.console import broadcast_forms, forms, labels, pagination
+from grannsamverkan.console import (
+    broadcast_choices,
+    broadcast_forms,
+    broadcast_views,
+    forms,
+    labels,
+    pagination,
+)
 from grannsamverkan.console.broadcast_forms import Places
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import Conflict, Forbidden, Invalid, NotFound
@@ -60,7 +65,7 @@ def index() -> Any:
             format_datetime(b.created_at, "d MMM y, HH:mm"),
             {"text": b.title, "href": detail_url(b)},
             labels.label(labels.BROADCAST_KIND, b.kind),
-            status_text(b),
+            broadcast_views.status_text(b),
             {"text": str(broadcast_service.recipient_count(b)), "numeric": True},
         ]
         for b in page.items
@@ -68,17 +73,12 @@ def index() -> Any:
     return render_template("console/broadcasts/index.html", rows=rows, page=page)
 
 
-def status_text(broadcast: Broadcast) -> str:
-    now = utcnow()
-    if broadcast.status == "cancelled":
-        return _("Cancelled")
-    expiry = broadcast.expires_at or broadcast.ends_at
-    if expiry is not None and expiry <= now:
-        return _("Expired")
-    return _("Updated") if broadcast.status == "updated" else _("Active")
-
-
 # --- composing -----------------------------------------------------------------------------------
+
+
+def _area_names(message: dict[str, Any], places: Places) -> list[str]:
+    chosen = set(message["target"].get("area_ids") or [])
+    return [a.name for a in places.areas if a.id in chosen]
 
 
 def _places(user: User) -> Places:
@@ -92,14 +92,14 @@ def _render_form(values: dict[str, Any], places: Places, errors: forms.FormError
         "console/broadcasts/new.html",
         values=values,
         errors=errors,
-        kinds=broadcast_forms.kind_choices(values["kind"]),
-        severities=broadcast_forms.severity_choices(values["severity"]),
-        topics=broadcast_forms.topic_choices(values["event_topic"]),
-        targets=broadcast_forms.target_choices(values["target"]),
-        municipalities=broadcast_forms.municipality_choices(
+        kinds=broadcast_choices.kind_choices(values["kind"]),
+        severities=broadcast_choices.severity_choices(values["severity"]),
+        topics=broadcast_choices.topic_choices(values["event_topic"]),
+        targets=broadcast_choices.target_choices(values["target"]),
+        municipalities=broadcast_choices.municipality_choices(
             places.codes, values["municipality_codes"]
         ),
-        areas=broadcast_forms.area_choices(places.areas, values["area_ids"]),
+        areas=broadcast_choices.area_choices(places.areas, values["area_ids"]),
         map_tiles=current_app.config.get("GSV_MAP_TILES") or "",
         map_centre=_map_centre(places),
     ), status
@@ -158,7 +158,7 @@ def compose() -> Any:
         return redirect(detail_url(created.broadcast))
     return render_template(
         "console/broadcasts/check.html",
-        answers=_answers(message, places),
+        answers=broadcast_views.check_answers(message, _area_names(message, places)),
         reach=reach,
         push=preview_broadcast_message(
             message["title"], message["body"], urgent=message["severity"] == "severe", locale="sv"
@@ -167,171 +167,14 @@ def compose() -> Any:
     )
 
 
-@dataclass(frozen=True)
-class Answer:
-    label: str
-    value: str
-
-
-def _answers(message: dict[str, Any], places: Places) -> list[Answer]:
-    answers = [
-        Answer(_("Type"), labels.label(labels.BROADCAST_KIND, message["kind"])),
-        Answer(_("Title"), message["title"]),
-        Answer(_("Text"), message["body"]),
-        Answer(
-            _("Severity"), labels.label(labels.BROADCAST_SEVERITY, message["severity"]) or _("None")
-        ),
-        Answer(_("Expires"), _when(message["expires_at"]) or _("Does not expire")),
-        Answer(_("Sent to"), target_text(message["target"], _area_names(message, places))),
-    ]
-    event = message.get("event")
-    if event:
-        answers += _event_answers(event)
-    return answers
-
-
-def _area_names(message: dict[str, Any], places: Places) -> list[str]:
-    chosen = set(message["target"].get("area_ids") or [])
-    return [a.name for a in places.areas if a.id in chosen]
-
-
-def _event_answers(event: dict[str, Any]) -> list[Answer]:
-    location = event.get("location")
-    return [
-        Answer(_("Topic"), broadcast_forms.topic_label(event["topic"])),
-        Answer(_("Starts"), _when(event["starts_at"])),
-        Answer(_("Ends"), _when(event["ends_at"])),
-        Answer(_("Place"), event["place"]),
-        Answer(_("Places"), str(event["capacity"])),
-        Answer(
-            _("Location on the map"),
-            f"{location['lat']:.5f}, {location['lon']:.5f}" if location else _("Not given"),
-        ),
-    ]
-
-
-def _when(value: Any) -> str:
-    return format_datetime(value, "d MMM y, HH:mm") if value else ""
-
-
-def target_text(target: dict[str, Any], area_names: list[str]) -> str:
-    """Who a target names, in words."""
-    parts = []
-    codes = target.get("municipality_codes") or []
-    if codes:
-        parts.append(", ".join(broadcast_forms.municipality_name(c) for c in sorted(codes)))
-    if area_names:
-        parts.append(", ".join(area_names))
-    circle = target.get("circle")
-    if circle:
-        parts.append(
-            _(
-                "%(radius)s m around %(lat)s, %(lon)s",
-                radius=circle["radius_m"],
-                lat=f"{circle['lat']:.5f}",
-                lon=f"{circle['lon']:.5f}",
-            )
-        )
-    return "; ".join(parts)
-
-
-# --- one broadcast ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Version:
-    sequence: int
-    sent: str
-    what: str
-
-
-@dataclass(frozen=True)
-class Link:
-    text: str
-    href: str
-
-
-@dataclass(frozen=True)
-class BroadcastPage:
-    broadcast: Broadcast
-    kind: str
-    status: str
-    answers: list[Answer]
-    people: int
-    versions: list[Version]
-    links: list[Link]
-    manageable: bool
-
-
-def broadcast_page(user: User, broadcast: Broadcast) -> BroadcastPage:
-    """What police see of a broadcast: the texts, the target, reach, versions, documents."""
-    target = {
-        "municipality_codes": broadcast.target_municipality_codes,
-        "circle": broadcast.circle,
-    }
-    answers = [
-        Answer(_("Text"), broadcast.body),
-        Answer(
-            _("Severity"),
-            labels.label(labels.BROADCAST_SEVERITY, broadcast.severity) or _("None"),
-        ),
-        Answer(_("Sent"), _when(broadcast.created_at)),
-        Answer(_("Expires"), _when(broadcast.expires_at) or _("Does not expire")),
-        Answer(_("Sent to"), target_text(target, broadcast_service.target_area_names(broadcast))),
-        Answer(_("Municipalities reached"), ", ".join(broadcast.municipality_codes)),
-    ]
-    versions = [
-        Version(
-            v["sequence"], _when(datetime.fromisoformat(v["sent"])), _version_word(broadcast, v)
-        )
-        for v in broadcast.versions or []
-    ]
-    return BroadcastPage(
-        broadcast=broadcast,
-        kind=labels.label(labels.BROADCAST_KIND, broadcast.kind),
-        status=status_text(broadcast),
-        answers=answers,
-        people=broadcast_service.recipient_count(broadcast),
-        versions=versions,
-        links=document_links(broadcast),
-        manageable=permissions.can_manage_broadcast(user, broadcast)
-        and broadcast.status != "cancelled",
-    )
-
-
-def _version_word(broadcast: Broadcast, version: dict[str, Any]) -> str:
-    if version["sequence"] == 0:
-        return _("Sent")
-    last = version["sequence"] == broadcast.sequence
-    return _("Cancelled") if last and broadcast.status == "cancelled" else _("Updated")
-
-
-def document_links(broadcast: Broadcast) -> list[Link]:
-    """The public documents: CAP and the Atom feed for warnings, iCalendar for events."""
-    links = []
-    if broadcast.kind == "fraud_warning":
-        links.append(
-            Link(
-                _("CAP alert (XML)"), url_for("broadcasts.cap_document", broadcast_id=broadcast.id)
-            )
-        )
-        links.append(Link(_("Atom feed of warnings"), url_for("broadcasts.warnings_feed")))
-    if broadcast.is_event:
-        links.append(
-            Link(
-                _("Calendar file (iCalendar)"),
-                url_for("broadcasts.event_calendar", broadcast_id=broadcast.id),
-            )
-        )
-    return links
-
-
 @bp.get("/broadcasts/<int:broadcast_id>")
 def detail(broadcast_id: int) -> Any:
     """A broadcast as police see it; events have a page of their own."""
     user = console_user()
     broadcast = load_policed(user, broadcast_id)
-    return render_template("console/broadcasts/detail.html", view=broadcast_page(user, broadcast))
+    return render_template(
+        "console/broadcasts/detail.html", view=broadcast_views.broadcast_page(user, broadcast)
+    )
 
 
 # --- update and cancel -----------------------------------------------------------------------
@@ -344,8 +187,8 @@ def _render_edit(broadcast: Broadcast, values: dict[str, str], errors: forms.For
         back=detail_url(broadcast),
         values=values,
         errors=errors,
-        severities=broadcast_forms.severity_choices(values["severity"]),
-        topics=broadcast_forms.topic_choices(values.get("event_topic", "")),
+        severities=broadcast_choices.severity_choices(values["severity"]),
+        topics=broadcast_choices.topic_choices(values.get("event_topic", "")),
     ), (422 if errors else 200)
 
 

@@ -12,16 +12,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from grannsamverkan.console import broadcast_forms, forms, labels
-from grannsamverkan.console.broadcasts import (
+from grannsamverkan.console import broadcast_choices, broadcast_forms, forms, labels
+from grannsamverkan.console.broadcast_views import (
     Answer,
     BroadcastPage,
     broadcast_page,
-    load_changeable,
-    load_policed,
-    police_only,
     status_text,
 )
+from grannsamverkan.console.broadcasts import load_changeable, load_policed, police_only
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import Invalid, NotFound
 from grannsamverkan.extensions import db
@@ -142,7 +140,7 @@ def event_page(user: User, event: Broadcast) -> EventPage:
         else _("Not given")
     )
     details = [
-        Answer(_("Topic"), broadcast_forms.topic_label(event.event_topic)),
+        Answer(_("Topic"), broadcast_choices.topic_label(event.event_topic)),
         Answer(_("Starts"), format_datetime(event.starts_at, "EEEE d MMMM y, HH:mm")),
         Answer(_("Ends"), format_datetime(event.ends_at, "EEEE d MMMM y, HH:mm")),
         Answer(_("Place"), event.place or ""),
