@@ -148,8 +148,9 @@ MAY_IMPORT = {
     "schemas": {"kernel", "models", "geo", "services"},
     "api": {"kernel", "models", "geo", "feeds", "services", "schemas"},
     # The web console is a second front end beside the API: the same schemas and services,
-    # and the API's shared sign-in limit (api.ratelimit).
-    "console": {"kernel", "models", "geo", "feeds", "services", "schemas", "api"},
+    # and the API's shared sign-in limit (api.ratelimit); notify's message builder previews
+    # a broadcast's push exactly as the phone will get it.
+    "console": {"kernel", "models", "geo", "feeds", "services", "schemas", "api", "notify"},
 }
 
 

@@ -22,7 +22,9 @@ from grannsamverkan.schemas.broadcasts import (
     BroadcastPatchSchema,
     BroadcastQuerySchema,
     BroadcastSchema,
+    ReachSchema,
     RsvpSchema,
+    TargetSchema,
 )
 from grannsamverkan.services import broadcasts, permissions
 
@@ -142,6 +144,20 @@ def create_broadcast(body: dict[str, Any]) -> Any:
     return idempotency.respond_once(
         user=user, scope="POST /broadcasts", action=lambda: _send(user, body)
     )
+
+
+@blp.route("/broadcasts/reach", methods=["POST"])
+@auth_required
+@blp.arguments(TargetSchema)
+@blp.response(200, ReachSchema)
+def broadcast_reach(target: dict[str, Any]) -> Any:
+    """How many people and phones a target would reach, before sending (police, in their own
+    municipalities; body: the ``target`` of POST /broadcasts). Nothing is written."""
+    user = current_user()
+    if not permissions.can_send_broadcasts(user):
+        raise Forbidden("Only police send broadcasts.")
+    preview = broadcasts.preview_reach(user, target)
+    return {"people": preview.people, "phones": preview.phones}
 
 
 @blp.route("/broadcasts", methods=["GET"])

@@ -48,15 +48,34 @@ def load(
 
     ``messages`` gives the console's own (translated) message for each schema field;
     ``fields`` maps a schema field to the form field it came from when the names differ.
+    A nested schema's fields are named with dots ("event.starts_at") unless ``messages``
+    has a message for the nested field as a whole.
     """
     try:
         return dict(schema.load(data))
     except ValidationError as error:
         failing = error.messages if isinstance(error.messages, dict) else {"_schema": []}
+        failing = _dotted(failing, messages)
         for name in failing:
             form_name = (fields or {}).get(name, name)
             errors.add(form_name, messages.get(name) or _first_message(failing[name]))
         return None
+
+
+def _dotted(
+    failing: Mapping[str, Any], messages: Mapping[str, str], prefix: str = ""
+) -> dict[str, Any]:
+    """{"event": {"place": [...]}} → {"event.place": [...]}, down to the fields that have a
+    message of their own (list items, keyed by index, stay with their list)."""
+    flat: dict[str, Any] = {}
+    for name, value in failing.items():
+        dotted = f"{prefix}{name}"
+        by_field = isinstance(value, dict) and not all(isinstance(k, int) for k in value)
+        if by_field and dotted not in messages:
+            flat.update(_dotted(value, messages, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
 
 
 def _first_message(value: Any) -> str:

@@ -203,6 +203,8 @@ def _broadcast_row(broadcast: Broadcast) -> BroadcastRow:
             waiting=counts["waitlisted"],
         )
     endpoint = "console.events.detail" if broadcast.is_event else "console.broadcasts.detail"
+    # The broadcast pages are the police's: a contact person who got it sees no link.
+    policed = permissions.polices_broadcast(console_user(), broadcast)
     return BroadcastRow(
         title=broadcast.title,
         kind=labels.label(labels.BROADCAST_KIND, broadcast.kind),
@@ -211,7 +213,7 @@ def _broadcast_row(broadcast: Broadcast) -> BroadcastRow:
         starts_at=broadcast.starts_at,
         place=broadcast.place or "",
         places=places,
-        href=page_url(endpoint, broadcast_id=broadcast.id),
+        href=page_url(endpoint, broadcast_id=broadcast.id) if policed else None,
     )
 
 

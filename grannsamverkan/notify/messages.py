@@ -78,6 +78,27 @@ def build_message(alert: Alert, kind: PushKind, *, tokens: list[str], now: datet
     return _fitted(alert.body, message_with)
 
 
+# Before sending, the alert and broadcast ids are unknown: ids this wide make the preview's
+# payload no smaller than the real one, so its body is cut no later than the phone's.
+PREVIEW_ID = 9_999_999_999
+
+
+def preview_broadcast_message(title: str, body: str, *, urgent: bool, locale: str) -> PushMessage:
+    """The push a phone would get for a new broadcast with this text (the console's preview
+    before sending): built by build_message, so title and cut body are the phone's."""
+    alert = Alert(
+        id=PREVIEW_ID,
+        kind="broadcast",
+        broadcast_id=PREVIEW_ID,
+        title=title.strip(),
+        body=body.strip(),
+        urgent=urgent,
+        status="active",
+    )
+    kind = PushKind(purpose="alert", locale=locale, silent=False)
+    return build_message(alert, kind, tokens=["preview"], now=datetime.now().astimezone())
+
+
 def _data(alert: Alert, *, purpose: str, title: str) -> dict[str, str]:
     data = {
         "alert_id": str(alert.id),

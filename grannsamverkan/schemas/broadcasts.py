@@ -109,6 +109,11 @@ class BroadcastCreatedSchema(Schema):
     recipient_count = fields.Integer(metadata={"description": "People, not devices."})
 
 
+class ReachSchema(Schema):
+    people = fields.Integer(metadata={"description": "People the target reaches (not you)."})
+    phones = fields.Integer(metadata={"description": "Their registered phones."})
+
+
 class BroadcastQuerySchema(Schema):
     kind = fields.String(validate=validate.OneOf(BROADCAST_KINDS))
     include_expired = fields.Boolean(load_default=False)

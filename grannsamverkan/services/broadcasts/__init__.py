@@ -1,7 +1,7 @@
 """Police broadcasts: fraud warnings, notices and training events.
 
 - ``reach``: who a target (municipalities, areas, a circle) reaches, clipped to the author's
-  municipalities;
+  municipalities, and the read-only count of people and phones before sending;
 - ``lifecycle``: sending a broadcast with its alert, updating and cancelling it;
 - ``rsvps``: places at training events and the waiting list;
 - ``reminders``: the reminder push the day before an event;
@@ -16,6 +16,7 @@ from grannsamverkan.services.broadcasts.lifecycle import (
     BroadcastMessage,
     CreatedBroadcast,
     cancel_broadcast,
+    check_new_message,
     create_broadcast,
     update_broadcast,
 )
@@ -26,9 +27,16 @@ from grannsamverkan.services.broadcasts.queries import (
     target_area_names,
     visible_broadcasts_query,
 )
-from grannsamverkan.services.broadcasts.reach import Reach, reach_of
+from grannsamverkan.services.broadcasts.reach import (
+    Reach,
+    ReachPreview,
+    preview_reach,
+    reach_of,
+    sendable_places,
+)
 from grannsamverkan.services.broadcasts.reminders import REMINDER_LEAD, queue_due_reminders
 from grannsamverkan.services.broadcasts.rsvps import (
+    attendees,
     cancel_rsvp,
     release_places,
     rsvp,
@@ -41,10 +49,14 @@ __all__ = [
     "BroadcastMessage",
     "CreatedBroadcast",
     "Reach",
+    "ReachPreview",
     "active_warnings",
+    "attendees",
     "cancel_broadcast",
     "cancel_rsvp",
+    "check_new_message",
     "create_broadcast",
+    "preview_reach",
     "previous_versions",
     "queue_due_reminders",
     "reach_of",
@@ -53,6 +65,7 @@ __all__ = [
     "rsvp",
     "rsvp_counts",
     "rsvp_of",
+    "sendable_places",
     "target_area_names",
     "update_broadcast",
     "visible_broadcasts_query",

@@ -45,7 +45,7 @@ def create_broadcast(*, author: User, **message: Unpack[BroadcastMessage]) -> Cr
     """Store a police broadcast and its alert, with an inbox row and pushes for everyone it
     reaches (active members of the targeted areas; never the author)."""
     now = utcnow()
-    _check_new(message, now)
+    check_new_message(message, now)
     reach = reach_of(author, message["target"])
     reach.user_ids.discard(author.id)
     broadcast = _new_broadcast(author, message, reach, now)
@@ -68,7 +68,9 @@ def create_broadcast(*, author: User, **message: Unpack[BroadcastMessage]) -> Cr
     return CreatedBroadcast(broadcast, alert, count)
 
 
-def _check_new(message: BroadcastMessage, now: datetime) -> None:
+def check_new_message(message: BroadcastMessage, now: datetime) -> None:
+    """The rules of a new broadcast beyond its schema (times in the future, event details
+    for events only); the console checks them before its check-your-answers step."""
     expires_at, event = message.get("expires_at"), message.get("event")
     if expires_at is not None and expires_at <= now:
         raise Invalid("expires_at", "The expiry must lie in the future.")

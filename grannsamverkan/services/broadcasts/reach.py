@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, func, select
 
 from grannsamverkan.errors import Forbidden, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.geo.radius import homes_within
-from grannsamverkan.models import Area, Membership, User
+from grannsamverkan.models import Area, Device, Membership, User
 from grannsamverkan.services import alerts, permissions
 
 
@@ -48,6 +48,44 @@ def reach_of(author: User, target: dict[str, Any]) -> Reach:
     if circle:
         reach.add(_circle_reach(author, circle))
     return reach
+
+
+@dataclass(frozen=True)
+class ReachPreview:
+    """How many people (households' members) and registered phones a target would reach."""
+
+    people: int
+    phones: int
+
+
+def preview_reach(author: User, target: dict[str, Any]) -> ReachPreview:
+    """What sending to ``target`` would reach, counted as create_broadcast counts it (the
+    author left out); checks the author may send there and writes nothing."""
+    reach = reach_of(author, target)
+    reach.user_ids.discard(author.id)
+    user_ids = sorted(reach.user_ids)
+    phones = 0
+    for start in range(0, len(user_ids), alerts.CHUNK):
+        phones += (
+            db.session.scalar(
+                select(func.count(Device.id)).where(
+                    Device.user_id.in_(user_ids[start : start + alerts.CHUNK])
+                )
+            )
+            or 0
+        )
+    return ReachPreview(people=len(user_ids), phones=phones)
+
+
+def sendable_places(author: User) -> tuple[list[str], list[Area]]:
+    """The municipalities and areas the author may name in a target (admins: all that have
+    areas), for the console's form; sorted by code, then area name."""
+    codes = permissions.served_municipalities(author)
+    areas = select(Area).order_by(Area.municipality_code, Area.name, Area.id)
+    if codes is not None:
+        areas = areas.where(Area.municipality_code.in_(codes))
+    found = list(db.session.scalars(areas))
+    return sorted(codes if codes is not None else {a.municipality_code for a in found}), found
 
 
 def _active_members() -> Any:

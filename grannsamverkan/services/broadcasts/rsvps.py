@@ -32,6 +32,20 @@ def rsvp_counts(broadcast: Broadcast) -> dict[str, int]:
     return counts
 
 
+def attendees(broadcast: Broadcast) -> list[tuple[Rsvp, User]]:
+    """Everyone who answered, in the order they answered (the waiting list's order): for the
+    police of the event only (permissions.polices_broadcast)."""
+    return [
+        (row, user)
+        for row, user in db.session.execute(
+            select(Rsvp, User)
+            .join(User, User.id == Rsvp.user_id)
+            .where(Rsvp.broadcast_id == broadcast.id)
+            .order_by(Rsvp.created_at, Rsvp.id)
+        )
+    ]
+
+
 def rsvp_of(user: User, broadcast: Broadcast) -> Rsvp | None:
     """The person's answer to the event, if any."""
     return db.session.scalar(
