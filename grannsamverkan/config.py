@@ -14,6 +14,10 @@ def _env(name: str, default: str | None = None) -> str | None:
     return value if value not in (None, "") else default
 
 
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
 def load_secret_key(instance_path: str) -> str:
     """The signing key: GSV_SECRET_KEY, or one generated once into the instance folder."""
     configured = _env("SECRET_KEY")
@@ -65,6 +69,12 @@ class Settings:
     # The address people reach the service at (e.g. https://grannsamverkan.vimmerby.se); an
     # https one makes the console's session cookie Secure (https requests do in any case).
     public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
+    # Web console maps: a Leaflet tile URL template; set it empty for no tiles (boundaries
+    # and points are still drawn), e.g. where the map server may not be reached.
+    map_tiles: str = field(default_factory=lambda: os.environ.get("GSV_MAP_TILES", OSM_TILES))
+    map_attribution: str = field(
+        default_factory=lambda: _env("MAP_ATTRIBUTION", OSM_ATTRIBUTION) or ""
+    )
 
     def as_flask_config(self) -> dict[str, Any]:
         return {
@@ -90,6 +100,8 @@ class Settings:
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
             "GSV_PUBLIC_URL": self.public_url,
+            "GSV_MAP_TILES": self.map_tiles,
+            "GSV_MAP_ATTRIBUTION": self.map_attribution,
             # Web console (grannsamverkan/console): a cookie session of its own, Swedish first.
             "SESSION_COOKIE_NAME": "gsv_console",
             "SESSION_COOKIE_HTTPONLY": True,

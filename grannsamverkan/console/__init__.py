@@ -9,10 +9,20 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from grannsamverkan.console import apidocs, auth, errors, layout, session, settings, today
+from grannsamverkan.console import (
+    apidocs,
+    areas,
+    auth,
+    errors,
+    invitations,
+    layout,
+    session,
+    settings,
+    today,
+)
 
 # Page groups in the order their routes are registered; a new page group adds its module here.
-PAGE_GROUPS = (auth, today, settings, apidocs)
+PAGE_GROUPS = (auth, today, settings, apidocs, areas, invitations)
 
 
 def init_app(app: Flask) -> None:
