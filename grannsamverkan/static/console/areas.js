@@ -19,18 +19,22 @@
     return span.innerHTML;
   }
 
-  function drawArea(map, area, bounds) {
+  function areaLayers(area, bounds) {
+    var layers = [];
     if (area.boundary) {
       var shape = L.geoJSON(area.boundary, {
         style: { color: COLOUR, weight: 3, fillOpacity: 0.12 },
-      }).addTo(map);
+      });
       shape.bindPopup(popupLink(area));
       bounds.extend(shape.getBounds());
+      layers.push(shape);
     }
-    L.circleMarker(area.center, { radius: 6, color: COLOUR, fillOpacity: 0.9 })
-      .addTo(map)
-      .bindPopup(popupLink(area));
+    layers.push(
+      L.circleMarker(area.center, { radius: 6, color: COLOUR, fillOpacity: 0.9 })
+        .bindPopup(popupLink(area))
+    );
     bounds.extend(area.center);
+    return layers;
   }
 
   function number(input) {
@@ -61,7 +65,11 @@
   function drawMap(element) {
     var areas = JSON.parse(element.getAttribute("data-areas") || "[]");
     element.hidden = false;
-    var map = L.map(element, { scrollWheelZoom: false });
+    var map = L.map(element, { scrollWheelZoom: false, zoomControl: false });
+    L.control.zoom({
+      zoomInTitle: element.getAttribute("data-zoom-in") || "+",
+      zoomOutTitle: element.getAttribute("data-zoom-out") || "-",
+    }).addTo(map);
     var tiles = element.getAttribute("data-tiles");
     if (tiles) {
       L.tileLayer(tiles, {
@@ -69,10 +77,13 @@
         attribution: escapeText(element.getAttribute("data-attribution") || ""),
       }).addTo(map);
     }
+    // The view first: Leaflet draws vector layers only on a map that has one.
     var bounds = L.latLngBounds([]);
-    areas.forEach(function (area) { drawArea(map, area, bounds); });
+    var layers = [];
+    areas.forEach(function (area) { layers = layers.concat(areaLayers(area, bounds)); });
     if (bounds.isValid()) map.fitBounds(bounds, { padding: [24, 24], maxZoom: 16 });
     else map.setView([62.0, 15.5], 4); // Sweden
+    layers.forEach(function (layer) { layer.addTo(map); });
     var pick = element.getAttribute("data-pick");
     if (pick) enablePicking(map, pick.split(" "));
   }
