@@ -135,8 +135,18 @@ def _render_index(user: User, values: MultiDict[str, str], errors: forms.FormErr
         "map": map_settings(),
         "form": form,
         "errors": errors,
+        "scope": _scope(user),
     }
     return render_template("console/areas/index.html", **context), status
+
+
+def _scope(user: User) -> str:
+    served = permissions.served_municipalities(user)
+    if served is None:
+        return _("Areas in every municipality.")
+    if permissions.works_as_police(user):
+        return _("Areas in the municipalities you serve: %(codes)s.", codes=", ".join(served))
+    return _("The areas where you are a contact person.")
 
 
 def _waiting_by_area(user: User) -> dict[int, int]:

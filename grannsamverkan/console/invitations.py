@@ -21,7 +21,6 @@ from grannsamverkan.console.areas import load_managed_area
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import BadRequest, Forbidden, NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area
 from grannsamverkan.services import memberships as membership_service
 from grannsamverkan.services import permissions
 
@@ -95,9 +94,10 @@ def letter(area_id: int, token: str) -> Any:
 @session.public
 def public(token: str) -> Any:
     """Where the invitation link leads: how to accept it in the app."""
-    area = _invited_area(token)
-    if area is None:
+    invitation = _valid_invitation(token)
+    if invitation is None:
         return _invalid()
+    area = invitation.area
     user = g.get("console_user")
     membership = permissions.membership_of(user, area) if user is not None else None
     context = {
@@ -105,7 +105,7 @@ def public(token: str) -> Any:
         "token": token,
         "signed_in": user is not None,
         "is_member": membership is not None and membership.status == "active",
-        "valid_days": valid_days(),
+        "expires_at": invitation.expires_at,
     }
     return render_template("console/invitations/public.html", **context)
 
@@ -130,9 +130,9 @@ def _invalid() -> tuple[str, int]:
     return render_template("console/invitations/invalid.html", valid_days=valid_days()), 404
 
 
-def _invited_area(token: str) -> Area | None:
+def _valid_invitation(token: str) -> membership_service.Invitation | None:
     try:
-        return membership_service.read_invitation(token).area
+        return membership_service.read_invitation(token)
     except (BadData, BadRequest):
         return None
 
