@@ -115,7 +115,9 @@ def _area_form_data(form: MultiDict[str, str], errors: forms.FormErrors) -> dict
     return data
 
 
-def _render_index(user: User, values: MultiDict[str, str], errors: forms.FormErrors, status: int):
+def _render_index(
+    user: User, values: MultiDict[str, str], errors: forms.FormErrors, status: int
+) -> tuple[str, int]:
     query = (
         select(Area)
         .where(Area.id.in_(permissions.managed_area_ids(user)))
@@ -216,7 +218,7 @@ def _render_detail(
     errors: forms.FormErrors,
     settings: dict[str, Any] | None,
     status: int,
-):
+) -> tuple[str, int]:
     listed = membership_service.list_members(area)
     context = {
         "area": area_views.area_summary(area),
