@@ -146,31 +146,6 @@ def list_members(page: dict[str, Any], area_id: int) -> Any:
     return paginate_list(memberships.list_members(area), page)
 
 
-def check_may_set_membership(actor: User, area: Area, user_id: int, role: str | None) -> None:
-    """Police may set anything; contact persons only the status of ordinary members."""
-    if permissions.can_police_area(actor, area):
-        return
-    if not permissions.is_contact_person(actor, area):
-        raise Forbidden("Only the area's contact persons and police manage its members.")
-    membership = memberships.find_membership(area, user_id)
-    if membership is None:
-        raise NotFound("No such member in this area.")
-    if not permissions.contact_person_may_set(membership, role):
-        raise Forbidden("Contact persons may only change the status of ordinary members.")
-
-
-def check_may_remove_membership(actor: User, area: Area, user_id: int) -> None:
-    """Anyone may leave and police remove anyone; contact persons remove ordinary members."""
-    if permissions.may_remove_without_limits(actor, area, user_id):
-        return
-    # Check the right first, so members without it cannot probe who else is a member.
-    if not permissions.is_contact_person(actor, area):
-        raise Forbidden("You may not remove this member.")
-    membership = memberships.find_membership(area, user_id)
-    if membership is not None and not permissions.is_ordinary_member(membership):
-        raise Forbidden("Contact persons may remove only ordinary members.")
-
-
 def load_user(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None:
@@ -186,7 +161,7 @@ def put_member(body: dict[str, Any], area_id: int, user_id: int) -> Any:
     """Approve, remove, or (police) appoint a contact person."""
     actor = current_user()
     area = load_area_for_member_admin(area_id)
-    check_may_set_membership(actor, area, user_id, body.get("role"))
+    memberships.check_may_set_membership(actor, area, user_id, body.get("role"))
     membership = memberships.set_membership(
         actor=actor,
         area=area,
@@ -205,6 +180,6 @@ def delete_member(area_id: int, user_id: int) -> None:
     """Leave the area, or remove a member from it."""
     actor = current_user()
     area = load_area_for_member_admin(area_id)
-    check_may_remove_membership(actor, area, user_id)
+    memberships.check_may_remove_membership(actor, area, user_id)
     memberships.remove_membership(area=area, user_id=user_id)
     db.session.commit()

@@ -11,10 +11,12 @@ from flask import Blueprint, Flask
 
 from grannsamverkan.console import (
     apidocs,
+    areas,
     auth,
     broadcasts,
     errors,
     events,
+    invitations,
     layout,
     session,
     settings,
@@ -23,7 +25,7 @@ from grannsamverkan.console import (
 from grannsamverkan.console import tips as tip_pages
 
 # Page groups in the order their routes are registered; a new page group adds its module here.
-PAGE_GROUPS = (auth, today, settings, apidocs, tip_pages, broadcasts, events)
+PAGE_GROUPS = (auth, today, settings, apidocs, tip_pages, areas, invitations, broadcasts, events)
 
 
 def init_app(app: Flask) -> None:

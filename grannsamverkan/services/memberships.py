@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
-from grannsamverkan.errors import BadRequest, Conflict, NotFound
+from grannsamverkan.errors import BadRequest, Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
@@ -47,19 +49,35 @@ def create_invitation(*, area: Area, email: str | None) -> dict[str, Any]:
     }
 
 
-def accept_invitation(*, user: User, token: str) -> Membership:
-    """Raises itsdangerous.BadData (answered 400) when the link is forged or expired."""
-    payload = signing.unsign(
-        signing.INVITE, token, max_age=current_app.config["GSV_INVITATION_MAX_AGE"]
-    )
+@dataclass(frozen=True)
+class Invitation:
+    """What a valid invitation link says: the area, the one e-mail it is for (if any) and
+    when it stops working."""
+
+    area: Area
+    email: str | None
+    expires_at: datetime
+
+
+def read_invitation(token: str) -> Invitation:
+    """Raises itsdangerous.BadData (answered 400) when the link is forged or expired, and
+    BadRequest when its area is gone."""
+    max_age = current_app.config["GSV_INVITATION_MAX_AGE"]
+    payload, signed_at = signing.unsign_dated(signing.INVITE, token, max_age=max_age)
     area = db.session.get(Area, payload.get("area_id")) if isinstance(payload, dict) else None
     if area is None:
         raise BadRequest("The invitation is invalid or its area no longer exists.")
-    if payload.get("email") and payload["email"] != user.email:
+    return Invitation(area, payload.get("email"), signed_at + timedelta(seconds=max_age))
+
+
+def accept_invitation(*, user: User, token: str) -> Membership:
+    """The invited household becomes an active member (see read_invitation for errors)."""
+    invitation = read_invitation(token)
+    if invitation.email and invitation.email != user.email:
         raise BadRequest("This invitation was sent to another e-mail address.")
-    membership = find_membership(area, user.id)
+    membership = find_membership(invitation.area, user.id)
     if membership is None:
-        membership = Membership(area=area, user=user, role="member", status="active")
+        membership = Membership(area=invitation.area, user=user, role="member", status="active")
         db.session.add(membership)
     elif membership.status != "active":
         membership.status = "active"
@@ -67,11 +85,36 @@ def accept_invitation(*, user: User, token: str) -> Membership:
     return membership
 
 
+def check_may_set_membership(actor: User, area: Area, user_id: int, role: str | None) -> None:
+    """Police may set anything; contact persons only the status of ordinary members."""
+    if permissions.can_police_area(actor, area):
+        return
+    if not permissions.is_contact_person(actor, area):
+        raise Forbidden("Only the area's contact persons and police manage its members.")
+    membership = find_membership(area, user_id)
+    if membership is None:
+        raise NotFound("No such member in this area.")
+    if not permissions.contact_person_may_set(membership, role):
+        raise Forbidden("Contact persons may only change the status of ordinary members.")
+
+
+def check_may_remove_membership(actor: User, area: Area, user_id: int) -> None:
+    """Anyone may leave and police remove anyone; contact persons remove ordinary members."""
+    if permissions.may_remove_without_limits(actor, area, user_id):
+        return
+    # Check the right first, so members without it cannot probe who else is a member.
+    if not permissions.is_contact_person(actor, area):
+        raise Forbidden("You may not remove this member.")
+    membership = find_membership(area, user_id)
+    if membership is not None and not permissions.is_ordinary_member(membership):
+        raise Forbidden("Contact persons may remove only ordinary members.")
+
+
 def set_membership(
     *, actor: User, area: Area, user: User, status: str, role: str | None
 ) -> Membership:
     """PUT a membership: create it (police) or change its status and, when given, its role.
-    The caller may (api/areas.check_may_set_membership)."""
+    The caller may (check_may_set_membership)."""
     membership = find_membership(area, user.id)
     if membership is None:
         membership = Membership(area=area, user=user, role=role or "member")
@@ -100,6 +143,7 @@ def list_members(area: Area) -> list[Membership]:
             select(Membership)
             .join(User, Membership.user_id == User.id)
             .where(Membership.area_id == area.id, User.home_protected.is_(False))
+            .options(contains_eager(Membership.user))
             .order_by(Membership.id)
         )
     )

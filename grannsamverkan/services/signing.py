@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
@@ -22,3 +23,9 @@ def sign(purpose: str, payload: Any) -> str:
 def unsign(purpose: str, token: str, *, max_age: int) -> Any:
     """Raises itsdangerous.BadData when the token is forged, for another purpose or too old."""
     return _serializer(purpose).loads(token, max_age=max_age)
+
+
+def unsign_dated(purpose: str, token: str, *, max_age: int) -> tuple[Any, datetime]:
+    """As ``unsign``, with the time (UTC) the token was signed."""
+    payload, signed_at = _serializer(purpose).loads(token, max_age=max_age, return_timestamp=True)
+    return payload, signed_at

@@ -43,7 +43,8 @@ TIMEOUT_MS = 15_000
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     # Today polls every second here, so "appears without reloading" is quick to see.
-    return {"GSV_CONSOLE_POLL_S": 1}
+    # No map tiles: pages must not reach other hosts; maps still draw areas and points.
+    return {"GSV_CONSOLE_POLL_S": 1, "GSV_MAP_TILES": ""}
 
 
 # --- the live server --------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Invitations: a contact person makes a signed link (POST /areas/{id}/invitations's service),
+sees it in full and prints an A4 letter with its QR code for the neighbours' letterboxes.
+The link opens a public page that tells how to accept in the phone app (a signed-in console
+user may accept right there, through the same service as the API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import segno
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from itsdangerous import BadData
+from markupsafe import Markup
+
+from grannsamverkan.console import session
+from grannsamverkan.console.areas import load_managed_area
+from grannsamverkan.console.session import console_user
+from grannsamverkan.errors import BadRequest, Forbidden, NotFound
+from grannsamverkan.extensions import db
+from grannsamverkan.services import memberships as membership_service
+from grannsamverkan.services import permissions
+
+bp = Blueprint("invitations", __name__)
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    area_id: int
+    area_name: str
+    token: str
+    link: str
+    expires_at: datetime
+
+
+def valid_days() -> int:
+    return int(current_app.config["GSV_INVITATION_MAX_AGE"] // 86400)
+
+
+def invitation_link(token: str) -> str:
+    """The full link: on GSV_PUBLIC_URL when it is set, else on the host this request came to."""
+    public_url = current_app.config.get("GSV_PUBLIC_URL")
+    if public_url:
+        return public_url.rstrip("/") + url_for("console.invitations.public", token=token)
+    return url_for("console.invitations.public", token=token, _external=True)
+
+
+def qr_svg(link: str, title: str) -> Markup:
+    """The link as a QR code, inline SVG sized by CSS (medium error correction: it survives a
+    crease or a smudge on paper)."""
+    svg = segno.make(link, error="m").svg_inline(
+        scale=1, border=4, omitsize=True, title=title, svgclass="letter__qr-code"
+    )
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))  # noqa: S704 (segno's own SVG)
+
+
+@bp.post("/areas/<int:area_id>/invitations")
+def create(area_id: int) -> Any:
+    """A new invitation link to the area (its contact persons)."""
+    user = console_user()
+    area = load_managed_area(user, area_id)
+    if not permissions.can_invite_to_area(user, area):
+        raise Forbidden(_("Only the area's contact persons invite."))
+    invitation = membership_service.create_invitation(area=area, email=None)
+    flash(_("A new invitation link is ready."))
+    return redirect(url_for(".show", area_id=area.id, token=invitation["token"]))
+
+
+@bp.get("/areas/<int:area_id>/invitations/<token>")
+def show(area_id: int, token: str) -> Any:
+    """The invitation link in full, with a way to the printable letter."""
+    invitation = _own_invitation(area_id, token)
+    return render_template("console/invitations/show.html", invitation=invitation)
+
+
+@bp.get("/areas/<int:area_id>/invitations/<token>/letter")
+def letter(area_id: int, token: str) -> Any:
+    """The A4 invitation letter with the link's QR code, always in Swedish: it goes to the
+    neighbours' letterboxes."""
+    invitation = _own_invitation(area_id, token)
+    with force_locale("sv"):
+        return render_template(
+            "console/invitations/letter.html",
+            invitation=invitation,
+            sender=console_user().name.split()[0],
+            qr=qr_svg(invitation.link, _("QR code of the invitation link")),
+        )
+
+
+@bp.get("/invitations/<token>")
+@session.public
+def public(token: str) -> Any:
+    """Where the invitation link leads: how to accept it in the app."""
+    invitation = _valid_invitation(token)
+    if invitation is None:
+        return _invalid()
+    area = invitation.area
+    user = g.get("console_user")
+    membership = permissions.membership_of(user, area) if user is not None else None
+    context = {
+        "area_name": area.name,
+        "token": token,
+        "signed_in": user is not None,
+        "is_member": membership is not None and membership.status == "active",
+        "expires_at": invitation.expires_at,
+    }
+    return render_template("console/invitations/public.html", **context)
+
+
+@bp.post("/invitations/<token>")
+@session.public
+def accept(token: str) -> Any:
+    """Accept the invitation as the signed-in console user (POST /invitations/{token}/accept)."""
+    here = url_for(".public", token=token)
+    if g.get("console_user") is None:
+        return redirect(url_for("console.auth.sign_in_form", next=here))
+    try:
+        membership = membership_service.accept_invitation(user=g.console_user, token=token)
+    except BadData:
+        return _invalid()
+    db.session.commit()
+    flash(_("You are now a member of %(area)s.", area=membership.area.name))
+    return redirect(here)
+
+
+def _invalid() -> tuple[str, int]:
+    return render_template("console/invitations/invalid.html", valid_days=valid_days()), 404
+
+
+def _valid_invitation(token: str) -> membership_service.Invitation | None:
+    try:
+        return membership_service.read_invitation(token)
+    except (BadData, BadRequest):
+        return None
+
+
+def _own_invitation(area_id: int, token: str) -> InvitationView:
+    """The invitation, if it is valid, to this area, and the viewer invites to it; else 404."""
+    user = console_user()
+    area = load_managed_area(user, area_id)
+    if not permissions.can_invite_to_area(user, area):
+        raise Forbidden(_("Only the area's contact persons invite."))
+    try:
+        invitation = membership_service.read_invitation(token)
+    except (BadData, BadRequest):
+        raise NotFound("No such invitation.") from None
+    if invitation.area.id != area.id:
+        raise NotFound("No such invitation.")
+    return InvitationView(area.id, area.name, token, invitation_link(token), invitation.expires_at)
