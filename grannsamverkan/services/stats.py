@@ -278,3 +278,12 @@ def render_tips_chart(
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def municipalities_with_areas() -> list[str]:
+    """The municipality codes that have at least one area, in order."""
+    return list(
+        db.session.scalars(
+            select(Area.municipality_code).distinct().order_by(Area.municipality_code)
+        )
+    )
