@@ -1,8 +1,8 @@
 """Statistics for Lokala BRÅ follow-up (police and admins): tips by category, area and local
 month for a chosen period, households per area, the same selection as CSV, and a printable
 report. Every number comes from ``services/stats.py``, the service behind GET /stats/tips and
-GET /stats/areas: the console counts nothing itself, it only sums the service's cube of
-(category, area, month) counts into tables.
+GET /stats/areas: the console counts nothing itself (console/stats_tables.py lays the
+service's rows out as tables).
 """
 
 from __future__ import annotations

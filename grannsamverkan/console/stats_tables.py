@@ -1,12 +1,11 @@
-"""The statistics page's tables and chart, summed from one call of ``services/stats.py``.
+"""The statistics page's tables and chart, from ``services/stats.py``.
 
-The service counts (the same call as GET /stats/tips?group_by=category,area,month); this only
-adds the cube up into cross tables, and the chart and labels the pages show.
+The service counts: each table is one call, the same as GET /stats/tips with the table's two
+groupings. This lays the rows out as cross tables and adds the totals, the chart and labels.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -20,7 +19,7 @@ from grannsamverkan.console.charts import PALETTE, BarChart, stacked_bar_chart
 from grannsamverkan.models.tip import TIP_CATEGORIES
 from grannsamverkan.services import stats
 
-# The cube every table is summed from: one service call, the API's CSV columns.
+# The CSV's columns: every grouping at once (the API's ?group_by=category,area,month).
 CUBE = ("category", "area", "month")
 # A category keeps its colour whatever else the period holds.
 CATEGORY_COLOURS = dict(zip(TIP_CATEGORIES, PALETTE, strict=False))
@@ -45,14 +44,25 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class TableRow:
+    label: str
+    cells: list[int]
+    total: int
+
+
+@dataclass(frozen=True)
 class CrossTable:
-    """A count per (row, column), with totals; ``rows`` and ``columns`` are (key, label)."""
+    """A count per (row, column) with totals, laid out for the template; ``rows`` and
+    ``columns`` are (key, label)."""
 
     caption: str
     corner: str
     columns: list[tuple[Any, str]]
     rows: list[tuple[Any, str]]
     counts: dict[tuple[Any, Any], int]
+    body: list[TableRow]
+    footer: list[int]
+    total: int
 
     def cell(self, row: Any, column: Any) -> int:
         return self.counts.get((row, column), 0)
@@ -62,10 +72,6 @@ class CrossTable:
 
     def column_total(self, column: Any) -> int:
         return sum(self.cell(row, column) for row, _label in self.rows)
-
-    @property
-    def total(self) -> int:
-        return sum(self.column_total(column) for column, _label in self.columns)
 
 
 @dataclass(frozen=True)
@@ -105,12 +111,9 @@ def municipality_name(code: str) -> str:
 
 def collect(selection: Selection) -> Statistics:
     """Everything the statistics page and the report show for ``selection``."""
-    cube = stats.count_tips(
-        municipality_codes=selection.codes,
-        group_by=CUBE,
-        date_from=selection.date_from,
-        date_to=selection.date_to,
-    )
+    by_category_month = _count(selection, ("category", "month"))
+    by_area_month = _count(selection, ("area", "month"))
+    by_area_category = _count(selection, ("category", "area"))
     areas = stats.area_stats(
         municipality_codes=selection.codes,
         date_from=selection.date_from,
@@ -122,7 +125,7 @@ def collect(selection: Selection) -> Statistics:
             selection.date_from.strftime("%Y-%m"), selection.date_to.strftime("%Y-%m")
         )
     ]
-    seen_categories = {row["category"] for row in cube}
+    seen_categories = {row["category"] for row in by_area_category}
     categories = [
         (category, labels.category(category))
         for category in (*TIP_CATEGORIES, *sorted(seen_categories - set(TIP_CATEGORIES)))
@@ -132,15 +135,22 @@ def collect(selection: Selection) -> Statistics:
     categories_axis = Axis("category", categories)
     areas_axis = Axis("area_id", [(row["area_id"], row["name"]) for row in areas])
     by_category_and_month = _cross(
-        _("Tips per category and month"), _("Category"), cube, categories_axis, months_axis
-    )
+        _("Tips per category and month"), _("Category"), by_category_month,
+        categories_axis, months_axis,
+    )  # fmt: skip
     by_area_and_month = _cross(
-        _("Tips per area and month"), _("Area"), cube, areas_axis, months_axis
+        _("Tips per area and month"), _("Area"), by_area_month, areas_axis, months_axis
     )
     by_area_and_category = _cross(
-        _("Tips per area and category"), _("Area"), cube, areas_axis, categories_axis
+        _("Tips per area and category"), _("Area"), by_area_category, areas_axis, categories_axis
     )
-    tips_per_area = {key: by_area_and_month.row_total(key) for key, _name in areas_axis.entries}
+    tips_per_area = dict(
+        zip(
+            (key for key, _n in areas_axis.entries),
+            (row.total for row in by_area_and_month.body),
+            strict=True,
+        )
+    )
     coverage = [
         AreaCoverage(
             name=row["name"],
@@ -155,7 +165,7 @@ def collect(selection: Selection) -> Statistics:
         selection=selection,
         period=_period_label(selection),
         place=_place_label(selection),
-        total=sum(row["count"] for row in cube),
+        total=by_category_and_month.total,
         by_category_and_month=by_category_and_month,
         by_area_and_month=by_area_and_month,
         by_area_and_category=by_area_and_category,
@@ -166,20 +176,35 @@ def collect(selection: Selection) -> Statistics:
 
 @dataclass(frozen=True)
 class Axis:
-    """One side of a cross table: the cube's column it reads, and its (key, label) entries."""
+    """One side of a cross table: the service's column it reads, and its (key, label)s."""
 
     column: str
     entries: list[tuple[Any, str]]
 
 
+def _count(selection: Selection, group_by: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The service's counts: what GET /stats/tips?group_by=... answers for the selection."""
+    return stats.count_tips(
+        municipality_codes=selection.codes,
+        group_by=group_by,
+        date_from=selection.date_from,
+        date_to=selection.date_to,
+    )
+
+
 def _cross(
-    caption: str, corner: str, cube: Iterable[dict[str, Any]], rows: Axis, columns: Axis
+    caption: str, corner: str, counted: Iterable[dict[str, Any]], rows: Axis, columns: Axis
 ) -> CrossTable:
-    """Sum the cube's counts over the dimension that is not shown."""
-    counts: dict[tuple[Any, Any], int] = defaultdict(int)
-    for entry in cube:
-        counts[(entry[rows.column], entry[columns.column])] += entry["count"]
-    return CrossTable(caption, corner, columns.entries, rows.entries, dict(counts))
+    """The service's rows of two groupings as a table, with the totals added up."""
+    counts = {(entry[rows.column], entry[columns.column]): entry["count"] for entry in counted}
+    body = []
+    for key, label in rows.entries:
+        cells = [counts.get((key, column), 0) for column, _label in columns.entries]
+        body.append(TableRow(label, cells, sum(cells)))
+    footer = [sum(row.cells[index] for row in body) for index in range(len(columns.entries))]
+    return CrossTable(
+        caption, corner, columns.entries, rows.entries, counts, body, footer, sum(footer)
+    )
 
 
 def _chart(table: CrossTable, selection: Selection) -> BarChart:
