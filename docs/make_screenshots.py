@@ -86,7 +86,9 @@ def main() -> None:
         with served(app) as base, sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 # A Swedish browser: date fields show Swedish dates.
-                executable_path=CHROMIUM, headless=True, args=[*CHROMIUM_FLAGS, "--lang=sv-SE"]
+                executable_path=CHROMIUM,
+                headless=True,
+                args=[*CHROMIUM_FLAGS, "--lang=sv-SE"],
             )
             for device, viewport in VIEWPORTS.items():
                 context = browser.new_context(base_url=base, locale="sv-SE", viewport=viewport)
