@@ -119,20 +119,8 @@ def collect(selection: Selection) -> Statistics:
         date_from=selection.date_from,
         date_to=selection.date_to,
     )
-    months = [
-        (month, _month_label(month))
-        for month in stats.month_range(
-            selection.date_from.strftime("%Y-%m"), selection.date_to.strftime("%Y-%m")
-        )
-    ]
-    seen_categories = {row["category"] for row in by_area_category}
-    categories = [
-        (category, labels.category(category))
-        for category in (*TIP_CATEGORIES, *sorted(seen_categories - set(TIP_CATEGORIES)))
-        if category in seen_categories
-    ]
-    months_axis = Axis("month", months)
-    categories_axis = Axis("category", categories)
+    months_axis = _months_axis(selection)
+    categories_axis = _categories_axis({row["category"] for row in by_area_category})
     areas_axis = Axis("area_id", [(row["area_id"], row["name"]) for row in areas])
     by_category_and_month = _cross(
         _("Tips per category and month"), _("Category"), by_category_month,
@@ -180,6 +168,18 @@ class Axis:
 
     column: str
     entries: list[tuple[Any, str]]
+
+
+def _months_axis(selection: Selection) -> Axis:
+    """Every month of the period, with or without tips."""
+    first, last = selection.date_from.strftime("%Y-%m"), selection.date_to.strftime("%Y-%m")
+    return Axis("month", [(month, _month_label(month)) for month in stats.month_range(first, last)])
+
+
+def _categories_axis(seen: set[str]) -> Axis:
+    """The categories with tips, in the app's order (unknown stored ones last)."""
+    ordered = [c for c in (*TIP_CATEGORIES, *sorted(seen - set(TIP_CATEGORIES))) if c in seen]
+    return Axis("category", [(category, labels.category(category)) for category in ordered])
 
 
 def _count(selection: Selection, group_by: tuple[str, ...]) -> list[dict[str, Any]]:
