@@ -22,10 +22,22 @@ from grannsamverkan.console import (
     settings,
     today,
 )
+from grannsamverkan.console import stats as statistics
 from grannsamverkan.console import tips as tip_pages
 
 # Page groups in the order their routes are registered; a new page group adds its module here.
-PAGE_GROUPS = (auth, today, settings, apidocs, tip_pages, areas, invitations, broadcasts, events)
+PAGE_GROUPS = (
+    auth,
+    today,
+    settings,
+    apidocs,
+    tip_pages,
+    areas,
+    invitations,
+    broadcasts,
+    events,
+    statistics,
+)
 
 
 def init_app(app: Flask) -> None:

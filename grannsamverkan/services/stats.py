@@ -1,8 +1,11 @@
 """Follow-up statistics for police and Lokala BRÅ: counts only, never names.
 
 Dates and months are Swedish local time (Europe/Stockholm): a tip at 23:30 UTC on
-31 October counts for November. The database groups tips by UTC hour (a dialect-specific
-expression); whole hours map to exactly one local month, so Python buckets those few rows.
+31 October counts for November. Swedish time is UTC+1 or UTC+2, so only a tip in the last two
+hours of a UTC month can belong to the next local month: the database groups every other tip
+by its UTC month, and those few by their UTC hour (a dialect-specific expression), which
+Python maps to the local month with the time-zone database. So a year of tips comes back as
+one row per month and group, not one per hour.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, literal_column, select
+from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip
@@ -25,7 +28,6 @@ from grannsamverkan.texts import category_label
 
 # What ?group_by= may name, and the column each one adds to a row (in this order).
 GROUP_COLUMNS = {"category": "category", "area": "area_id", "month": "month"}
-HOUR_FORMAT = "%Y-%m-%d %H"
 
 
 def local_day_start(day: date) -> datetime:
@@ -49,24 +51,38 @@ def _areas_in_scope(codes: list[str] | None) -> Select[tuple[int]]:
     return query
 
 
-def _utc_hour(column: Any) -> ColumnElement[Any]:
-    """``column`` truncated to its UTC hour, as text 'YYYY-MM-DD HH' (raw where unknown)."""
+HOUR_FORMAT = "%Y-%m-%d %H"
+MONTH_KEY_LENGTH = len("2026-11")
+
+
+def _month_or_hour(column: Any) -> ColumnElement[Any]:
+    """``column``'s UTC month as 'YYYY-MM', or its UTC hour 'YYYY-MM-DD HH' when it lies in
+    the last two hours of the month (raw where the dialect is unknown)."""
     dialect = db.session.get_bind().dialect.name
     # Literal (not bound) format strings, so that PostgreSQL sees the SELECT and GROUP BY
     # expressions as the same expression.
     if dialect == "sqlite":
-        return func.strftime(literal_column(f"'{HOUR_FORMAT}'"), column)
-    if dialect == "postgresql":
-        return func.to_char(
-            func.timezone(literal_column("'UTC'"), column), literal_column("'YYYY-MM-DD HH24'")
-        )
-    return column  # type: ignore[no-any-return]
+        month = func.strftime(literal_column("'%Y-%m'"), column)
+        later = func.strftime(literal_column("'%Y-%m'"), column, literal_column("'+2 hours'"))
+        hour = func.strftime(literal_column(f"'{HOUR_FORMAT}'"), column)
+    elif dialect == "postgresql":
+        utc = func.timezone(literal_column("'UTC'"), column)
+        month = func.to_char(utc, literal_column("'YYYY-MM'"))
+        two_hours_on = utc + literal_column("interval '2 hours'")
+        later = func.to_char(two_hours_on, literal_column("'YYYY-MM'"))
+        hour = func.to_char(utc, literal_column("'YYYY-MM-DD HH24'"))
+    else:
+        return column  # type: ignore[no-any-return]
+    return case((month == later, month), else_=hour)
 
 
-def _hour_to_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    return datetime.strptime(value, HOUR_FORMAT).replace(tzinfo=UTC)
+def _local_month_of(key: Any) -> str:
+    """The local month of a _month_or_hour value (or of a raw datetime)."""
+    if isinstance(key, datetime):
+        return local_month(key if key.tzinfo else key.replace(tzinfo=UTC))
+    if len(key) == MONTH_KEY_LENGTH:
+        return str(key)
+    return local_month(datetime.strptime(key, HOUR_FORMAT).replace(tzinfo=UTC))
 
 
 def count_tips(
@@ -83,7 +99,7 @@ def count_tips(
     if "area" in group_by:
         selected.append(Tip.area_id)
     if "month" in group_by:
-        selected.append(_utc_hour(Tip.created_at))
+        selected.append(_month_or_hour(Tip.created_at))
     query = select(*selected, func.count(Tip.id)).group_by(*selected)
     if municipality_codes is not None:
         query = query.where(Tip.area_id.in_(_areas_in_scope(municipality_codes)))
@@ -95,7 +111,7 @@ def count_tips(
     counts: dict[tuple[Any, ...], int] = defaultdict(int)
     for *keys, count in db.session.execute(query):
         if "month" in group_by:
-            keys[-1] = local_month(_hour_to_datetime(keys[-1]))
+            keys[-1] = _local_month_of(keys[-1])
         counts[tuple(keys)] += count
     columns = columns_for(group_by)[:-1]
     return [
@@ -278,3 +294,12 @@ def render_tips_chart(
     out = io.BytesIO()
     figure.savefig(out, format="png")
     return out.getvalue()
+
+
+def municipalities_with_areas() -> list[str]:
+    """The municipality codes that have at least one area, in order."""
+    return list(
+        db.session.scalars(
+            select(Area.municipality_code).distinct().order_by(Area.municipality_code)
+        )
+    )
