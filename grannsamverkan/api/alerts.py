@@ -12,7 +12,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import AlertRecipient
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.schemas.tips import InboxAlertSchema
+from grannsamverkan.schemas.tips import InboxAlertPageSchema
 from grannsamverkan.services import alerts
 from grannsamverkan.texts import category_label
 
@@ -41,14 +41,12 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
 @blp.route("/alerts", methods=["GET"])
 @auth_required
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, InboxAlertPageSchema)
 def list_alerts(page: dict[str, Any]) -> Any:
     """The caller's alerts, newest first."""
     user = current_user()
     result = paginate_query(alerts.inbox_query(user, at=utcnow()), page)
-    result["items"] = InboxAlertSchema(many=True).dump(
-        [inbox_item(row, user.locale) for row in result["items"]]
-    )
+    result["items"] = [inbox_item(row, user.locale) for row in result["items"]]
     return result
 
 

@@ -23,7 +23,9 @@ from grannsamverkan.services.broadcasts.queries import (
     active_warnings,
     previous_versions,
     recipient_count,
+    ViewCounts,
     target_area_names,
+    view_counts,
     visible_broadcasts_query,
 )
 from grannsamverkan.services.broadcasts.reach import Reach, reach_of
@@ -41,6 +43,7 @@ __all__ = [
     "BroadcastMessage",
     "CreatedBroadcast",
     "Reach",
+    "ViewCounts",
     "active_warnings",
     "cancel_broadcast",
     "cancel_rsvp",
@@ -55,5 +58,6 @@ __all__ = [
     "rsvp_of",
     "target_area_names",
     "update_broadcast",
+    "view_counts",
     "visible_broadcasts_query",
 ]
