@@ -18,11 +18,11 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.broadcasts import (
     BroadcastCreatedSchema,
     BroadcastCreateSchema,
-    BroadcastPatchSchema,
-    BroadcastQuerySchema,
     BroadcastMemberSchema,
     BroadcastPageSchema,
+    BroadcastPatchSchema,
     BroadcastPoliceSchema,
+    BroadcastQuerySchema,
     BroadcastViewSchema,
     RsvpSchema,
 )

@@ -15,6 +15,7 @@ from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
 from grannsamverkan.models import Tip, User
+from grannsamverkan.schemas.common import Shown
 from grannsamverkan.schemas.tips import (
     DeliveryReportSchema,
     TipCreatedSchema,
@@ -26,7 +27,6 @@ from grannsamverkan.schemas.tips import (
     TipQuerySchema,
     TipViewSchema,
 )
-from grannsamverkan.schemas.common import Shown
 from grannsamverkan.services import permissions, tips
 from grannsamverkan.texts import tip_guidance
 

@@ -20,10 +20,10 @@ from grannsamverkan.services.broadcasts.lifecycle import (
     update_broadcast,
 )
 from grannsamverkan.services.broadcasts.queries import (
+    ViewCounts,
     active_warnings,
     previous_versions,
     recipient_count,
-    ViewCounts,
     target_area_names,
     view_counts,
     visible_broadcasts_query,
