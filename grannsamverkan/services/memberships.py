@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import Select, select
+from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import BadRequest, Conflict, NotFound
 from grannsamverkan.extensions import db
@@ -99,6 +100,7 @@ def list_members(area: Area) -> list[Membership]:
         db.session.scalars(
             select(Membership)
             .join(User, Membership.user_id == User.id)
+            .options(contains_eager(Membership.user))  # the list shows each one's name
             .where(Membership.area_id == area.id, User.home_protected.is_(False))
             .order_by(Membership.id)
         )

@@ -8,6 +8,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from shapely.geometry import Point, shape
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
@@ -164,7 +165,13 @@ def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
 
 def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
     """GET /tips: own tips, the contact person's areas', the police's municipalities'."""
-    query = select(Tip).join(Area, Area.id == Tip.area_id)
+    # The joined area, and a page's alerts and reporters in one statement each: the views
+    # read all three for every tip.
+    query = (
+        select(Tip)
+        .join(Area, Area.id == Tip.area_id)
+        .options(contains_eager(Tip.area), selectinload(Tip.alert), selectinload(Tip.reporter))
+    )
     scope = permissions.tip_scope(user)
     if scope is not None:
         query = query.where(scope)
