@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.pagination import PageArgsSchema, paginate_list
+from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
+from grannsamverkan.api.responses import json_response
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
@@ -64,9 +64,12 @@ def create_area(body: dict[str, Any]) -> Any:
 @blp.response(200)
 def list_areas(query: dict[str, Any], page: dict[str, Any]) -> Any:
     """Public information on areas, by municipality or near a point."""
-    near = tuple(float(x) for x in query["near"].split(",")) if "near" in query else None
-    found = areas.list_areas(municipality_code=query.get("municipality_code"), near=near)
-    result = paginate_list(found, page)
+    code = query.get("municipality_code")
+    if "near" in query:
+        lat, lon = (float(x) for x in query["near"].split(","))
+        result = paginate_ranked(areas.areas_near((lat, lon), municipality_code=code), page)
+    else:
+        result = paginate_query(areas.areas_query(municipality_code=code), page)
     result["items"] = AreaPublicSchema(many=True).dump(result["items"])
     return result
 
@@ -85,7 +88,7 @@ def get_area(area_id: int) -> Any:
     if permissions.can_manage_area(current_user(), area):
         return area
     # A ready response, so that the decorator's AreaSchema does not dump it a second time.
-    return jsonify(AreaPublicSchema().dump(area))
+    return json_response(AreaPublicSchema().dump(area))
 
 
 @blp.route("/areas/<int:area_id>", methods=["PATCH"])
@@ -143,7 +146,7 @@ def list_members(page: dict[str, Any], area_id: int) -> Any:
     area = load_area_for_member_admin(area_id)
     if not permissions.can_manage_area(current_user(), area):
         raise Forbidden("Only the area's contact persons and police see its members.")
-    return paginate_list(memberships.list_members(area), page)
+    return paginate_query(memberships.members_query(area), page)
 
 
 def check_may_set_membership(actor: User, area: Area, user_id: int, role: str | None) -> None:

@@ -10,8 +10,8 @@ from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.api.responses import json_response
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, warnings_atom
@@ -250,8 +250,6 @@ def warning_document(broadcast: Broadcast) -> WarningDocument:
         kind=broadcast.kind,
         title=broadcast.title,
         body=broadcast.body,
-        title_en=None,
-        body_en=None,
         severity=broadcast.severity,
         status=broadcast.status,
         sequence=broadcast.sequence,

@@ -9,9 +9,9 @@ from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.api.responses import json_response
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding

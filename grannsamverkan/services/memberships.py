@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from grannsamverkan.errors import BadRequest, Conflict, NotFound
 from grannsamverkan.extensions import db
@@ -93,13 +93,11 @@ def remove_membership(*, area: Area, user_id: int) -> None:
     db.session.flush()
 
 
-def list_members(area: Area) -> list[Membership]:
+def members_query(area: Area) -> Select[tuple[Membership]]:
     """The area's households; people with protected personal data are never listed."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(User, Membership.user_id == User.id)
-            .where(Membership.area_id == area.id, User.home_protected.is_(False))
-            .order_by(Membership.id)
-        )
+    return (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(Membership.area_id == area.id, User.home_protected.is_(False))
+        .order_by(Membership.id)
     )
