@@ -9,8 +9,12 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from grannsamverkan.config import Settings, load_secret_key
+from grannsamverkan.api import security_headers
+from grannsamverkan.config import Settings, load_secret_key, public_base_url
+
+log = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -28,14 +32,30 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]
     logging.basicConfig()
     logging.getLogger("grannsamverkan").setLevel(logging.INFO)
+    if not app.config.get("GSV_PUBLIC_URL"):
+        log.warning(
+            "GSV_PUBLIC_URL is not set: feeds, CAP alerts and calendar files link to %s",
+            public_base_url(None),
+        )
+    app.config["GSV_PUBLIC_URL"] = public_base_url(app.config.get("GSV_PUBLIC_URL") or None)
 
+    _trust_proxies(app)
     _init_extensions(app)
+    security_headers.init_app(app)
     _register_blueprints(app)
 
     from grannsamverkan import cli
 
     cli.register(app)
     return app
+
+
+def _trust_proxies(app: Flask) -> None:
+    """Behind GSV_TRUSTED_PROXIES reverse proxies, take the client's address and scheme from
+    the X-Forwarded-For/-Proto entries those proxies added; never from a client's own."""
+    proxies = int(app.config["GSV_TRUSTED_PROXIES"])
+    if proxies > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _init_extensions(app: Flask) -> None:
@@ -68,12 +88,17 @@ def _register_blueprints(app: Flask) -> None:
         help,
         stats,
         tips,
+        warning_documents,
     )
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas, tips, alerts, broadcasts, help, stats):
+    for module in (accounts, areas, tips, alerts, broadcasts, warning_documents, help, stats):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
+
+    from grannsamverkan import console
+
+    console.init_app(app)
 
 
 @event.listens_for(Engine, "connect")
@@ -92,6 +117,13 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
+    # SQLite's own lower() folds ASCII only; tip search ("SKÅPBIL" finds "skåpbil") needs the
+    # Unicode folding PostgreSQL's lower() has.
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 @event.listens_for(Engine, "begin")

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from grannsamverkan.errors import Conflict
+from grannsamverkan.errors import DomainError
 from grannsamverkan.extensions import db
 from grannsamverkan.models.user import ROLES
 from grannsamverkan.services import accounts, permissions
@@ -16,7 +16,9 @@ users_cli = AppGroup("users", help="Manage accounts.")
 
 @users_cli.command("create")
 @click.option("--email", required=True)
-@click.option("--password", required=True, help="At least 10 characters.")
+@click.option(
+    "--password", required=True, help="At least 10 characters, and hard to guess (zxcvbn)."
+)
 @click.option("--name", required=True)
 @click.option("--role", type=click.Choice(ROLES), default="resident", show_default=True)
 @click.option(
@@ -50,7 +52,7 @@ def create_user_command(
             role=role,
             municipality_codes=list(municipalities),
         )
-    except Conflict as exc:
+    except DomainError as exc:  # the e-mail is taken, or the password easy to guess
         raise click.ClickException(exc.detail) from exc
     db.session.commit()
     click.echo(f"created {role} account {user.id} <{user.email}>")

@@ -7,11 +7,30 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 
 def _env(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(f"GSV_{name}")
     return value if value not in (None, "") else default
+
+
+# The base of links in feeds, CAP alerts and calendar files when GSV_PUBLIC_URL is not set:
+# a fixed name, never the Host header of a request, which the client chooses.
+FALLBACK_PUBLIC_URL = "http://localhost"
+
+
+def public_base_url(configured: str | None) -> str:
+    """GSV_PUBLIC_URL without its trailing slash, or the fallback; refuses anything but an
+    absolute http(s) URL without query or fragment, so a typo fails at start-up."""
+    if configured is None:
+        return FALLBACK_PUBLIC_URL
+    parts = urlsplit(configured)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError(
+            f"GSV_PUBLIC_URL must be like https://grannsamverkan.example.se: {configured!r}"
+        )
+    return configured.rstrip("/")
 
 
 def load_secret_key(instance_path: str) -> str:
@@ -27,6 +46,10 @@ def load_secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+OPENSTREETMAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OPENSTREETMAP_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
 @dataclass
 class Settings:
     """Everything the app reads from the environment, in Flask config key form."""
@@ -38,6 +61,9 @@ class Settings:
     firebase_project_id: str | None = field(default_factory=lambda: _env("FIREBASE_PROJECT_ID"))
     fcm_endpoint: str | None = field(default_factory=lambda: _env("FCM_ENDPOINT"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    # Where the app's root is served publicly (e.g. https://grannsamverkan.vimmerby.se): the
+    # base of every absolute link it writes; https makes the console's cookie Secure.
+    public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
     geocoder: str = field(default_factory=lambda: _env("GEOCODER", "none"))
     nominatim_url: str = field(
         default_factory=lambda: _env("NOMINATIM_URL", "https://nominatim.openstreetmap.org")
@@ -46,6 +72,14 @@ class Settings:
     geocoder_user_agent: str | None = field(default_factory=lambda: _env("GEOCODER_USER_AGENT"))
     geocoder_timeout_s: float = field(default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "5")))
     tip_limit: str = field(default_factory=lambda: _env("TIP_LIMIT", "5/hour;20/day"))
+    # Sign-in (README "Sign-in limits"): per account, counted on the normalised e-mail, and
+    # per client address, which many residents may share (carrier-grade NAT), hence higher.
+    login_limit: str = field(default_factory=lambda: _env("LOGIN_LIMIT", "10/minute;30/hour"))
+    login_address_limit: str = field(
+        default_factory=lambda: _env("LOGIN_ADDRESS_LIMIT", "60/minute;600/hour")
+    )
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
+    trusted_proxies: int = field(default_factory=lambda: int(_env("TRUSTED_PROXIES", "0")))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
     # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
     dispatcher: str | None = field(default_factory=lambda: _env("DISPATCHER"))
@@ -62,8 +96,40 @@ class Settings:
         default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
     )
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
+    # Console maps: the tile URL template (set to empty for no tile layer: the maps then
+    # draw their points alone and the browser fetches nothing from a tile server).
+    map_tiles: str = field(
+        default_factory=lambda: os.environ.get("GSV_MAP_TILES", OPENSTREETMAP_TILES)
+    )
+    map_attribution: str = field(
+        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION) or ""
+    )
 
     def as_flask_config(self) -> dict[str, Any]:
+        return {**self._api_config(), **self._console_config()}
+
+    def _console_config(self) -> dict[str, Any]:
+        """The web console (grannsamverkan/console): maps, a cookie session of its own,
+        CSRF on its forms, Swedish first."""
+        return {
+            "GSV_MAP_TILES": self.map_tiles,
+            "GSV_MAP_ATTRIBUTION": self.map_attribution,
+            "SESSION_COOKIE_NAME": "gsv_console",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": (self.public_url or "").startswith("https://"),
+            "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+            # CSRF is checked by the console's blueprint only: the API uses bearer tokens.
+            "WTF_CSRF_CHECK_DEFAULT": False,
+            # A form's token lives as long as the session: Today stays open for a whole shift.
+            "WTF_CSRF_TIME_LIMIT": None,
+            # How often an open Today page asks for news (tests shorten it).
+            "GSV_CONSOLE_POLL_S": 10,
+            "BABEL_DEFAULT_LOCALE": "sv",
+            "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        }
+
+    def _api_config(self) -> dict[str, Any]:
         return {
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -72,11 +138,15 @@ class Settings:
             "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
             "GSV_FCM_ENDPOINT": self.fcm_endpoint,
             "GSV_REDIS_URL": self.redis_url,
+            "GSV_PUBLIC_URL": self.public_url,
             "GSV_GEOCODER": self.geocoder,
             "GSV_NOMINATIM_URL": self.nominatim_url,
             "GSV_GEOCODER_USER_AGENT": self.geocoder_user_agent,
             "GSV_GEOCODER_TIMEOUT": self.geocoder_timeout_s,
             "GSV_TIP_LIMIT": self.tip_limit,
+            "GSV_LOGIN_LIMIT": self.login_limit,
+            "GSV_LOGIN_ADDRESS_LIMIT": self.login_address_limit,
+            "GSV_TRUSTED_PROXIES": self.trusted_proxies,
             "GSV_RETENTION_DAYS": self.retention_days,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
@@ -90,8 +160,13 @@ class Settings:
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
             "GSV_PASSWORD_HASH_METHOD": "scrypt",
-            "GSV_LOGIN_LIMIT": "10/minute",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
+            # Redis down: count in process memory (each process its own) rather than fail
+            # requests, and notice within a second rather than hang (README "Outages").
+            "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+            "RATELIMIT_STORAGE_OPTIONS": (
+                {"socket_connect_timeout": 1, "socket_timeout": 1} if self.redis_url else {}
+            ),
             "RATELIMIT_HEADERS_ENABLED": True,
             "API_TITLE": "Grannsamverkan API",
             "API_VERSION": "v1",

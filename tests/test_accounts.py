@@ -1,15 +1,22 @@
-from tests.conftest import PASSWORD, problem_of
+import pytest
+from sqlalchemy import select
+
+from grannsamverkan.demo import DEMO_PASSWORD
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Delivery, Device
+from grannsamverkan.services import accounts
+from tests.conftest import PASSWORD, TIP_SPOT, problem_of, send_all
 
 
 def test_register_login_me_logout(client):
     r = client.post(
         "/api/v1/auth/register",
-        json={"email": "Anna@Example.se", "password": "x" * 12, "name": "Anna"},
+        json={"email": "Anna@Example.se", "password": PASSWORD, "name": "Anna"},
     )
     assert r.status_code == 201
     assert r.json["email"] == "anna@example.se"
     assert "password" not in r.json
-    r = client.post("/api/v1/auth/login", json={"email": "anna@example.se", "password": "x" * 12})
+    r = client.post("/api/v1/auth/login", json={"email": "anna@example.se", "password": PASSWORD})
     assert r.status_code == 200
     token = r.json["access_token"]
     assert r.json["token_type"] == "Bearer"
@@ -89,8 +96,42 @@ def test_devices_register_move_and_delete(client, make_user):
     assert client.post("/api/v1/me/devices", headers=anna.headers, json=body).status_code == 200
     # The phone changed hands: the token moves to Bo.
     assert client.post("/api/v1/me/devices", headers=bo.headers, json=body).status_code == 200
-    problem_of(client.delete("/api/v1/me/devices/fcm-token-1", headers=anna.headers), 404)
+    # Anna's app signing out unregisters the token: no error tells her it moved, and Bo
+    # keeps it.
+    assert client.delete("/api/v1/me/devices/fcm-token-1", headers=anna.headers).status_code == 204
+    assert client.get("/api/v1/me/export", headers=bo.headers).json["devices"][0]["token"] == (
+        "fcm-token-1"
+    )
+    assert client.get("/api/v1/me/export", headers=anna.headers).json["devices"] == []
     assert client.delete("/api/v1/me/devices/fcm-token-1", headers=bo.headers).status_code == 204
+    assert client.get("/api/v1/me/export", headers=bo.headers).json["devices"] == []
+
+
+def test_a_moved_token_gets_none_of_the_previous_owners_pushes(
+    app, client, make_user, make_area, add_member, post_tip, dispatcher
+):
+    area = make_area()
+    anna, bo, reporter = make_user(home=TIP_SPOT), make_user(home=TIP_SPOT), make_user()
+    for person in (anna, bo, reporter):
+        add_member(person, area)
+    body = {"token": "fcm-token-1", "platform": "android"}
+    assert client.post("/api/v1/me/devices", headers=anna.headers, json=body).status_code == 201
+    first = post_tip(reporter)  # Anna's alert waits in the outbox for her phone
+    # The phone changes hands before the push goes out.
+    assert client.post("/api/v1/me/devices", headers=bo.headers, json=body).status_code == 200
+    second = post_tip(reporter, "suspicious_person", description="Someone trying door handles.")
+    send_all(app, dispatcher)
+    with app.app_context():
+        rows = db.session.execute(
+            select(Delivery.alert_id, Delivery.state, Device.user_id)
+            .outerjoin(Device, Device.id == Delivery.device_id)
+            .order_by(Delivery.id)
+        ).all()
+    # The first alert was never sent to the phone, the second one (Bo's) was.
+    assert [tuple(row) for row in rows] == [
+        (first["alert"]["id"], "unregistered", None),
+        (second["alert"]["id"], "sent", bo.id),
+    ]
 
 
 def test_export_and_delete_me(client, make_user, make_area, add_member):
@@ -107,3 +148,80 @@ def test_export_and_delete_me(client, make_user, make_area, add_member):
     problem_of(client.get("/api/v1/me", headers=user.headers), 401)
     r = client.post("/api/v1/auth/login", json={"email": user.email, "password": PASSWORD})
     problem_of(r, 401)
+
+
+def test_unknown_and_known_emails_cost_the_same_hashing(app, make_user, monkeypatch):
+    """A wrong e-mail must cost what a wrong password costs, or timing tells which addresses
+    have accounts: one password hash each, with the same method (counted, not timed)."""
+    import werkzeug.security
+
+    user = make_user()
+    real_hash = werkzeug.security._hash_internal
+    methods: list[str] = []
+
+    def counting_hash(method: str, salt: str, password: str) -> tuple[str, str]:
+        methods.append(method)
+        return real_hash(method, salt, password)
+
+    monkeypatch.setattr(werkzeug.security, "_hash_internal", counting_hash)
+    with app.app_context():
+        accounts.sign_in(email="first-ghost@example.se", password="wrong password")  # warm-up
+        work = {}
+        for email in (user.email, "ghost@example.se", "other.ghost@example.se", user.email):
+            methods.clear()
+            assert accounts.sign_in(email=email, password="wrong password") is None
+            work[email] = list(methods)
+    assert work == {
+        user.email: [app.config["GSV_PASSWORD_HASH_METHOD"]],
+        "ghost@example.se": [app.config["GSV_PASSWORD_HASH_METHOD"]],
+        "other.ghost@example.se": [app.config["GSV_PASSWORD_HASH_METHOD"]],
+    }
+
+
+WEAK_PASSWORDS = [
+    " " * 10,
+    "1234567890",
+    "erik.holm@example.se",  # the e-mail address itself
+    "ERIK.HOLM@EXAMPLE.SE",
+    "erikholm1234",
+    "Erik Holm 1975",
+    "qwertyuiop",
+    "password123",
+    "a" * 200,
+]
+
+
+@pytest.mark.parametrize("password", WEAK_PASSWORDS)
+def test_register_refuses_a_password_easy_to_guess(client, app, password):
+    body = {"email": "Erik.Holm@example.se", "password": password, "name": "Erik Holm"}
+    problem = problem_of(client.post("/api/v1/auth/register", json=body), 422)
+    [message] = problem["errors"]["password"]
+    assert message.startswith("This password is too easy to guess.")
+    assert "e-mail address or name" in message
+    with app.app_context():
+        assert accounts.find_user_by_email(body["email"]) is None
+
+
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("erik.holm@example.se", PASSWORD),
+        ("anna.berg@demo.grannsamverkan.se", DEMO_PASSWORD),
+        ("erik.holm@example.se", "Snart är det midsommar igen på Storgatan"),
+        ("erik.holm@example.se", "aaaa" * 30 + "Tre kaniner dansar tango i Vimmerby"),
+    ],
+)
+def test_register_accepts_a_password_hard_to_guess(client, email, password):
+    body = {"email": email, "password": password, "name": "Erik Holm"}
+    assert client.post("/api/v1/auth/register", json=body).status_code == 201
+
+
+def test_users_create_refuses_a_weak_password(app):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "polis@example.se", "--password", "1234567890",
+              "--name", "Polis", "--role", "police", "--municipality", "0884"],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "too easy to guess" in result.output
+    with app.app_context():
+        assert accounts.find_user_by_email("polis@example.se") is None

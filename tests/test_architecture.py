@@ -142,11 +142,14 @@ MAY_IMPORT = {
     "kernel": set(),
     "models": {"kernel"},
     "geo": {"kernel", "models"},
-    "feeds": {"kernel"},
+    "feeds": {"kernel", "geo"},
     "notify": {"kernel", "models"},
     "services": {"kernel", "models", "geo"},
     "schemas": {"kernel", "models", "geo", "services"},
     "api": {"kernel", "models", "geo", "feeds", "services", "schemas"},
+    # The web console is a second front end beside the API: the same schemas and services,
+    # and the API's shared sign-in limit (api.ratelimit).
+    "console": {"kernel", "models", "geo", "feeds", "services", "schemas", "api"},
 }
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
-from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.api.ratelimit import sign_in_limits
 from grannsamverkan.errors import Unauthorized
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
@@ -29,12 +29,8 @@ from grannsamverkan.services import accounts, exports
 blp = Blueprint("accounts", __name__, description="Accounts, profile and devices")
 
 
-def _login_limit() -> str:
-    return current_app.config["GSV_LOGIN_LIMIT"]
-
-
 @blp.route("/auth/register", methods=["POST"])
-@limiter.limit(_login_limit)
+@sign_in_limits
 @blp.arguments(RegisterSchema)
 @blp.response(201, UserSchema)
 def register(body: dict[str, Any]) -> Any:
@@ -45,7 +41,7 @@ def register(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/auth/login", methods=["POST"])
-@limiter.limit(_login_limit)
+@sign_in_limits
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(body: dict[str, Any]) -> Any:

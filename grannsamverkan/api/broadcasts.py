@@ -1,11 +1,10 @@
-"""Police broadcasts: send, read, update, cancel; RSVPs to training events; the public
-iCalendar, CAP and Atom documents."""
+"""Police broadcasts: send, read, update, cancel; RSVPs to training events (the public
+documents made of them are in api/warning_documents.py)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, request
 from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
@@ -14,10 +13,6 @@ from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.api.responses import json_response
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.feeds.atom import ATOM_MEDIA_TYPE, warnings_atom
-from grannsamverkan.feeds.cap import CAP_MEDIA_TYPE, cap_alert_xml
-from grannsamverkan.feeds.document import WarningDocument
-from grannsamverkan.feeds.ical import ICS_MEDIA_TYPE, event_ics
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import Broadcast, User
 from grannsamverkan.models.types import utcnow
@@ -27,7 +22,6 @@ from grannsamverkan.schemas.broadcasts import (
     BroadcastPatchSchema,
     BroadcastQuerySchema,
     BroadcastSchema,
-    FeedQuerySchema,
     RsvpSchema,
 )
 from grannsamverkan.services import broadcasts, permissions
@@ -38,17 +32,17 @@ blp = Blueprint("broadcasts", __name__, description="Police broadcasts and train
 # --- views of a broadcast --------------------------------------------------------------------
 
 
-def _point(lat: float | None, lon: float | None, *, raw: bool) -> dict[str, float] | None:
+def point_view(lat: float | None, lon: float | None, *, raw: bool) -> dict[str, float] | None:
     if lat is None or lon is None:
         return None
     return {"lat": lat, "lon": lon} if raw else coarsen(lat, lon)
 
 
-def _circle(broadcast: Broadcast, *, raw: bool) -> dict[str, Any] | None:
+def circle_view(broadcast: Broadcast, *, raw: bool) -> dict[str, Any] | None:
     circle = broadcast.circle
     if circle is None:
         return None
-    centre = _point(circle["lat"], circle["lon"], raw=raw)
+    centre = point_view(circle["lat"], circle["lon"], raw=raw)
     return {**centre, "radius_m": circle["radius_m"]}  # type: ignore[dict-item]
 
 
@@ -68,7 +62,7 @@ def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
         "target": {
             "municipality_codes": broadcast.target_municipality_codes or [],
             "area_ids": broadcast.target_area_ids or [],
-            "circle": _circle(broadcast, raw=police),
+            "circle": circle_view(broadcast, raw=police),
         },
         "expires_at": broadcast.expires_at,
         "created_at": broadcast.created_at,
@@ -81,7 +75,7 @@ def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
             "starts_at": broadcast.starts_at,
             "ends_at": broadcast.ends_at,
             "place": broadcast.place,
-            "location": _point(broadcast.event_lat, broadcast.event_lon, raw=police),
+            "location": point_view(broadcast.event_lat, broadcast.event_lon, raw=police),
             "capacity": broadcast.capacity,
         }
         view.update(broadcasts.rsvp_counts(broadcast))
@@ -232,88 +226,3 @@ def delete_rsvp(broadcast_id: int) -> None:
     broadcast = load_visible_event(user, broadcast_id)
     broadcasts.cancel_rsvp(user=user, broadcast=broadcast)
     db.session.commit()
-
-
-# --- public documents ------------------------------------------------------------------------
-
-
-def _host() -> str:
-    return request.host.split(":")[0] or "localhost"
-
-
-def warning_document(broadcast: Broadcast) -> WarningDocument:
-    """The feeds' view of a broadcast: public, so every point is coarsened."""
-    circle = _circle(broadcast, raw=False)
-    location = _point(broadcast.event_lat, broadcast.event_lon, raw=False)
-    return WarningDocument(
-        broadcast_id=broadcast.id,
-        kind=broadcast.kind,
-        title=broadcast.title,
-        body=broadcast.body,
-        severity=broadcast.severity,
-        status=broadcast.status,
-        sequence=broadcast.sequence,
-        created_at=broadcast.created_at,
-        updated_at=broadcast.updated_at,
-        expires_at=broadcast.expires_at,
-        municipality_codes=broadcast.municipality_codes,
-        area_names=broadcasts.target_area_names(broadcast),
-        circle=(circle["lat"], circle["lon"], float(circle["radius_m"])) if circle else None,
-        sender=f"polisen@{_host()}",
-        event_topic=broadcast.event_topic,
-        starts_at=broadcast.starts_at,
-        ends_at=broadcast.ends_at,
-        place=broadcast.place,
-        location=(location["lat"], location["lon"]) if location else None,
-        capacity=broadcast.capacity,
-    )
-
-
-def _public(broadcast_id: int, kind: str) -> Broadcast:
-    broadcast = db.session.get(Broadcast, broadcast_id)
-    if broadcast is None or broadcast.kind != kind:
-        raise NotFound("No such document.")
-    return broadcast
-
-
-@blp.route("/broadcasts/<int:broadcast_id>/event.ics", methods=["GET"])
-@blp.response(200, content_type=ICS_MEDIA_TYPE, description="One VEVENT (RFC 5545)")
-def event_calendar(broadcast_id: int) -> Any:
-    """A training event as an iCalendar file (public, no token)."""
-    doc = warning_document(_public(broadcast_id, "training_event"))
-    response = Response(event_ics(doc, domain=_host()), mimetype=ICS_MEDIA_TYPE)
-    response.headers["Content-Disposition"] = f'attachment; filename="event-{broadcast_id}.ics"'
-    return response
-
-
-@blp.route("/broadcasts/<int:broadcast_id>/cap.xml", methods=["GET"])
-@blp.response(200, content_type=CAP_MEDIA_TYPE, description="A CAP 1.2 alert")
-def cap_document(broadcast_id: int) -> Any:
-    """A fraud warning as a CAP 1.2 alert (public); Update and Cancel reference earlier
-    versions."""
-    broadcast = _public(broadcast_id, "fraud_warning")
-    xml = cap_alert_xml(
-        warning_document(broadcast),
-        base_url=request.host_url,
-        previous_versions=broadcasts.previous_versions(broadcast),
-    )
-    return Response(xml, mimetype=CAP_MEDIA_TYPE)
-
-
-@blp.route("/feeds/warnings.atom", methods=["GET"])
-@blp.arguments(FeedQuerySchema, location="query")
-@blp.response(200, content_type=ATOM_MEDIA_TYPE, description="An Atom 1.0 feed")
-def warnings_feed(query: dict[str, Any]) -> Any:
-    """Active fraud warnings (public), optionally of one municipality, linking their CAP."""
-    now = utcnow()
-    code = query.get("municipality_code")
-    found = broadcasts.active_warnings(at=now, municipality_code=code)
-    docs = [warning_document(b) for b in found]
-    xml = warnings_atom(
-        docs,
-        base_url=request.host_url,
-        feed_url=request.url,
-        title=f"Varningar – kommun {code}" if code else "Varningar",
-        updated=max((d.updated_at for d in docs), default=now),
-    )
-    return Response(xml, mimetype=ATOM_MEDIA_TYPE)

@@ -1,17 +1,31 @@
-"""Rate limits of the API: the limiter and the key it counts requests under."""
+"""Rate limits: the keys flask-limiter counts requests under, and the sign-in limits that
+every sign-in form (the API's login and register, the console's sign-in page) shares."""
 
 from __future__ import annotations
 
-from flask import Flask, g
+import hashlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from grannsamverkan.services.accounts import normalise_email
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# One budget for all sign-in forms: trying passwords on the console does not add to the
+# tries left on the API, and the other way round.
+SIGN_IN_ACCOUNT_SCOPE = "sign-in:account"
+SIGN_IN_ADDRESS_SCOPE = "sign-in:address"
 
 
 def rate_limit_key() -> str:
     """Per signed-in user where there is one (api.auth puts them on ``g``), else per client
     address."""
     user = g.get("user")
-    return f"user:{user.id}" if user is not None else f"addr:{get_remote_address()}"
+    return f"user:{user.id}" if user is not None else client_address_key()
 
 
 # Views limit with @limiter.limit(...); the storage and defaults come from the app config.
@@ -20,3 +34,42 @@ limiter = Limiter(key_func=rate_limit_key)
 
 def init_app(app: Flask) -> None:
     limiter.init_app(app)
+
+
+def client_address_key() -> str:
+    """The client's address: the peer's, or with GSV_TRUSTED_PROXIES set the one the
+    trusted proxies put in X-Forwarded-For (ProxyFix, see create_app)."""
+    return f"addr:{get_remote_address()}"
+
+
+def _posted_email() -> str:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else request.form.get("email")
+    return email if isinstance(email, str) else ""
+
+
+def sign_in_account_key() -> str:
+    """The account a sign-in names: its normalised e-mail, hashed so that the limiter's
+    storage (Redis) holds no e-mail addresses. Bodies without one share one key."""
+    digest = hashlib.sha256(normalise_email(_posted_email()).encode()).hexdigest()
+    return f"account:{digest[:32]}"
+
+
+def _account_limit() -> str:
+    return current_app.config["GSV_LOGIN_LIMIT"]
+
+
+def _address_limit() -> str:
+    return current_app.config["GSV_LOGIN_ADDRESS_LIMIT"]
+
+
+def sign_in_limits(view: F) -> F:
+    """Limit a sign-in view's POSTs per account (GSV_LOGIN_LIMIT) and per client address
+    (GSV_LOGIN_ADDRESS_LIMIT). Every try counts, right or wrong, so that parallel guesses
+    cannot slip through before the wrong ones are counted."""
+    for limit, scope, key in (
+        (_account_limit, SIGN_IN_ACCOUNT_SCOPE, sign_in_account_key),
+        (_address_limit, SIGN_IN_ADDRESS_SCOPE, client_address_key),
+    ):
+        view = limiter.shared_limit(limit, scope=scope, key_func=key, methods=["POST"])(view)
+    return view

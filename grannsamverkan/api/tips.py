@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, g
+from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
@@ -24,6 +24,7 @@ from grannsamverkan.schemas.tips import (
     TipMemberSchema,
     TipPatchSchema,
     TipQuerySchema,
+    TipRejectSchema,
 )
 from grannsamverkan.services import permissions, tips
 from grannsamverkan.texts import tip_guidance
@@ -35,6 +36,13 @@ IDEMPOTENCY_SCOPE = "POST /tips"
 
 def _tip_limit() -> str:
     return current_app.config["GSV_TIP_LIMIT"]
+
+
+def _is_accepted(response: Response) -> bool:
+    """Only tips filed count against the limit: a phone whose tip was refused (422, 403)
+    must still be able to send the corrected one. (The limit is then tested before and
+    counted after the request, so tips sent at the same moment may pass it together.)"""
+    return response.status_code == 201
 
 
 def _is_retry() -> bool:
@@ -81,7 +89,7 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @blp.route("/tips", methods=["POST"])
 @auth_required
-@limiter.limit(_tip_limit, exempt_when=_is_retry)
+@limiter.limit(_tip_limit, exempt_when=_is_retry, deduct_when=_is_accepted)
 @blp.arguments(TipCreateSchema)
 @blp.response(201, TipCreatedSchema)
 @blp.doc(parameters=[idempotency.HEADER_DOC])
@@ -145,12 +153,12 @@ def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
     return tip
 
 
-def _moderate(tip_id: int, approve: bool) -> Any:
+def _moderate(tip_id: int, approve: bool, reason: str | None = None) -> Any:
     user = current_user()
     tip = load_visible_tip(user, tip_id)
     if not permissions.can_moderate_tip(user, tip):
-        raise Forbidden("Only the area's contact persons moderate its tips.")
-    tips.moderate_tip(actor=user, tip=tip, approve=approve)
+        raise Forbidden("Only the area's contact persons and police moderate its tips.")
+    tips.moderate_tip(actor=user, tip=tip, approve=approve, reason=reason)
     db.session.commit()
     return tip
 
@@ -165,10 +173,12 @@ def approve_tip(tip_id: int) -> Any:
 
 @blp.route("/tips/<int:tip_id>/reject", methods=["POST"])
 @auth_required
+@blp.arguments(TipRejectSchema, required=False)
 @blp.response(200, TipFullSchema)
-def reject_tip(tip_id: int) -> Any:
-    """Reject a tip waiting for moderation; nobody is alerted."""
-    return _moderate(tip_id, approve=False)
+def reject_tip(body: dict[str, Any], tip_id: int) -> Any:
+    """Reject a tip waiting for moderation, optionally with a reason its reporter reads;
+    nobody is alerted."""
+    return _moderate(tip_id, approve=False, reason=(body or {}).get("reason"))
 
 
 @blp.route("/tips/<int:tip_id>/deliveries", methods=["GET"])

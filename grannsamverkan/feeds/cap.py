@@ -10,6 +10,7 @@ from lxml import etree
 
 from grannsamverkan.feeds.document import WarningDocument
 from grannsamverkan.feeds.xmltext import utc, xml_text
+from grannsamverkan.geo.municipalities import english_name, swedish_name
 
 CAP_NS = "urn:oasis:names:tc:emergency:cap:1.2"
 CAP_MEDIA_TYPE = "application/cap+xml"
@@ -26,6 +27,11 @@ _CATEGORIES = {"fraud_warning": "Security", "notice": "Security", "training_even
 _URGENCIES = {"fraud_warning": "Expected", "notice": "Unknown", "training_event": "Future"}
 _SEVERITIES = {"minor": "Minor", "moderate": "Moderate", "severe": "Severe", None: "Unknown"}
 _DEFAULT_SENDER_NAMES = ("Polisen", "Swedish Police Authority")
+
+
+def warning_page_url(broadcast_id: int, *, base_url: str) -> str:
+    """The public page of a fraud warning (no token), which CAP's <web> points to."""
+    return f"{base_url.rstrip('/')}/api/v1/warnings/{broadcast_id}"
 
 
 def cap_identifier(broadcast_id: int, sequence: int) -> str:
@@ -73,7 +79,7 @@ def cap_alert_xml(
     if references:
         _add(alert, "references", references)
 
-    web = f"{base_url}/api/v1/broadcasts/{doc.broadcast_id}"
+    web = warning_page_url(doc.broadcast_id, base_url=base_url)
     sender_sv, sender_en = (
         (doc.sender_name, doc.sender_name) if doc.sender_name else _DEFAULT_SENDER_NAMES
     )
@@ -175,7 +181,7 @@ def _area_desc_sv(doc: WarningDocument) -> str | None:
     if doc.area_names:
         return ", ".join(doc.area_names)
     if doc.municipality_codes:
-        return ", ".join(f"Kommun {code}" for code in doc.municipality_codes)
+        return ", ".join(swedish_name(code) for code in doc.municipality_codes)
     if doc.circle is not None:
         return f"Inom {_decimal(doc.circle[2], 0)} m"
     return None
@@ -185,7 +191,7 @@ def _area_desc_en(doc: WarningDocument) -> str | None:
     if doc.area_names:
         return ", ".join(doc.area_names)
     if doc.municipality_codes:
-        return ", ".join(f"Municipality {code}" for code in doc.municipality_codes)
+        return ", ".join(english_name(code) for code in doc.municipality_codes)
     if doc.circle is not None:
         return f"Within {_decimal(doc.circle[2], 0)} m"
     return None

@@ -54,6 +54,8 @@ class Tip(db.Model):
     police_note: Mapped[str | None] = mapped_column(Text)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why a moderator rejected the tip: shown to its reporter.
+    rejection_reason: Mapped[str | None] = mapped_column(String(500))
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 

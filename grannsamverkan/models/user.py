@@ -45,6 +45,8 @@ class User(db.Model):
     # None means every category.
     categories: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Web console: when the person last had the Today page open ("new since your last visit").
+    console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user",

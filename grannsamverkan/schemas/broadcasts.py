@@ -167,3 +167,26 @@ class BroadcastSchema(Schema):
 
 class RsvpSchema(Schema):
     status = fields.String(validate=validate.OneOf(RSVP_STATUSES))
+
+
+class MunicipalityOutSchema(Schema):
+    code = fields.String()
+    name = fields.String(metadata={"description": 'The official name: "Vimmerby kommun".'})
+
+
+class PublicWarningSchema(Schema):
+    """A fraud warning as it is published to everyone (what its CAP alert carries)."""
+
+    id = fields.Integer()
+    title = fields.String()
+    body = fields.String()
+    severity = fields.String(allow_none=True)
+    status = fields.String()
+    sequence = fields.Integer()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    expires_at = fields.DateTime(allow_none=True)
+    municipalities = fields.List(fields.Nested(MunicipalityOutSchema))
+    area_names = fields.List(fields.String())
+    circle = fields.Nested(CircleOutSchema, allow_none=True, metadata={"description": "Coarsened."})
+    cap_url = fields.String()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
@@ -12,16 +12,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grannsamverkan.errors import Conflict, Invalid, NotFound
+from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
 from grannsamverkan.services.broadcasts import release_places
+from grannsamverkan.services.passwords import check_password_strength
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
-# password and sign-in does not reveal which addresses have accounts.
+# password and sign-in does not reveal which addresses have accounts. One per hash method,
+# made on first use: making it on every call would double the work of a wrong e-mail.
 _DUMMY_HASH: dict[str, str] = {}
+
+
+def _dummy_hash(method: str) -> str:
+    if method not in _DUMMY_HASH:
+        _DUMMY_HASH[method] = generate_password_hash(secrets.token_urlsafe(12), method=method)
+    return _DUMMY_HASH[method]
 
 
 def normalise_email(email: str) -> str:
@@ -49,9 +57,12 @@ class NewAccount(TypedDict):
 
 
 def create_user(**account: Unpack[NewAccount]) -> User:
-    """Create an account; the e-mail must be free."""
+    """Create an account; the e-mail must be free and the password hard to guess."""
     if find_user_by_email(account["email"]) is not None:
         raise Conflict("An account with this e-mail address already exists.")
+    check_password_strength(
+        account["password"], email=normalise_email(account["email"]), name=account["name"]
+    )
     user = User(
         email=normalise_email(account["email"]),
         password_hash=hash_password(account["password"]),
@@ -65,16 +76,19 @@ def create_user(**account: Unpack[NewAccount]) -> User:
     return user
 
 
-def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
-    """Open a session; returns (access token, seconds it lives) or None if the login is wrong."""
+def check_password(*, email: str, password: str) -> User | None:
+    """The account these credentials belong to, or None; as slow for an unknown e-mail."""
     user = find_user_by_email(email)
     if user is None:
-        method = current_app.config["GSV_PASSWORD_HASH_METHOD"]
-        dummy = _DUMMY_HASH.setdefault(method, generate_password_hash("x" * 12, method=method))
-        check_password_hash(dummy, password)
+        check_password_hash(_dummy_hash(current_app.config["GSV_PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password):
         return None
+    return user
+
+
+def open_session(user: User) -> AuthSession:
+    """A sign-in session row: access tokens and console cookies name it; sign-out revokes it."""
     max_age = current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
     session = AuthSession(
         id=secrets.token_urlsafe(32),
@@ -83,6 +97,16 @@ def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
     )
     db.session.add(session)
     db.session.flush()
+    return session
+
+
+def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
+    """Open a session; returns (access token, seconds it lives) or None if the login is wrong."""
+    user = check_password(email=email, password=password)
+    if user is None:
+        return None
+    session = open_session(user)
+    max_age = current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
     return signing.sign(signing.ACCESS, {"sid": session.id}), max_age
 
 
@@ -96,8 +120,13 @@ def session_for_token(token: str) -> AuthSession | None:
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("sid"), str):
         return None
+    return live_session(payload["sid"])
+
+
+def live_session(session_id: str) -> AuthSession | None:
+    """The session with this id unless it has expired or was revoked."""
     # The user comes in the same query: every signed-in request needs both.
-    session = db.session.get(AuthSession, payload["sid"], options=[joinedload(AuthSession.user)])
+    session = db.session.get(AuthSession, session_id, options=[joinedload(AuthSession.user)])
     if session is None or session.revoked_at is not None or session.expires_at <= utcnow():
         return None
     return session
@@ -119,6 +148,12 @@ def update_profile(user: User, changes: dict[str, Any]) -> User:
         user.quiet_end = quiet["end"] if quiet else None
     db.session.flush()
     return user
+
+
+def note_console_visit(user: User, *, at: datetime) -> None:
+    """Remember when the person last had the console's Today page open."""
+    user.console_seen_at = at
+    db.session.flush()
 
 
 def set_home(
@@ -143,28 +178,40 @@ def set_home(
 
 
 def register_device(user: User, *, token: str, platform: str) -> tuple[Device, bool]:
-    """Register a push token; returns (device, created). A token moves to its newest owner."""
+    """Register a push token; returns (device, created), created False when the token was
+    registered already (to this account or, until now, another).
+
+    An FCM token names one install of the app, and the account signed in on it last owns
+    it. A token another account had becomes a new device of this one: the old row goes,
+    and with it that account's pushes still waiting for it (the dispatcher drops deliveries
+    whose device is gone), so nothing of theirs reaches the phone's new user. They are told
+    nothing: it is no longer their phone.
+    """
     device = db.session.scalar(select(Device).where(Device.token == token))
-    if device is None:
-        device = Device(user=user, token=token, platform=platform)
-        db.session.add(device)
+    if device is not None and device.user_id == user.id:
+        device.platform = platform
+        device.last_seen_at = utcnow()
         db.session.flush()
-        return device, True
-    device.user = user
-    device.platform = platform
-    device.last_seen_at = utcnow()
+        return device, False
+    if device is not None:
+        db.session.delete(device)
+        db.session.flush()  # the token is unique: the old row goes before the new one
+    moved = device is not None
+    device = Device(user=user, token=token, platform=platform)
+    db.session.add(device)
     db.session.flush()
-    return device, False
+    return device, not moved
 
 
 def remove_device(user: User, token: str) -> None:
+    """Stop push to the caller's token. A token that is not (or no longer) theirs is left
+    alone without an error, so the previous owner of a phone does not learn it moved."""
     device = db.session.scalar(
         select(Device).where(Device.token == token, Device.user_id == user.id)
     )
-    if device is None:
-        raise NotFound("No such device.")
-    db.session.delete(device)
-    db.session.flush()
+    if device is not None:
+        db.session.delete(device)
+        db.session.flush()
 
 
 def delete_account(user: User) -> None:

@@ -13,7 +13,7 @@ from grannsamverkan.errors import BadRequest, Conflict, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import signing
+from grannsamverkan.services import permissions, signing
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -100,4 +100,19 @@ def members_query(area: Area) -> Select[tuple[Membership]]:
         .join(User, Membership.user_id == User.id)
         .where(Membership.area_id == area.id, User.home_protected.is_(False))
         .order_by(Membership.id)
+    )
+
+
+def join_requests_query(actor: User) -> Select[Any]:
+    """Households waiting to join an area ``actor`` manages, oldest first; as in
+    ``list_members``, people with protected personal data are never listed."""
+    return (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .where(
+            Membership.status == "pending",
+            Membership.area_id.in_(permissions.managed_area_ids(actor)),
+            User.home_protected.is_(False),
+        )
+        .order_by(Membership.created_at, Membership.id)
     )

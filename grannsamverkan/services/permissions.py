@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 
 from grannsamverkan.models import (
     Alert,
@@ -154,8 +154,20 @@ def can_triage_tip(user: User, tip: Tip) -> bool:
 
 
 def can_moderate_tip(user: User, tip: Tip) -> bool:
-    """Approve or reject a tip waiting for moderation: the area's contact persons."""
-    return is_contact_person(user, tip.area)
+    """Approve or reject a tip waiting for moderation: the area's contact persons and its
+    police (who may be the only ones at a desk on a Monday morning)."""
+    return is_contact_person(user, tip.area) or can_police_area(user, tip.area)
+
+
+def sees_exact_tip_point(user: User, tip: Tip) -> bool:
+    """The console's maps: police of the area see the raw point, everyone else the coarsened
+    one (DESIGN.md: "Police see the raw point")."""
+    return can_police_area(user, tip.area)
+
+
+def can_export_tips(user: User) -> bool:
+    """The CSV export of a tip selection is for police (their municipalities) and admins."""
+    return works_as_police(user)
 
 
 def can_see_tip_deliveries(user: User, tip: Tip) -> bool:
@@ -238,3 +250,38 @@ def broadcast_scope(user: User) -> ColumnElement[bool] | None:
             )
             scopes.append(Broadcast.id.in_(in_municipalities))
     return or_(*scopes)
+
+
+# --- the web console -------------------------------------------------------------------------
+
+
+def works_as_police(user: User) -> bool:
+    """Police and admins: the console's police pages (broadcasts, events, statistics)."""
+    return is_police(user) or is_admin(user)
+
+
+def is_any_contact_person(user: User) -> bool:
+    return any(m.status == "active" and m.role == "contact_person" for m in user.memberships)
+
+
+def uses_console(user: User) -> bool:
+    """The web console is for police and contact persons; residents use the phone app."""
+    return works_as_police(user) or is_any_contact_person(user)
+
+
+def managed_area_ids(user: User) -> Select[tuple[int]]:
+    """The ids of the areas ``user`` manages: can_manage_area as SQL, for lists."""
+    query = select(Area.id)
+    if is_admin(user):
+        return query
+    contact_areas = select(Membership.area_id).where(
+        Membership.user_id == user.id,
+        Membership.status == "active",
+        Membership.role == "contact_person",
+    )
+    policed = (
+        Area.municipality_code.in_(user.municipality_codes)
+        if is_police(user) and user.municipality_codes
+        else false()
+    )
+    return query.where(or_(policed, Area.id.in_(contact_areas)))

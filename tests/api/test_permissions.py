@@ -104,7 +104,7 @@ ROUTES = (
         "POST",
         lambda w: "/api/v1/auth/register",
         (201,) * 9,
-        body=lambda w: {"email": "new@example.se", "password": "x" * 12, "name": "New"},
+        body=lambda w: {"email": "new@example.se", "password": PASSWORD, "name": "New"},
     ),
     Route(
         "login",

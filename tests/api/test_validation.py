@@ -45,7 +45,7 @@ WRITES = [
         None,
         "POST",
         "/auth/register",
-        {"email": "ny@example.se", "password": "x" * 12, "name": "Ny"},
+        {"email": "ny@example.se", "password": PASSWORD, "name": "Ny"},
     ),
     ("login", None, "POST", "/auth/login", {"email": "x@example.se", "password": PASSWORD}),
     ("patch_me", "resident", "PATCH", "/me", {"name": "Anna"}),

@@ -132,8 +132,11 @@ def test_first_version_is_an_alert(make_doc: MakeDoc, cap_schema: etree.XMLSchem
     assert _text(root, "cap:info/cap:expires") == ["2026-12-03T18:00:00+00:00"] * 2
     assert _text(root, "cap:info/cap:headline") == ["Falska poliser ringer äldre"] * 2
     assert _text(root, "cap:info/cap:description")[0].startswith("Polisen ber aldrig")
-    assert _text(root, "cap:info/cap:web") == [f"{BASE_URL}/api/v1/broadcasts/42"] * 2
-    assert _text(root, "cap:info/cap:area/cap:areaDesc") == ["Kommun 0884", "Municipality 0884"]
+    assert _text(root, "cap:info/cap:web") == [f"{BASE_URL}/api/v1/warnings/42"] * 2
+    assert _text(root, "cap:info/cap:area/cap:areaDesc") == [
+        "Vimmerby kommun",
+        "Vimmerby Municipality",
+    ]
     assert _text(root, "cap:info/cap:area/cap:geocode/cap:valueName") == ["municipality_code"] * 2
     assert _text(root, "cap:info/cap:area/cap:geocode/cap:value") == ["0884"] * 2
     assert _text(root, "cap:info/cap:area/cap:circle") == []

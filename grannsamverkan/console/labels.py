@@ -1,0 +1,54 @@
+"""Words the console shows for stored values (statuses, roles, kinds), in the user's language.
+
+Tip categories come from ``grannsamverkan.texts`` (the same words the push messages use)."""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+
+from grannsamverkan import texts
+
+TIP_STATUS = {
+    "pending": _l("Waiting for moderation"),
+    "open": _l("Open"),
+    "investigating": _l("Being investigated"),
+    "closed": _l("Closed"),
+    "rejected": _l("Rejected"),
+}
+
+MEMBERSHIP_STATUS = {
+    "pending": _l("Asked to join"),
+    "active": _l("Member"),
+    "removed": _l("Removed"),
+}
+
+MEMBERSHIP_ROLE = {
+    "member": _l("Member"),
+    "contact_person": _l("Contact person"),
+}
+
+BROADCAST_KIND = {
+    "fraud_warning": _l("Fraud warning"),
+    "notice": _l("Notice"),
+    "training_event": _l("Training event"),
+}
+
+BROADCAST_SEVERITY = {
+    "minor": _l("Minor"),
+    "moderate": _l("Moderate"),
+    "severe": _l("Severe"),
+}
+
+LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
+
+
+def label(words: dict[str, object], value: str | None) -> str:
+    """The word for ``value``, or the value itself if the table has none."""
+    if value is None:
+        return ""
+    return str(words.get(value, value))
+
+
+def category(value: str) -> str:
+    return texts.category_label(value, str(get_locale() or "sv"))

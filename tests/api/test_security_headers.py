@@ -1,0 +1,96 @@
+"""Every response carries the security headers; private ones are never cached; HSTS when
+served over https; the app sets no Server banner."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import PASSWORD
+
+API = "/api/v1"
+ALWAYS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+}
+
+
+def _assert_always(response):
+    for name, value in ALWAYS.items():
+        assert response.headers.get(name) == value, (name, response.status_code)
+    assert "Server" not in response.headers
+    assert "Strict-Transport-Security" not in response.headers  # plain http here
+
+
+def test_every_kind_of_response_carries_the_headers(app, client, make_user):
+    user = make_user()
+
+    def crash():
+        raise RuntimeError("a bug")
+
+    app.add_url_rule("/crash", "crash", crash)
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    responses = [
+        client.get("/healthz"),
+        client.get(f"{API}/openapi.json"),
+        client.get(f"{API}/feeds/warnings.atom"),
+        client.get(f"{API}/help-resources"),
+        client.get(f"{API}/me"),  # 401
+        client.get(f"{API}/me", headers=user.headers),
+        client.get(f"{API}/tips/12345", headers=user.headers),  # 404
+        client.post(f"{API}/auth/login", json={}),  # 422
+        client.post(f"{API}/auth/login", data="{", content_type="application/json"),  # 400
+        client.get("/crash"),  # 500
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200, 200, 401, 200, 404, 422, 400, 500]
+    for response in responses:
+        _assert_always(response)
+
+
+def test_private_responses_are_never_stored(client, make_user):
+    user = make_user()
+    me = client.get(f"{API}/me", headers=user.headers)
+    assert me.headers["Cache-Control"] == "no-store"
+    # A sign-in answer carries a token, though the request had no credentials.
+    login = client.post(f"{API}/auth/login", json={"email": user.email, "password": PASSWORD})
+    assert login.status_code == 200
+    assert login.headers["Cache-Control"] == "no-store"
+    # Credentials make any answer private, also a public document's.
+    feed = client.get(f"{API}/feeds/warnings.atom", headers=user.headers)
+    assert feed.headers["Cache-Control"] == "no-store"
+
+
+def test_a_view_that_sets_its_caching_keeps_it_unless_credentials_came(app, client, make_user):
+    user = make_user()
+
+    def public_page():
+        return "public", 200, {"Cache-Control": "public, max-age=300"}
+
+    app.add_url_rule("/public-page", "public_page", public_page)
+    assert client.get("/public-page").headers["Cache-Control"] == "public, max-age=300"
+    signed_in = client.get("/public-page", headers=user.headers)
+    assert signed_in.headers["Cache-Control"] == "no-store"
+
+
+def test_hsts_when_the_request_comes_over_https(client):
+    response = client.get("/healthz", base_url="https://localhost")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+@pytest.mark.parametrize("app_config", [{"GSV_TRUSTED_PROXIES": 1}])
+def test_hsts_when_a_trusted_proxy_says_https(client):
+    response = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_a_client_cannot_claim_https_without_a_trusted_proxy(client):
+    response = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    assert "Strict-Transport-Security" not in response.headers
+
+
+@pytest.mark.parametrize("app_config", [{"GSV_PUBLIC_URL": "https://grannsamverkan.example.se"}])
+def test_hsts_when_the_public_url_is_https(client):
+    # TLS ends at a proxy the app is not told about: the public URL still says https.
+    response = client.get("/healthz")
+    assert response.headers["Strict-Transport-Security"] == "max-age=31536000"

@@ -1,0 +1,211 @@
+"""Console test harness: the app served on a loopback port, Debian's Chromium driven by
+Playwright, signed-in pages, axe-core and the page-structure checks (docs/console.md).
+
+Browser tests run on both backends like every database test. No page may reach beyond the
+live server: every other request is refused and fails the test (the console works offline).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from werkzeug.serving import make_server
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import User
+from grannsamverkan.services import accounts
+
+REPO = Path(__file__).resolve().parents[2]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_JS = REPO / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Generous for a shared 2-core machine; a passing step takes milliseconds.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    # Today polls every second here, so "appears without reloading" is quick to see.
+    return {"GSV_CONSOLE_POLL_S": 1}
+
+
+# --- the live server --------------------------------------------------------------------------
+
+
+@dataclass
+class LiveServer:
+    url: str
+    app: Flask
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[LiveServer]:
+    """``app`` (on this test's backend) served by werkzeug on 127.0.0.1 in a thread."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+# --- the browser --------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium (Playwright's own download needs the internet); ./dev installs it.
+
+    Per module, not per session: Playwright's sync API keeps an asyncio loop running in this
+    thread while it is started, and later tests (firebase-admin's cleanup) call asyncio.run.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run ./dev test (it installs Debian's chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS
+        )
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Browsing:
+    """Opens pages on the live server; records any request aimed elsewhere."""
+
+    browser: Any
+    server: LiveServer
+    outside_requests: list[str] = field(default_factory=list)
+    contexts: list[Any] = field(default_factory=list)
+
+    def new_page(self, *, cookies: list[dict[str, Any]] | None = None, **options: Any) -> Any:
+        # A Swedish browser unless a test says otherwise (signed-out pages follow its language).
+        options.setdefault("locale", "sv-SE")
+        context = self.browser.new_context(base_url=self.server.url, **options)
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route(re.compile(r"^(?!http://127\.0\.0\.1:\d+/).*"), self._refuse)
+        if cookies:
+            context.add_cookies(cookies)
+        self.contexts.append(context)
+        return context.new_page()
+
+    def _refuse(self, route: Any) -> None:
+        self.outside_requests.append(route.request.url)
+        route.abort()
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def browsing(browser: Any, live_server: LiveServer) -> Iterator[Browsing]:
+    session = Browsing(browser, live_server)
+    yield session
+    session.close()
+    assert session.outside_requests == [], "the console must not reach other hosts"
+
+
+@pytest.fixture
+def page(browsing: Browsing) -> Any:
+    """A signed-out page on the live server."""
+    return browsing.new_page()
+
+
+@pytest.fixture
+def signed_in_page(browsing: Browsing, live_server: LiveServer) -> Callable[..., Any]:
+    """``signed_in_page(user)``: a page whose cookie holds a fresh session row of ``user``
+    (anything with an ``id``: the ``make_user`` actors), as signing in would leave it."""
+
+    def open_page(user: Any, **options: Any) -> Any:
+        app = live_server.app
+        with app.app_context():
+            session_row = accounts.open_session(db.session.get(User, user.id))
+            db.session.commit()
+            cookie = app.session_interface.get_signing_serializer(app).dumps(  # type: ignore[attr-defined]
+                {"sid": session_row.id}
+            )
+        name = app.config["SESSION_COOKIE_NAME"]
+        return browsing.new_page(
+            cookies=[{"name": name, "value": cookie, "url": live_server.url}], **options
+        )
+
+    return open_page
+
+
+# --- people the console is for -------------------------------------------------------------------
+
+
+@pytest.fixture
+def police(make_user: Any) -> Any:
+    """A community police officer serving Vimmerby (0884)."""
+    return make_user(role="police", municipality_codes=["0884"], name="Områdespolis Vimmerby")
+
+
+@pytest.fixture
+def contact_person(make_user: Any, make_area: Any, add_member: Any) -> Any:
+    """The contact person of a Storgatan area in Vimmerby (``.area`` is the area)."""
+    area = make_area(name="Storgatan")
+    person = make_user(name="Kerstin Kontaktombud")
+    add_member(person, area, role="contact_person")
+    person.area = area
+    return person
+
+
+# --- checks every page passes ------------------------------------------------------------------
+
+
+def assert_page_structure(page: Any) -> None:
+    """A <title>, a lang attribute, one <main> and exactly one <h1>."""
+    assert page.title().strip(), "the page has no <title>"
+    assert page.locator("html").get_attribute("lang") in ("sv", "en")
+    assert page.locator("main").count() == 1
+    assert page.locator("h1").count() == 1, "a page has exactly one <h1>"
+
+
+def assert_accessible(page: Any) -> None:
+    """axe-core on the page as it is now: 0 violations of WCAG 2.1 A and AA."""
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing: run ./dev test (npm ci installs axe-core)")
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    violations = [
+        {
+            "id": v["id"],
+            "impact": v["impact"],
+            "help": v["help"],
+            "nodes": [n["target"] for n in v["nodes"]][:5],
+        }
+        for v in result["violations"]
+    ]
+    assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
+
+
+def check_page(page: Any) -> None:
+    """Both checks: what every console page must pass."""
+    assert_page_structure(page)
+    assert_accessible(page)
