@@ -46,6 +46,10 @@ def load_secret_key(instance_path: str) -> str:
     return key_file.read_text().strip()
 
 
+OPENSTREETMAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OPENSTREETMAP_ATTRIBUTION = "© OpenStreetMap contributors"
+
+
 @dataclass
 class Settings:
     """Everything the app reads from the environment, in Flask config key form."""
@@ -92,8 +96,40 @@ class Settings:
         default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
     )
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
+    # Console maps: the tile URL template (set to empty for no tile layer: the maps then
+    # draw their points alone and the browser fetches nothing from a tile server).
+    map_tiles: str = field(
+        default_factory=lambda: os.environ.get("GSV_MAP_TILES", OPENSTREETMAP_TILES)
+    )
+    map_attribution: str = field(
+        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION) or ""
+    )
 
     def as_flask_config(self) -> dict[str, Any]:
+        return {**self._api_config(), **self._console_config()}
+
+    def _console_config(self) -> dict[str, Any]:
+        """The web console (grannsamverkan/console): maps, a cookie session of its own,
+        CSRF on its forms, Swedish first."""
+        return {
+            "GSV_MAP_TILES": self.map_tiles,
+            "GSV_MAP_ATTRIBUTION": self.map_attribution,
+            "SESSION_COOKIE_NAME": "gsv_console",
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": (self.public_url or "").startswith("https://"),
+            "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
+            # CSRF is checked by the console's blueprint only: the API uses bearer tokens.
+            "WTF_CSRF_CHECK_DEFAULT": False,
+            # A form's token lives as long as the session: Today stays open for a whole shift.
+            "WTF_CSRF_TIME_LIMIT": None,
+            # How often an open Today page asks for news (tests shorten it).
+            "GSV_CONSOLE_POLL_S": 10,
+            "BABEL_DEFAULT_LOCALE": "sv",
+            "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
+        }
+
+    def _api_config(self) -> dict[str, Any]:
         return {
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -120,20 +156,6 @@ class Settings:
             "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
-            # Web console (grannsamverkan/console): a cookie session of its own, Swedish first.
-            "SESSION_COOKIE_NAME": "gsv_console",
-            "SESSION_COOKIE_HTTPONLY": True,
-            "SESSION_COOKIE_SAMESITE": "Lax",
-            "SESSION_COOKIE_SECURE": (self.public_url or "").startswith("https://"),
-            "PERMANENT_SESSION_LIFETIME": 30 * 24 * 3600,
-            # CSRF is checked by the console's blueprint only: the API uses bearer tokens.
-            "WTF_CSRF_CHECK_DEFAULT": False,
-            # A form's token lives as long as the session: Today stays open for a whole shift.
-            "WTF_CSRF_TIME_LIMIT": None,
-            # How often an open Today page asks for news (tests shorten it).
-            "GSV_CONSOLE_POLL_S": 10,
-            "BABEL_DEFAULT_LOCALE": "sv",
-            "BABEL_DEFAULT_TIMEZONE": "Europe/Stockholm",
             # Not environment-driven: fixed parts of the contract.
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,

@@ -14,7 +14,6 @@ from grannsamverkan.models import AlertRecipient
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.tips import InboxAlertPageSchema
 from grannsamverkan.services import alerts
-from grannsamverkan.texts import category_label
 
 blp = Blueprint("alerts", __name__, description="The caller's alerts")
 
@@ -26,7 +25,7 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
         "id": alert.id,
         "kind": alert.kind,
         "category": alert.category,
-        "title": category_label(alert.category, locale) if alert.kind == "tip" else alert.title,
+        "title": alert.title_in(locale),
         "body": alert.body,
         # Stored coarsened already; snapping again is free and keeps this path safe alone.
         "location": coarsen(location["lat"], location["lon"]) if location else None,

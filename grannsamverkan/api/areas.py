@@ -7,7 +7,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.pagination import PageArgsSchema, paginate_list
+from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
@@ -66,9 +66,11 @@ def create_area(body: dict[str, Any]) -> Any:
 @blp.response(200, AreaPublicPageSchema)
 def list_areas(query: dict[str, Any], page: dict[str, Any]) -> Any:
     """Public information on areas, by municipality or near a point."""
-    near = tuple(float(x) for x in query["near"].split(",")) if "near" in query else None
-    found = areas.list_areas(municipality_code=query.get("municipality_code"), near=near)
-    return paginate_list(found, page)
+    code = query.get("municipality_code")
+    if "near" in query:
+        lat, lon = (float(x) for x in query["near"].split(","))
+        return paginate_ranked(areas.areas_near((lat, lon), municipality_code=code), page)
+    return paginate_query(areas.areas_query(municipality_code=code), page)
 
 
 @blp.route("/areas/<int:area_id>", methods=["GET"])
@@ -136,7 +138,7 @@ def list_members(page: dict[str, Any], area_id: int) -> Any:
     area = load_area_for_member_admin(area_id)
     if not permissions.can_manage_area(current_user(), area):
         raise Forbidden("Only the area's contact persons and police see its members.")
-    return paginate_list(memberships.list_members(area), page)
+    return paginate_query(memberships.members_query(area), page)
 
 
 def check_may_set_membership(actor: User, area: Area, user_id: int, role: str | None) -> None:

@@ -25,6 +25,7 @@ from grannsamverkan.schemas.tips import (
     TipPageSchema,
     TipPatchSchema,
     TipQuerySchema,
+    TipRejectSchema,
     TipViewSchema,
 )
 from grannsamverkan.services import permissions, tips
@@ -154,12 +155,12 @@ def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
     return tip
 
 
-def _moderate(tip_id: int, approve: bool) -> Any:
+def _moderate(tip_id: int, approve: bool, reason: str | None = None) -> Any:
     user = current_user()
     tip = load_visible_tip(user, tip_id)
     if not permissions.can_moderate_tip(user, tip):
-        raise Forbidden("Only the area's contact persons moderate its tips.")
-    tips.moderate_tip(actor=user, tip=tip, approve=approve)
+        raise Forbidden("Only the area's contact persons and police moderate its tips.")
+    tips.moderate_tip(actor=user, tip=tip, approve=approve, reason=reason)
     db.session.commit()
     return tip
 
@@ -174,10 +175,12 @@ def approve_tip(tip_id: int) -> Any:
 
 @blp.route("/tips/<int:tip_id>/reject", methods=["POST"])
 @auth_required
+@blp.arguments(TipRejectSchema, required=False)
 @blp.response(200, TipFullSchema)
-def reject_tip(tip_id: int) -> Any:
-    """Reject a tip waiting for moderation; nobody is alerted."""
-    return _moderate(tip_id, approve=False)
+def reject_tip(body: dict[str, Any], tip_id: int) -> Any:
+    """Reject a tip waiting for moderation, optionally with a reason its reporter reads;
+    nobody is alerted."""
+    return _moderate(tip_id, approve=False, reason=(body or {}).get("reason"))
 
 
 @blp.route("/tips/<int:tip_id>/deliveries", methods=["GET"])

@@ -47,8 +47,6 @@ def warning_document(broadcast: Broadcast) -> WarningDocument:
         kind=broadcast.kind,
         title=broadcast.title,
         body=broadcast.body,
-        title_en=None,
-        body_en=None,
         severity=broadcast.severity,
         status=broadcast.status,
         sequence=broadcast.sequence,

@@ -10,9 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, Flask
 
 from grannsamverkan.console import apidocs, auth, errors, layout, session, settings, today
+from grannsamverkan.console import tips as tip_pages
 
 # Page groups in the order their routes are registered; a new page group adds its module here.
 PAGE_GROUPS = (auth, today, settings, apidocs)
+PAGE_GROUPS += (tip_pages,)
 
 
 def init_app(app: Flask) -> None:

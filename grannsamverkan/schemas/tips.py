@@ -117,6 +117,9 @@ class TipFullSchema(Schema):
     police_note = fields.String(allow_none=True)
     moderated_by = fields.Integer(attribute="moderated_by_id", allow_none=True)
     moderated_at = fields.DateTime(allow_none=True)
+    rejection_reason = fields.String(
+        allow_none=True, metadata={"description": "Why a moderator rejected the tip."}
+    )
     alert_id = fields.Function(lambda tip: tip.alert.id if tip.alert else None)
 
 
@@ -134,6 +137,28 @@ class TipQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(TIP_STATUSES))
     category = fields.String(validate=validate.OneOf(TIP_CATEGORIES))
     area_id = fields.Integer()
+    q = fields.String(
+        validate=validate.Length(max=200),
+        metadata={"description": "Words the description contains (all of them, any case)."},
+    )
+    date_from = fields.Date(
+        data_key="from", metadata={"description": "Reported on or after this day (YYYY-MM-DD)."}
+    )
+    date_to = fields.Date(
+        data_key="to", metadata={"description": "Reported on or before this day (Swedish time)."}
+    )
+
+    @validates_schema
+    def _ordered(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if "date_from" in data and "date_to" in data and data["date_from"] > data["date_to"]:
+            raise ValidationError("'to' is before 'from'.", "to")
+
+
+class TipRejectSchema(Schema):
+    reason = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "Why the tip is rejected; its reporter reads it."},
+    )
 
 
 class TipPatchSchema(Schema):

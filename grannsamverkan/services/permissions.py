@@ -58,11 +58,6 @@ def membership_of(user: User, area: Area) -> Membership | None:
     return None
 
 
-def is_active_member(user: User, area: Area) -> bool:
-    membership = membership_of(user, area)
-    return membership is not None and membership.status == "active"
-
-
 def is_contact_person(user: User, area: Area) -> bool:
     membership = membership_of(user, area)
     return (
@@ -159,8 +154,20 @@ def can_triage_tip(user: User, tip: Tip) -> bool:
 
 
 def can_moderate_tip(user: User, tip: Tip) -> bool:
-    """Approve or reject a tip waiting for moderation: the area's contact persons."""
-    return is_contact_person(user, tip.area)
+    """Approve or reject a tip waiting for moderation: the area's contact persons and its
+    police (who may be the only ones at a desk on a Monday morning)."""
+    return is_contact_person(user, tip.area) or can_police_area(user, tip.area)
+
+
+def sees_exact_tip_point(user: User, tip: Tip) -> bool:
+    """The console's maps: police of the area see the raw point, everyone else the coarsened
+    one (DESIGN.md: "Police see the raw point")."""
+    return can_police_area(user, tip.area)
+
+
+def can_export_tips(user: User) -> bool:
+    """The CSV export of a tip selection is for police (their municipalities) and admins."""
+    return works_as_police(user)
 
 
 def can_see_tip_deliveries(user: User, tip: Tip) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
@@ -18,6 +20,7 @@ from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions, privacy, routing
 from grannsamverkan.services.alerts import AlertTarget, write_alert
+from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
 DUPLICATE_DISTANCE_M = 50
 DUPLICATE_WINDOW = timedelta(minutes=30)
@@ -141,13 +144,16 @@ def _alert(tip: Tip, *, at: datetime) -> ReportedTip:
     return ReportedTip(tip, alert, count)
 
 
-def moderate_tip(*, actor: User, tip: Tip, approve: bool) -> ReportedTip:
-    """A contact person approves (the alert goes out now) or rejects a waiting tip."""
+def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = None) -> ReportedTip:
+    """A contact person or the area's police approve (the alert goes out now) or reject a
+    waiting tip; a rejection's ``reason`` is kept for the reporter to read."""
     if tip.status != "pending":
         raise Conflict("This tip is not waiting for moderation.")
     now = utcnow()
     tip.moderated_by_id, tip.moderated_at = actor.id, now
     tip.status = "open" if approve else "rejected"
+    if not approve:
+        tip.rejection_reason = (reason or "").strip() or None
     db.session.flush()
     if not approve:
         return ReportedTip(tip, None, 0)
@@ -164,7 +170,10 @@ def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
 
 
 def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
-    """GET /tips: own tips, the contact person's areas', the police's municipalities'."""
+    """GET /tips: own tips, the contact person's areas', the police's municipalities'.
+
+    ``filters`` (TipQuerySchema): status, category, area_id; ``q``, words the description
+    contains; ``date_from``/``date_to``, the days reported (Swedish local time, included)."""
     # The joined area, and a page's alerts and reporters in one statement each: the views
     # read all three for every tip.
     query = (
@@ -178,7 +187,71 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
     for field in ("status", "category", "area_id"):
         if filters.get(field) is not None:
             query = query.where(getattr(Tip, field) == filters[field])
+    for word in (filters.get("q") or "").split():
+        query = query.where(Tip.description.icontains(word, autoescape=True))
+    if filters.get("date_from") is not None:
+        query = query.where(Tip.created_at >= local_day_start(filters["date_from"]))
+    if filters.get("date_to") is not None:
+        next_day = filters["date_to"] + timedelta(days=1)
+        query = query.where(Tip.created_at < local_day_start(next_day))
     return query.order_by(Tip.created_at.desc(), Tip.id.desc())
+
+
+# What a spreadsheet would run as a formula if a cell started with it (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_COLUMNS = (
+    "id",
+    "created_at",
+    "observed_at",
+    "category",
+    "status",
+    "municipality_code",
+    "area",
+    "address",
+    "lat",
+    "lon",
+    "description",
+    "vehicle_registration",
+    "vehicle_description",
+    "police_note",
+    "duplicate_of",
+)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(LOCAL_TIME).isoformat(timespec="minutes")
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return "" if value is None else value
+
+
+def tips_csv(query: Select[Any]) -> str:
+    """The selected tips as CSV (RFC 4180, a header row, Swedish local times) for police: raw
+    points and full text, no reporter; cells that a spreadsheet would run are defused."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for tip in db.session.scalars(query):
+        row = {
+            "id": tip.id,
+            "created_at": tip.created_at,
+            "observed_at": tip.observed_at,
+            "category": tip.category,
+            "status": tip.status,
+            "municipality_code": tip.area.municipality_code,
+            "area": tip.area.name,
+            "address": tip.address,
+            "lat": tip.lat,
+            "lon": tip.lon,
+            "description": tip.description,
+            "vehicle_registration": tip.vehicle_registration,
+            "vehicle_description": tip.vehicle_description,
+            "police_note": tip.police_note,
+            "duplicate_of": tip.duplicate_of_id,
+        }
+        writer.writerow([_csv_cell(row[column]) for column in EXPORT_COLUMNS])
+    return out.getvalue()
 
 
 def delivery_report(tip: Tip) -> dict[str, Any]:

@@ -27,6 +27,23 @@ def console_texts() -> set[str]:
     }
 
 
+def _plain(value):
+    """A message id or string, plural forms (ngettext) as a tuple."""
+    return tuple(value) if isinstance(value, list | tuple) else value
+
+
+def _as_compiled(message):
+    """What pybabel compile writes for ``message``: empty plural forms fall back to the ids."""
+    if not isinstance(message.string, tuple):
+        return message.string
+    return tuple(text or message.id[min(i, 1)] for i, text in enumerate(message.string))
+
+
+def _translated(message) -> bool:
+    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    return all(strings) and not message.fuzzy
+
+
 def catalogue(locale: str):
     with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as po:
         return read_po(po)
@@ -37,9 +54,7 @@ def test_every_console_text_has_a_swedish_translation():
     texts = console_texts()
     assert len(texts) > 50
     untranslated = sorted(
-        text
-        for text in texts
-        if swedish.get(text) is None or not swedish.get(text).string or swedish.get(text).fuzzy
+        text for text in texts if swedish.get(text) is None or not _translated(swedish.get(text))
     )
     assert untranslated == [], "run ./dev i18n and translate these in sv/LC_MESSAGES/messages.po"
 
@@ -52,6 +67,10 @@ def test_english_catalogue_knows_every_text():
 @pytest.mark.parametrize("locale", ["sv", "en"])
 def test_compiled_catalogues_match_their_sources(locale):
     with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.mo").open("rb") as mo:
-        compiled = {m.id: m.string for m in read_mo(mo) if m.id}
-    source = {m.id: m.string for m in catalogue(locale) if m.id and m.string and not m.fuzzy}
+        compiled = {_plain(m.id): _plain(m.string) for m in read_mo(mo) if m.id}
+    source = {
+        _plain(m.id): _as_compiled(m)
+        for m in catalogue(locale)
+        if m.id and m.string and not m.fuzzy
+    }
     assert compiled == source, "run ./dev i18n to compile the catalogues"

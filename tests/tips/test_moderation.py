@@ -129,12 +129,11 @@ MODERATION_REFUSALS = {
     "neighbour": 404,  # a plain member cannot see a waiting tip at all
     "contact_other": 404,  # another area's contact person
     "police_other": 404,  # another municipality
-    "police": 403,  # sees the tip, but only contact persons moderate
     "reporter": 403,  # sees their own tip, but cannot approve it
 }
 
 
-def test_only_the_areas_contact_persons_moderate(app, client, cast, post_tip):
+def test_only_the_areas_contact_persons_and_police_moderate(app, client, cast, post_tip):
     tip_id = post_tip(cast["reporter"], "burglary")["id"]
     for action in ("approve", "reject"):
         answers = {}
@@ -163,3 +162,38 @@ def test_a_tip_in_an_unmoderated_area_cannot_be_approved(
 
 def test_approving_an_unknown_tip_is_404(client, cast):
     problem_of(client.post("/api/v1/tips/999999/approve", headers=cast["contact"].headers), 404)
+
+
+def test_police_of_the_area_approve_and_the_alert_goes_out(app, client, cast, post_tip):
+    tip_id = post_tip(cast["reporter"], "burglary")["id"]
+    response = client.post(f"/api/v1/tips/{tip_id}/approve", headers=cast["police"].headers)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    body = response.get_json()
+    assert (body["status"], body["moderated_by"]) == ("open", cast["police"].id)
+    assert body["rejection_reason"] is None
+    assert counts(app) == {"Tip": 1, "Alert": 1, "AlertRecipient": 2, "Delivery": 2}
+
+
+def test_a_rejection_reason_is_stored_and_the_reporter_reads_it(app, client, cast, post_tip):
+    tip_id = post_tip(cast["reporter"], "suspicious_person")["id"]
+    reason = "Beskriv vad personen gjorde, inte hur hen såg ut."
+    response = client.post(
+        f"/api/v1/tips/{tip_id}/reject", json={"reason": reason}, headers=cast["police"].headers
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["rejection_reason"] == reason
+    assert stored_tip(app, tip_id).rejection_reason == reason
+    own_view = client.get(f"/api/v1/tips/{tip_id}", headers=cast["reporter"].headers)
+    assert own_view.get_json()["rejection_reason"] == reason
+    listed = client.get("/api/v1/tips", headers=cast["reporter"].headers).get_json()["items"]
+    assert [t["rejection_reason"] for t in listed] == [reason]
+    assert counts(app)["Alert"] == 0
+
+
+def test_a_rejection_reason_is_at_most_500_characters(app, client, cast, post_tip):
+    tip_id = post_tip(cast["reporter"], "suspicious_person")["id"]
+    response = client.post(
+        f"/api/v1/tips/{tip_id}/reject", json={"reason": "x" * 501}, headers=cast["contact"].headers
+    )
+    assert problem_of(response, 422)["errors"]["reason"]
+    assert stored_tip(app, tip_id).status == "pending"

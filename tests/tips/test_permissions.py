@@ -16,8 +16,9 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Area
 from tests.tips.conftest import NAS, SPOT, offset
 
-# The order requests are made in: the one moderator who succeeds goes last, so that an
-# approval does not change what the callers before it may see.
+# The order requests are made in. Moderators go last, so that an approval does not change
+# what the callers before them may see; the first of them succeeds and the later ones, who
+# pass the permission check too, find the tip no longer waiting (409, not 403).
 ROLES = (
     "anonymous",
     "resident",  # signed in, no membership (lives next door)
@@ -122,11 +123,11 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             resident=404,
             pending_member=404,
             member=404,  # nobody is alerted about a waiting tip
-            contact_this=200,
+            contact_this=409,  # may moderate, but police_this already did
             contact_other=404,
-            police_this=403,  # only contact persons moderate
+            police_this=200,  # police of the area moderate too (issue 12)
             police_other=404,
-            admin=403,
+            admin=409,  # may moderate, but the tip is no longer waiting
         ),
     ),
     (
@@ -139,11 +140,11 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             resident=404,
             pending_member=404,
             member=404,
-            contact_this=200,
+            contact_this=409,
             contact_other=404,
-            police_this=403,
+            police_this=200,
             police_other=404,
-            admin=403,
+            admin=409,
         ),
     ),
     (

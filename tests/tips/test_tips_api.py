@@ -103,6 +103,38 @@ def test_tip_list_filters_by_status_and_category(client, region, post_tip):
     assert "category" in body["errors"]
 
 
+def test_tip_list_filters_by_words_and_local_days(app, client, region, post_tip):
+    police = region["people"]["police_0884"]
+    text = post_tip(
+        region["people"]["reporter_centre"],
+        "suspicious_vehicle",
+        at=offset(SPOT, 400),
+        description="Vit SKÅPBIL, 50% av skylten täckt",
+    )["id"]
+    # 23:30 UTC on 30 November is 00:30 on 1 December in Stockholm.
+    with app.app_context():
+        db.session.execute(
+            update(Tip)
+            .where(Tip.id == text)
+            .values(created_at=datetime.fromisoformat("2026-11-30T23:30:00+00:00"))
+        )
+        db.session.commit()
+    get = lambda query: ids(client.get(f"/api/v1/tips?{query}", headers=police.headers))  # noqa: E731
+    assert get("q=vit+skåpbil") == [text]
+    assert get("q=SKÅPBIL") == [text]
+    assert get("q=50%25") == [text]
+    assert get("q=5_%25") == []  # LIKE's wildcards are plain characters here
+    assert get("q=skåpbil+röd") == []  # every word must be there
+    assert get("from=2026-12-01&to=2026-12-01") == [text]
+    assert get("to=2026-11-30") == []
+    assert text not in get("from=2026-12-02")
+    body = problem_of(
+        client.get("/api/v1/tips?from=2026-12-02&to=2026-12-01", headers=police.headers), 422
+    )
+    assert "to" in body["errors"]
+    problem_of(client.get("/api/v1/tips?from=yesterday", headers=police.headers), 422)
+
+
 def test_tip_list_pages_newest_first(client, region):
     admin = region["people"]["admin"].headers
     everything = ids(client.get("/api/v1/tips", headers=admin))
