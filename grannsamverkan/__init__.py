@@ -60,14 +60,14 @@ def _trust_proxies(app: Flask) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from grannsamverkan import models  # noqa: F401 - registers the tables
-    from grannsamverkan.api import errors, ratelimit
+    from grannsamverkan.api import errors, openapi, ratelimit
     from grannsamverkan.api.auth import SECURITY_SCHEME
     from grannsamverkan.extensions import api, db, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
     ratelimit.init_app(app)
-    api.init_app(app)
+    api.init_app(app, spec_kwargs=openapi.spec_kwargs())
     errors.init_app(app)  # after api.init_app: replaces its HTTPException handler
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 

@@ -15,6 +15,7 @@ from grannsamverkan.geo import geocoding
 from grannsamverkan.schemas.accounts import (
     DeviceInputSchema,
     DeviceSchema,
+    ExportSchema,
     HomeInputSchema,
     HomeOutputSchema,
     LoginSchema,
@@ -129,7 +130,7 @@ def delete_device(token: str) -> None:
 
 @blp.route("/me/export", methods=["GET"])
 @auth_required
-@blp.response(200)
+@blp.response(200, ExportSchema)
 def export_me() -> Any:
     """All personal data stored about the caller, as JSON."""
     return exports.collect_personal_data(current_user())

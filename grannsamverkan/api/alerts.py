@@ -12,9 +12,8 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import AlertRecipient
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.schemas.tips import InboxAlertSchema
+from grannsamverkan.schemas.tips import InboxAlertPageSchema
 from grannsamverkan.services import alerts
-from grannsamverkan.texts import category_label
 
 blp = Blueprint("alerts", __name__, description="The caller's alerts")
 
@@ -26,7 +25,7 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
         "id": alert.id,
         "kind": alert.kind,
         "category": alert.category,
-        "title": category_label(alert.category, locale) if alert.kind == "tip" else alert.title,
+        "title": alert.title_in(locale),
         "body": alert.body,
         # Stored coarsened already; snapping again is free and keeps this path safe alone.
         "location": coarsen(location["lat"], location["lon"]) if location else None,
@@ -41,14 +40,12 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
 @blp.route("/alerts", methods=["GET"])
 @auth_required
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, InboxAlertPageSchema)
 def list_alerts(page: dict[str, Any]) -> Any:
     """The caller's alerts, newest first."""
     user = current_user()
     result = paginate_query(alerts.inbox_query(user, at=utcnow()), page)
-    result["items"] = InboxAlertSchema(many=True).dump(
-        [inbox_item(row, user.locale) for row in result["items"]]
-    )
+    result["items"] = [inbox_item(row, user.locale) for row in result["items"]]
     return result
 
 

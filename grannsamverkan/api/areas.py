@@ -4,26 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import jsonify
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.pagination import PageArgsSchema, paginate_list
+from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
 from grannsamverkan.schemas.areas import (
     AreaCreateSchema,
     AreaPatchSchema,
+    AreaPublicPageSchema,
     AreaPublicSchema,
     AreaQuerySchema,
     AreaSchema,
+    AreaViewSchema,
     InvitationCreateSchema,
     InvitationSchema,
-    MemberListSchema,
+    MemberPageSchema,
     MemberPutSchema,
     MembershipSchema,
 )
+from grannsamverkan.schemas.common import Shown
 from grannsamverkan.services import areas, memberships, permissions
 
 blp = Blueprint("areas", __name__, description="Street areas and their members")
@@ -61,31 +63,24 @@ def create_area(body: dict[str, Any]) -> Any:
 @auth_required
 @blp.arguments(AreaQuerySchema, location="query")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, AreaPublicPageSchema)
 def list_areas(query: dict[str, Any], page: dict[str, Any]) -> Any:
     """Public information on areas, by municipality or near a point."""
-    near = tuple(float(x) for x in query["near"].split(",")) if "near" in query else None
-    found = areas.list_areas(municipality_code=query.get("municipality_code"), near=near)
-    result = paginate_list(found, page)
-    result["items"] = AreaPublicSchema(many=True).dump(result["items"])
-    return result
+    code = query.get("municipality_code")
+    if "near" in query:
+        lat, lon = (float(x) for x in query["near"].split(","))
+        return paginate_ranked(areas.areas_near((lat, lon), municipality_code=code), page)
+    return paginate_query(areas.areas_query(municipality_code=code), page)
 
 
 @blp.route("/areas/<int:area_id>", methods=["GET"])
 @auth_required
-@blp.response(
-    200,
-    AreaSchema,
-    description="The full area for its police and contact persons; for everyone else only "
-    "the public fields (no boundary, a coarsened centre).",
-)
+@blp.response(200, AreaViewSchema)
 def get_area(area_id: int) -> Any:
     """An area: full for its police and contact persons, public fields for others."""
     area = load_area(area_id)
-    if permissions.can_manage_area(current_user(), area):
-        return area
-    # A ready response, so that the decorator's AreaSchema does not dump it a second time.
-    return jsonify(AreaPublicSchema().dump(area))
+    full = permissions.can_manage_area(current_user(), area)
+    return Shown(AreaSchema if full else AreaPublicSchema, area)
 
 
 @blp.route("/areas/<int:area_id>", methods=["PATCH"])
@@ -137,13 +132,13 @@ def accept_invitation(token: str) -> Any:
 @blp.route("/areas/<int:area_id>/members", methods=["GET"])
 @auth_required
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, MemberListSchema)
+@blp.response(200, MemberPageSchema)
 def list_members(page: dict[str, Any], area_id: int) -> Any:
     """The area's households with addresses (contact persons and police)."""
     area = load_area_for_member_admin(area_id)
     if not permissions.can_manage_area(current_user(), area):
         raise Forbidden("Only the area's contact persons and police see its members.")
-    return paginate_list(memberships.list_members(area), page)
+    return paginate_query(memberships.members_query(area), page)
 
 
 def load_user(user_id: int) -> User:

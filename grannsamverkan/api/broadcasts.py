@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -19,13 +18,17 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.broadcasts import (
     BroadcastCreatedSchema,
     BroadcastCreateSchema,
+    BroadcastMemberSchema,
+    BroadcastPageSchema,
     BroadcastPatchSchema,
+    BroadcastPoliceSchema,
     BroadcastQuerySchema,
-    BroadcastSchema,
+    BroadcastViewSchema,
     ReachSchema,
     RsvpSchema,
     TargetSchema,
 )
+from grannsamverkan.schemas.common import Shown
 from grannsamverkan.services import broadcasts, permissions
 
 blp = Blueprint("broadcasts", __name__, description="Police broadcasts and training events")
@@ -48,9 +51,14 @@ def circle_view(broadcast: Broadcast, *, raw: bool) -> dict[str, Any] | None:
     return {**centre, "radius_m": circle["radius_m"]}  # type: ignore[dict-item]
 
 
-def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
+def broadcast_view(
+    user: User, broadcast: Broadcast, counts: broadcasts.ViewCounts | None = None
+) -> Shown:
     """What the caller sees: police in scope get the reach and raw points; members get
-    points coarsened and, for events, counts and their own answer."""
+    points coarsened and, for events, counts and their own answer. ``counts``: fetched for
+    a whole page at once (else for this broadcast)."""
+    if counts is None:
+        counts = broadcasts.view_counts(user, [broadcast])
     police = permissions.polices_broadcast(user, broadcast)
     view: dict[str, Any] = {
         "id": broadcast.id,
@@ -80,14 +88,14 @@ def broadcast_view(user: User, broadcast: Broadcast) -> dict[str, Any]:
             "location": point_view(broadcast.event_lat, broadcast.event_lon, raw=police),
             "capacity": broadcast.capacity,
         }
-        view.update(broadcasts.rsvp_counts(broadcast))
-        mine = broadcasts.rsvp_of(user, broadcast)
-        view["my_rsvp"] = mine.status if mine else None
-    if police:
-        view["author_id"] = broadcast.author_id
-        view["municipality_codes"] = broadcast.municipality_codes
-        view["recipient_count"] = broadcasts.recipient_count(broadcast)
-    return BroadcastSchema().dump(view)
+        view.update(counts.rsvp_counts(broadcast.id))
+        view["my_rsvp"] = counts.my_rsvps.get(broadcast.id)
+    if not police:
+        return Shown(BroadcastMemberSchema, view)
+    view["author_id"] = broadcast.author_id
+    view["municipality_codes"] = broadcast.municipality_codes
+    view["recipient_count"] = counts.recipients.get(broadcast.id, 0)
+    return Shown(BroadcastPoliceSchema, view)
 
 
 # --- loading and access ----------------------------------------------------------------------
@@ -164,7 +172,7 @@ def broadcast_reach(target: dict[str, Any]) -> Any:
 @auth_required
 @blp.arguments(BroadcastQuerySchema, location="query")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, BroadcastPageSchema)
 def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
     """Broadcasts that reach the caller; police also their own and their municipalities'."""
     user = current_user()
@@ -177,42 +185,43 @@ def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
         ),
         page,
     )
-    result["items"] = [broadcast_view(user, b) for b in result["items"]]
+    counts = broadcasts.view_counts(user, result["items"])
+    result["items"] = [broadcast_view(user, b, counts) for b in result["items"]]
     return result
 
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["GET"])
 @auth_required
-@blp.response(200, BroadcastSchema)
+@blp.response(200, BroadcastViewSchema)
 def get_broadcast(broadcast_id: int) -> Any:
     """A broadcast, for the members it reached and the police in scope."""
     user = current_user()
-    return json_response(broadcast_view(user, load_visible_broadcast(user, broadcast_id)))
+    return broadcast_view(user, load_visible_broadcast(user, broadcast_id))
 
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["PATCH"])
 @auth_required
 @blp.arguments(BroadcastPatchSchema)
-@blp.response(200, BroadcastSchema)
+@blp.response(200, BroadcastViewSchema)
 def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
     """Update a broadcast; the phones it reached are told (alert status "updated")."""
     user = current_user()
     broadcast = load_managed_broadcast(user, broadcast_id)
     broadcast = broadcasts.update_broadcast(broadcast=broadcast, changes=body)
     db.session.commit()
-    return json_response(broadcast_view(user, broadcast))
+    return broadcast_view(user, broadcast)
 
 
 @blp.route("/broadcasts/<int:broadcast_id>/cancel", methods=["POST"])
 @auth_required
-@blp.response(200, BroadcastSchema)
+@blp.response(200, BroadcastViewSchema)
 def cancel_broadcast(broadcast_id: int) -> Any:
     """Cancel a broadcast ("all clear"); the phones it reached are told."""
     user = current_user()
     broadcast = load_managed_broadcast(user, broadcast_id)
     broadcast = broadcasts.cancel_broadcast(broadcast=broadcast)
     db.session.commit()
-    return json_response(broadcast_view(user, broadcast))
+    return broadcast_view(user, broadcast)
 
 
 # --- RSVPs -----------------------------------------------------------------------------------
@@ -230,7 +239,7 @@ def post_rsvp(broadcast_id: int) -> Any:
     row = broadcasts.rsvp(user=user, broadcast=broadcast)
     status = row.status
     db.session.commit()
-    return json_response({"status": status}, 201)
+    return {"status": status}
 
 
 @blp.route("/broadcasts/<int:broadcast_id>/rsvp", methods=["DELETE"])

@@ -13,7 +13,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import HelpResource, User
 from grannsamverkan.schemas.help import (
     HelpResourceCreateSchema,
-    HelpResourceListSchema,
+    HelpResourcePageSchema,
     HelpResourcePatchSchema,
     HelpResourceQuerySchema,
     HelpResourceSchema,
@@ -46,7 +46,7 @@ def check_can_manage(user: User, municipality_code: str | None) -> None:
 @blp.route("/help-resources", methods=["GET"])
 @blp.arguments(HelpResourceQuerySchema, location="query")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, HelpResourceListSchema)
+@blp.response(200, HelpResourcePageSchema)
 def list_help_resources(query: dict[str, Any], page: dict[str, Any]) -> Any:
     """Help lines and services: national ones, plus a municipality's own (no sign-in)."""
     return paginate_query(

@@ -9,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Response as FlaskResponse
-from flask import current_app, json, request
+from flask import request
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from grannsamverkan.api.responses import json_response
 from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import IdempotencyKey, User
@@ -93,11 +94,6 @@ HEADER_DOC = {
     "schema": {"type": "string", "maxLength": MAX_KEY_LENGTH},
     "description": "Retries with the same key and body return the first response.",
 }
-
-
-def json_response(body: Any, status: int = 200) -> FlaskResponse:
-    """A JSON response that flask-smorest passes through as is (already serialised)."""
-    return current_app.response_class(json.dumps(body), status=status, mimetype="application/json")
 
 
 def _key() -> str | None:

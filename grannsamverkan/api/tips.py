@@ -9,22 +9,24 @@ from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, current_user
-from grannsamverkan.api.idempotency import json_response
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.api.ratelimit import limiter
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
 from grannsamverkan.models import Tip, User
+from grannsamverkan.schemas.common import Shown
 from grannsamverkan.schemas.tips import (
     DeliveryReportSchema,
     TipCreatedSchema,
     TipCreateSchema,
     TipFullSchema,
     TipMemberSchema,
+    TipPageSchema,
     TipPatchSchema,
     TipQuerySchema,
     TipRejectSchema,
+    TipViewSchema,
 )
 from grannsamverkan.services import permissions, tips
 from grannsamverkan.texts import tip_guidance
@@ -51,8 +53,11 @@ def _is_retry() -> bool:
     return idempotency.is_retry(user=g.get("user"), scope=IDEMPOTENCY_SCOPE)
 
 
-def dump_tip(user: User, tip: Tip, full: bool) -> dict[str, Any]:
-    return (TipFullSchema() if full else TipMemberSchema()).dump(tip)
+def tip_view(user: User, tip: Tip) -> Shown:
+    """The full view for police, the area's contact persons and the reporter; else the
+    members' masked and coarsened one."""
+    full = permissions.sees_tip_in_full(user, tip)
+    return Shown(TipFullSchema if full else TipMemberSchema, tip)
 
 
 def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -107,14 +112,12 @@ def create_tip(body: dict[str, Any]) -> Any:
 @auth_required
 @blp.arguments(TipQuerySchema, location="query")
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200)
+@blp.response(200, TipPageSchema)
 def list_tips(filters: dict[str, Any], page: dict[str, Any]) -> Any:
     """Own tips; contact persons: their areas'; police: their municipalities'."""
     user = current_user()
     result = paginate_query(tips.visible_tips_query(user, filters=filters), page)
-    result["items"] = [
-        dump_tip(user, tip, full=permissions.sees_tip_in_full(user, tip)) for tip in result["items"]
-    ]
+    result["items"] = [tip_view(user, tip) for tip in result["items"]]
     return result
 
 
@@ -128,14 +131,13 @@ def load_visible_tip(user: User, tip_id: int) -> Tip:
 
 @blp.route("/tips/<int:tip_id>", methods=["GET"])
 @auth_required
-@blp.response(200, TipFullSchema)
-@blp.alt_response(200, schema=TipMemberSchema, description="A member's view", success=True)
+@blp.response(200, TipViewSchema)
 def get_tip(tip_id: int) -> Any:
     """A tip: in full for police, the area's contact persons and the reporter; masked and
     coarsened for members who were alerted."""
     user = current_user()
     tip = load_visible_tip(user, tip_id)
-    return json_response(dump_tip(user, tip, permissions.sees_tip_in_full(user, tip)))
+    return tip_view(user, tip)
 
 
 @blp.route("/tips/<int:tip_id>", methods=["PATCH"])

@@ -22,6 +22,9 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.broadcasts import FeedQuerySchema, PublicWarningSchema
 from grannsamverkan.services import broadcasts
 
+# The documents are text in their own formats; the content type says which.
+TEXT = {"type": "string"}
+
 blp = Blueprint("warning_documents", __name__, description="Public documents: CAP, Atom, iCalendar")
 
 
@@ -44,8 +47,6 @@ def warning_document(broadcast: Broadcast) -> WarningDocument:
         kind=broadcast.kind,
         title=broadcast.title,
         body=broadcast.body,
-        title_en=None,
-        body_en=None,
         severity=broadcast.severity,
         status=broadcast.status,
         sequence=broadcast.sequence,
@@ -73,7 +74,7 @@ def _public(broadcast_id: int, kind: str) -> Broadcast:
 
 
 @blp.route("/broadcasts/<int:broadcast_id>/event.ics", methods=["GET"])
-@blp.response(200, content_type=ICS_MEDIA_TYPE, description="One VEVENT (RFC 5545)")
+@blp.response(200, TEXT, content_type=ICS_MEDIA_TYPE, description="One VEVENT (RFC 5545)")
 def event_calendar(broadcast_id: int) -> Any:
     """A training event as an iCalendar file (public, no token)."""
     doc = warning_document(_public(broadcast_id, "training_event"))
@@ -83,7 +84,7 @@ def event_calendar(broadcast_id: int) -> Any:
 
 
 @blp.route("/broadcasts/<int:broadcast_id>/cap.xml", methods=["GET"])
-@blp.response(200, content_type=CAP_MEDIA_TYPE, description="A CAP 1.2 alert")
+@blp.response(200, TEXT, content_type=CAP_MEDIA_TYPE, description="A CAP 1.2 alert")
 def cap_document(broadcast_id: int) -> Any:
     """A fraud warning as a CAP 1.2 alert (public); Update and Cancel reference earlier
     versions."""
@@ -123,7 +124,7 @@ def public_warning(broadcast_id: int) -> Any:
 
 @blp.route("/feeds/warnings.atom", methods=["GET"])
 @blp.arguments(FeedQuerySchema, location="query")
-@blp.response(200, content_type=ATOM_MEDIA_TYPE, description="An Atom 1.0 feed")
+@blp.response(200, TEXT, content_type=ATOM_MEDIA_TYPE, description="An Atom 1.0 feed")
 def warnings_feed(query: dict[str, Any]) -> Any:
     """Active fraud warnings (public), optionally of one municipality, linking their CAP."""
     now = utcnow()

@@ -219,7 +219,7 @@ def _render_detail(
     settings: dict[str, Any] | None,
     status: int,
 ) -> tuple[str, int]:
-    listed = membership_service.list_members(area)
+    listed = list(db.session.scalars(membership_service.members_query(area)))
     context = {
         "area": area_views.area_summary(area),
         "members": area_views.member_sections(user, area, listed),

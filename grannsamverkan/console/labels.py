@@ -1,6 +1,6 @@
 """Words the console shows for stored values (statuses, roles, kinds), in the user's language.
 
-Tip categories come from ``services.texts`` (the same words the push messages use)."""
+Tip categories come from ``grannsamverkan.texts`` (the same words the push messages use)."""
 
 from __future__ import annotations
 

@@ -96,8 +96,10 @@ def cap_alert_xml(
         language="en-US",
         event=event_en,
         sender_name=sender_en,
-        headline=doc.english_title,
-        description=doc.english_body,
+        # Police write in Swedish only; the English block names the event and area in English
+        # and repeats their text.
+        headline=doc.title,
+        description=doc.body,
         area_desc=_area_desc_en(doc),
     )
     for text in (swedish, english):

@@ -20,8 +20,6 @@ class WarningDocument:
     kind: str
     title: str
     body: str
-    title_en: str | None
-    body_en: str | None
     severity: str | None
     status: str
     sequence: int
@@ -58,13 +56,3 @@ class WarningDocument:
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"{name} must be timezone-aware")
-
-    @property
-    def english_title(self) -> str:
-        """The English headline, or the Swedish one when no translation was given."""
-        return self.title_en or self.title
-
-    @property
-    def english_body(self) -> str:
-        """The English text, or the Swedish one when no translation was given."""
-        return self.body_en or self.body

@@ -173,9 +173,11 @@ def _call(operation: Callable[[Nominatim], Location | None]) -> Location | None:
     url = _nominatim_url()
     delay = min_delay_for(url, current_app.config.get("GSV_GEOCODER_MIN_DELAY"))
     try:
-        if delay > 0:
-            _throttle(urlsplit(url).netloc.lower(), delay).wait()
         with _nominatim() as geocoder:
+            # The slot is taken once the client is ready, so the time it takes to build
+            # (TLS context, adapter) cannot eat into the spacing between two requests.
+            if delay > 0:
+                _throttle(urlsplit(url).netloc.lower(), delay).wait()
             return operation(geocoder)
     # GeopyError covers timeouts, refused connections, 4xx/5xx and unparsable bodies; the
     # others come from geopy reading a malformed result (missing or non-numeric lat/lon).
@@ -268,22 +270,3 @@ def geocode(address: str, *, field: str = "address") -> Place:
         lon=location.longitude,
         address=_shorten(location.address, PLACE_ADDRESS_LENGTH),
     )
-
-
-def reverse_street(lat: float, lon: float) -> str | None:
-    """The street at (lat, lon), or None if unknown, lookup is off, or the geocoder is down."""
-    if current_app.config["GSV_GEOCODER"] != "nominatim":
-        return None
-    try:
-        # zoom 17 = major and minor streets: a street name, never a house number.
-        location = _call(lambda geocoder: geocoder.reverse((lat, lon), exactly_one=True, zoom=17))
-    except ServiceUnavailable:
-        # Callers use this to describe a place more kindly; a tip must not fail over it.
-        return None
-    if location is None:
-        return None
-    details: dict[str, Any] = location.raw.get("address") or {}
-    for key in ("road", "pedestrian", "square"):
-        if details.get(key):
-            return str(details[key])
-    return None

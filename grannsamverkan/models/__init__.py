@@ -1,10 +1,14 @@
-"""SQLAlchemy models; importing this package registers every table on the metadata."""
+"""SQLAlchemy models, one model family per module; importing this package registers every
+table on the metadata, and ``from grannsamverkan.models import X`` finds each of them."""
 
+from grannsamverkan.models.alert import Alert, AlertRecipient
 from grannsamverkan.models.area import Area, Membership
 from grannsamverkan.models.broadcast import Broadcast, BroadcastMunicipality, Rsvp
+from grannsamverkan.models.delivery import Delivery
 from grannsamverkan.models.geocode import GeocodedAddress
 from grannsamverkan.models.help_resource import HelpResource
-from grannsamverkan.models.tip import Alert, AlertRecipient, Delivery, IdempotencyKey, Tip
+from grannsamverkan.models.idempotency import IdempotencyKey
+from grannsamverkan.models.tip import Tip
 from grannsamverkan.models.user import AuthSession, Device, User
 
 __all__ = [

@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models.tip import Alert
+from grannsamverkan.models.alert import Alert
 from grannsamverkan.models.types import UTCDateTime, point, utcnow
 from grannsamverkan.models.user import User
 

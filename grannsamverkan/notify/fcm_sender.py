@@ -20,7 +20,13 @@ import google.auth.credentials
 import requests
 from firebase_admin import credentials, exceptions, messaging
 
-from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushMessage, TokenResult
+from grannsamverkan.notify.sender import (
+    MAX_BATCH,
+    Outcome,
+    PushMessage,
+    TokenResult,
+    platform_options,
+)
 
 logger = logging.getLogger("grannsamverkan.push")
 
@@ -179,20 +185,20 @@ class FcmSender:
 
     def _multicast(self, message: PushMessage) -> messaging.MulticastMessage:
         """The SDK message for a PushMessage (the same JSON as sender.fcm_message)."""
-        urgent = message.urgent
-        if message.ttl_seconds == 0:
-            expiration = "0"
-        else:
-            expiration = str(int(time.time()) + message.ttl_seconds)
+        options = platform_options(message)
+        sound = options.sound
         android = messaging.AndroidConfig(
-            priority="high" if urgent else "normal",
-            ttl=message.ttl_seconds,
+            priority=options.android_priority,
+            ttl=options.ttl_seconds,
             collapse_key=message.collapse_key,
-            notification=messaging.AndroidNotification(sound="default") if urgent else None,
+            notification=messaging.AndroidNotification(sound=sound) if sound else None,
         )
         apns = messaging.APNSConfig(
-            headers={"apns-priority": "10" if urgent else "5", "apns-expiration": expiration},
-            payload=messaging.APNSPayload(aps=messaging.Aps(sound="default")) if urgent else None,
+            headers={
+                "apns-priority": options.apns_priority,
+                "apns-expiration": options.apns_expiration,
+            },
+            payload=messaging.APNSPayload(aps=messaging.Aps(sound=sound)) if sound else None,
         )
         with warnings.catch_warnings():
             # Phones send us FCM registration tokens, not Firebase Installation IDs, so

@@ -13,7 +13,6 @@ from grannsamverkan.notify.sender import (
     PushMessage,
     payload_size,
 )
-from grannsamverkan.texts import category_label
 
 # An alert without an expiry (a notice) still should not wait on a phone for weeks.
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -36,12 +35,6 @@ def base_purpose(purpose: str) -> str:
     return purpose.split("-", 1)[0]
 
 
-def alert_title(alert: Alert, locale: str) -> str:
-    if alert.kind == "tip" and alert.category:
-        return category_label(alert.category, locale)
-    return alert.title
-
-
 def ttl_seconds(alert: Alert, now: datetime) -> int:
     if alert.expires_at is None:
         return DEFAULT_TTL_SECONDS
@@ -61,7 +54,7 @@ class PushKind:
 def build_message(alert: Alert, kind: PushKind, *, tokens: list[str], now: datetime) -> PushMessage:
     """The push for these devices; the body is shortened to keep within FCM's 4 KB."""
     purpose = base_purpose(kind.purpose)
-    title = PURPOSE_PREFIX.get(purpose, {}).get(kind.locale, "") + alert_title(alert, kind.locale)
+    title = PURPOSE_PREFIX.get(purpose, {}).get(kind.locale, "") + alert.title_in(kind.locale)
     data = _data(alert, purpose=purpose, title=title)
 
     def message_with(body: str) -> PushMessage:

@@ -17,9 +17,9 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
-from grannsamverkan.notify.senders import make_sender
 
 log = logging.getLogger(__name__)
 

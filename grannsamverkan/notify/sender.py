@@ -68,31 +68,55 @@ class PushSender(Protocol):
         ...
 
 
-def fcm_message(
-    message: PushMessage, *, token: str | None = None, now: float | None = None
-) -> dict[str, Any]:
-    """The FCM HTTP v1 ``message`` object for one device, as firebase-admin encodes it."""
+@dataclass(frozen=True)
+class PlatformOptions:
+    """How FCM is asked to deliver a message on Android and iOS: the one rule that both the
+    SDK's message (fcm_sender.py) and the JSON encoding (fcm_message) follow."""
+
+    android_priority: str  # "high" rings now; "normal" may wait for the phone to wake
+    apns_priority: str  # "10" now, "5" when convenient
+    apns_expiration: str  # epoch seconds; "0" means deliver now or never
+    ttl_seconds: int
+    sound: str | None  # a sound is what makes an urgent alert ring; silent ones have none
+
+
+def platform_options(message: PushMessage, *, now: float | None = None) -> PlatformOptions:
+    """Urgent messages ring at once; the rest wait for the phone and arrive silently."""
     # apns-expiration 0 means "deliver now or never", like an Android ttl of 0 s.
     if message.ttl_seconds == 0:
         expires = 0
     else:
         expires = int(time.time() if now is None else now) + message.ttl_seconds
+    urgent = message.urgent
+    return PlatformOptions(
+        android_priority="high" if urgent else "normal",
+        apns_priority="10" if urgent else "5",
+        apns_expiration=str(expires),
+        ttl_seconds=message.ttl_seconds,
+        sound="default" if urgent else None,
+    )
+
+
+def fcm_message(
+    message: PushMessage, *, token: str | None = None, now: float | None = None
+) -> dict[str, Any]:
+    """The FCM HTTP v1 ``message`` object for one device, as firebase-admin encodes it."""
+    options = platform_options(message, now=now)
     android: dict[str, Any] = {
-        "priority": "high" if message.urgent else "normal",
-        "ttl": f"{message.ttl_seconds}s",
+        "priority": options.android_priority,
+        "ttl": f"{options.ttl_seconds}s",
     }
     if message.collapse_key is not None:
         android["collapse_key"] = message.collapse_key
     apns: dict[str, Any] = {
         "headers": {
-            "apns-priority": "10" if message.urgent else "5",
-            "apns-expiration": str(expires),
+            "apns-priority": options.apns_priority,
+            "apns-expiration": options.apns_expiration,
         }
     }
-    if message.urgent:
-        # A sound is what makes an urgent alert ring; silent ones have none at all.
-        android["notification"] = {"sound": "default"}
-        apns["payload"] = {"aps": {"sound": "default"}}
+    if options.sound is not None:
+        android["notification"] = {"sound": options.sound}
+        apns["payload"] = {"aps": {"sound": options.sound}}
     body: dict[str, Any] = {
         "android": android,
         "apns": apns,

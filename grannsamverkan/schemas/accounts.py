@@ -125,3 +125,23 @@ class DeviceSchema(Schema):
     platform = fields.String()
     created_at = fields.DateTime()
     last_seen_at = fields.DateTime()
+
+
+class ExportSchema(Schema):
+    """GET /me/export: everything stored about the caller, section by section (timestamps
+    as ISO 8601 strings)."""
+
+    account = fields.Dict(
+        metadata={"description": "id, email, name, role, locale, created_at, municipality_codes"}
+    )
+    home = fields.Dict(allow_none=True)
+    home_protected = fields.Boolean()
+    alert_settings = fields.Dict(
+        metadata={"description": "alert_radius_m, quiet_hours, categories"}
+    )
+    devices = fields.List(fields.Dict())
+    memberships = fields.List(fields.Dict())
+    tips = fields.List(fields.Dict(), metadata={"description": "The caller's own tips, in full."})
+    alerts_received = fields.List(fields.Dict())
+    rsvps = fields.List(fields.Dict())
+    sessions = fields.List(fields.Dict())

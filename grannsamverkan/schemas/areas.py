@@ -12,7 +12,9 @@ from grannsamverkan.schemas.common import (
     CoarsePoint,
     GeoJSONPolygon,
     NonEmptyBodySchema,
+    OneOfSchema,
     PointSchema,
+    page_of,
 )
 
 MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error="A municipality code is four digits.")
@@ -70,6 +72,16 @@ class AreaSchema(Schema):
     created_at = fields.DateTime()
 
 
+class AreaViewSchema(OneOfSchema):
+    """An area: full for its police and contact persons; for everyone else only the public
+    fields (no boundary, a coarsened centre)."""
+
+    variants = (AreaSchema, AreaPublicSchema)
+
+
+AreaPublicPageSchema = page_of(AreaPublicSchema)
+
+
 class MembershipSchema(Schema):
     area_id = fields.Integer()
     area_name = fields.String()
@@ -94,9 +106,7 @@ class MemberSchema(Schema):
     address = fields.String(attribute="user.home_address", allow_none=True)
 
 
-class MemberListSchema(Schema):
-    items = fields.List(fields.Nested(MemberSchema))
-    next_cursor = fields.String(allow_none=True)
+MemberPageSchema = page_of(MemberSchema)
 
 
 class InvitationCreateSchema(Schema):

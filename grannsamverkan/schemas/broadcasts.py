@@ -14,7 +14,14 @@ from grannsamverkan.models.broadcast import (
 )
 from grannsamverkan.schemas.accounts import NOT_BLANK
 from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
-from grannsamverkan.schemas.common import Latitude, Longitude, NonEmptyBodySchema, PointSchema
+from grannsamverkan.schemas.common import (
+    Latitude,
+    Longitude,
+    NonEmptyBodySchema,
+    OneOfSchema,
+    PointSchema,
+    page_of,
+)
 
 MAX_TARGET_ITEMS = 300
 
@@ -144,9 +151,9 @@ class EventOutSchema(Schema):
     capacity = fields.Integer()
 
 
-class BroadcastSchema(Schema):
-    """A broadcast. Members and the public see the circle centre and event location
-    coarsened; police also see the author, the reach and the raw points."""
+class BroadcastMemberSchema(Schema):
+    """A broadcast as the members it reached see it: the circle centre and the event
+    location coarsened. Events also carry the counts and the caller's own answer."""
 
     id = fields.Integer()
     kind = fields.String()
@@ -164,10 +171,23 @@ class BroadcastSchema(Schema):
     confirmed = fields.Integer(metadata={"description": "Events: confirmed places (a count)."})
     waitlisted = fields.Integer(metadata={"description": "Events: the waiting list (a count)."})
     my_rsvp = fields.String(allow_none=True, validate=validate.OneOf(RSVP_STATUSES))
-    # Police only.
+
+
+class BroadcastPoliceSchema(BroadcastMemberSchema):
+    """A broadcast as the police in scope see it: raw points, the author and the reach."""
+
     author_id = fields.Integer(allow_none=True)
     municipality_codes = fields.List(fields.String())
-    recipient_count = fields.Integer()
+    recipient_count = fields.Integer(metadata={"description": "People, not devices."})
+
+
+class BroadcastViewSchema(OneOfSchema):
+    """A broadcast: the police view for the police in scope, else the member view."""
+
+    variants = (BroadcastPoliceSchema, BroadcastMemberSchema)
+
+
+BroadcastPageSchema = page_of(BroadcastViewSchema)
 
 
 class RsvpSchema(Schema):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -76,3 +77,46 @@ class NonEmptyBodySchema(Schema):
     def _not_empty(self, data: dict[str, Any], **kwargs: Any) -> None:
         if not data:
             raise ValidationError("Send at least one field to change.")
+
+
+class PageSchema(Schema):
+    """A page of a list: ``{"items": [...], "next_cursor": ...}`` (see ``page_of``)."""
+
+    next_cursor = fields.String(
+        allow_none=True,
+        metadata={"description": "Send as ?cursor= for the next page; null at the end."},
+    )
+
+
+def page_of(item_schema: type[Schema]) -> type[PageSchema]:
+    """The typed page schema of a list route, named after its items ("TipViewPage")."""
+    name = item_schema.__name__.removesuffix("Schema") + "PageSchema"
+    items = fields.List(fields.Nested(item_schema), required=True)
+    return type(name, (PageSchema,), {"items": items, "__doc__": f"A page of {name[:-10]}s."})
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An object and the schema the caller sees it through: one of a ``OneOfSchema``'s
+    variants, chosen by the view from the caller's rights (police view, member view)."""
+
+    schema: type[Schema]
+    value: Any
+
+
+class OneOfSchema(Schema):
+    """A body whose shape depends on who asks. The view hands over ``Shown`` values; each is
+    dumped with its own variant, and the OpenAPI document says ``oneOf`` the variants
+    (api/openapi.py)."""
+
+    variants: ClassVar[tuple[type[Schema], ...]] = ()
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        if self.many if many is None else many:
+            return [self._dump_one(one) for one in obj]
+        return self._dump_one(obj)
+
+    def _dump_one(self, shown: Shown) -> Any:
+        if not isinstance(shown, Shown) or shown.schema not in self.variants:
+            raise TypeError(f"{type(self).__name__} dumps Shown values of {self.variants}")
+        return shown.schema().dump(shown.value)

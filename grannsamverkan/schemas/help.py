@@ -9,7 +9,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from grannsamverkan.models.help_resource import HELP_TOPICS
 from grannsamverkan.schemas.accounts import NOT_BLANK
 from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
-from grannsamverkan.schemas.common import NonEmptyBodySchema
+from grannsamverkan.schemas.common import NonEmptyBodySchema, page_of
 
 TOPIC_DESCRIPTION = (
     "One of: emergency (112), police (not urgent, 114 14), violence_in_close_relationships, "
@@ -109,6 +109,4 @@ class HelpResourceSchema(Schema):
     updated_at = fields.DateTime()
 
 
-class HelpResourceListSchema(Schema):
-    items = fields.List(fields.Nested(HelpResourceSchema))
-    next_cursor = fields.String(allow_none=True)
+HelpResourcePageSchema = page_of(HelpResourceSchema)

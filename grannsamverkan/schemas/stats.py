@@ -66,7 +66,7 @@ class TipStatsSchema(Schema):
 
 
 class DeliveryCountsSchema(Schema):
-    """One count per delivery state (models.tip.DELIVERY_STATES)."""
+    """One count per delivery state (models.delivery.DELIVERY_STATES)."""
 
     pending = fields.Integer()
     sent = fields.Integer()

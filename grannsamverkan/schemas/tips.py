@@ -7,7 +7,14 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grannsamverkan.models.tip import POLICE_TIP_STATUSES, TIP_CATEGORIES, TIP_STATUSES
-from grannsamverkan.schemas.common import CoarsePoint, Latitude, Longitude, PointSchema
+from grannsamverkan.schemas.common import (
+    CoarsePoint,
+    Latitude,
+    Longitude,
+    OneOfSchema,
+    PointSchema,
+    page_of,
+)
 from grannsamverkan.services import privacy
 
 
@@ -116,6 +123,16 @@ class TipFullSchema(Schema):
     alert_id = fields.Function(lambda tip: tip.alert.id if tip.alert else None)
 
 
+class TipViewSchema(OneOfSchema):
+    """A tip: in full for police, the area's contact persons and the reporter; masked and
+    coarsened for the members who were alerted."""
+
+    variants = (TipFullSchema, TipMemberSchema)
+
+
+TipPageSchema = page_of(TipViewSchema)
+
+
 class TipQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(TIP_STATUSES))
     category = fields.String(validate=validate.OneOf(TIP_CATEGORIES))
@@ -173,3 +190,6 @@ class InboxAlertSchema(Schema):
     read_at = fields.DateTime(allow_none=True)
     status = fields.String()
     silent = fields.Boolean()
+
+
+InboxAlertPageSchema = page_of(InboxAlertSchema)

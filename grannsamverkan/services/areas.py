@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
@@ -43,24 +43,28 @@ def update_area(area: Area, changes: dict[str, Any]) -> Area:
     return area
 
 
-def list_areas(
-    *, municipality_code: str | None = None, near: tuple[float, float] | None = None
-) -> list[Area]:
-    """Areas by municipality and/or within 10 km of a point (nearest first)."""
+def areas_query(*, municipality_code: str | None = None) -> Select[tuple[Area]]:
+    """Areas, of one municipality if given, in the order they were made."""
     query = select(Area).order_by(Area.id)
     if municipality_code:
         query = query.where(Area.municipality_code == municipality_code)
-    if near is None:
-        return list(db.session.scalars(query))
+    return query
+
+
+def areas_near(
+    near: tuple[float, float], *, municipality_code: str | None = None
+) -> list[tuple[float, int, Area]]:
+    """(distance in metres, id, area) of the areas whose centre lies within 10 km of the
+    point, nearest first. Only areas in the surrounding box are read."""
     box = bounding_box(near[0], near[1], NEAR_RADIUS_M)
-    query = query.where(
+    query = areas_query(municipality_code=municipality_code).where(
         Area.center_lat.between(box.min_lat, box.max_lat),
         Area.center_lon.between(box.min_lon, box.max_lon),
     )
-    with_distance = [
-        (distance_m(near, (area.center_lat, area.center_lon)), area)
+    ranked = [
+        (distance_m(near, (area.center_lat, area.center_lon)), area.id, area)
         for area in db.session.scalars(query)
     ]
-    return [
-        area for dist, area in sorted(with_distance, key=lambda p: p[0]) if dist <= NEAR_RADIUS_M
-    ]
+    return sorted(
+        (entry for entry in ranked if entry[0] <= NEAR_RADIUS_M), key=lambda e: (e[0], e[1])
+    )

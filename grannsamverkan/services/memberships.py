@@ -136,22 +136,20 @@ def remove_membership(*, area: Area, user_id: int) -> None:
     db.session.flush()
 
 
-def list_members(area: Area) -> list[Membership]:
+def members_query(area: Area) -> Select[tuple[Membership]]:
     """The area's households; people with protected personal data are never listed."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(User, Membership.user_id == User.id)
-            .where(Membership.area_id == area.id, User.home_protected.is_(False))
-            .options(contains_eager(Membership.user))
-            .order_by(Membership.id)
-        )
+    return (
+        select(Membership)
+        .join(User, Membership.user_id == User.id)
+        .options(contains_eager(Membership.user))  # the list shows each one's name
+        .where(Membership.area_id == area.id, User.home_protected.is_(False))
+        .order_by(Membership.id)
     )
 
 
 def join_requests_query(actor: User) -> Select[Any]:
     """Households waiting to join an area ``actor`` manages, oldest first; as in
-    ``list_members``, people with protected personal data are never listed."""
+    ``members_query``, people with protected personal data are never listed."""
     return (
         select(Membership)
         .join(User, Membership.user_id == User.id)

@@ -58,11 +58,6 @@ def membership_of(user: User, area: Area) -> Membership | None:
     return None
 
 
-def is_active_member(user: User, area: Area) -> bool:
-    membership = membership_of(user, area)
-    return membership is not None and membership.status == "active"
-
-
 def is_contact_person(user: User, area: Area) -> bool:
     membership = membership_of(user, area)
     return (

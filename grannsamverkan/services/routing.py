@@ -1,17 +1,17 @@
-"""Who is told about a tip: the routing table of DESIGN.md, quiet hours, stale phones."""
+"""Who is told about a tip: the routing table of DESIGN.md, quiet hours and stale phones."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import Row, exists, or_, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.radius import homes_within
 from grannsamverkan.models import Membership, Tip, User
+from grannsamverkan.services.local_time import in_quiet_hours
 
 # Routing table (DESIGN.md): who hears of each category besides the police.
 NEIGHBOUR_CATEGORIES = frozenset(
@@ -27,7 +27,6 @@ CONTACT_PERSON_CATEGORIES = NEIGHBOUR_CATEGORIES | {"vandalism", "unsafe_place"}
 # Categories whose alerts ring even in quiet hours: a burglary in progress.
 URGENT_CATEGORIES = frozenset({"burglary"})
 MAX_RADIUS_M = 2000
-LOCAL_TIME = ZoneInfo("Europe/Stockholm")
 
 
 @dataclass(frozen=True)
@@ -41,17 +40,6 @@ class Recipient:
 def is_alerted(category: str) -> bool:
     """Does this category reach any member at all (neighbours or contact persons)?"""
     return category in CONTACT_PERSON_CATEGORIES
-
-
-def in_quiet_hours(start: str | None, end: str | None, at: datetime) -> bool:
-    """Quiet hours are local Swedish time and may span midnight (22:00–07:00)."""
-    if start is None or end is None:
-        return False
-    now = at.astimezone(LOCAL_TIME).time()
-    begin, finish = time.fromisoformat(start), time.fromisoformat(end)
-    if begin <= finish:
-        return begin <= now < finish
-    return now >= begin or now < finish
 
 
 def choose_recipients(tip: Tip, *, at: datetime) -> list[Recipient]:

@@ -10,6 +10,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 ACCESS = "access"
 INVITE = "invite"
+# Page cursors of lists (api/pagination.py): only cursors the API made are accepted.
+CURSOR = "cursor"
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

@@ -15,28 +15,19 @@ import io
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip
-from grannsamverkan.models.tip import DELIVERY_STATES
-from grannsamverkan.services.routing import LOCAL_TIME
+from grannsamverkan.models.delivery import DELIVERY_STATES
+from grannsamverkan.services.local_time import local_day_start, local_month
 from grannsamverkan.texts import category_label
 
 # What ?group_by= may name, and the column each one adds to a row (in this order).
 GROUP_COLUMNS = {"category": "category", "area": "area_id", "month": "month"}
-
-
-def local_day_start(day: date) -> datetime:
-    """Midnight at the start of ``day`` in Swedish local time."""
-    return datetime.combine(day, time.min, tzinfo=LOCAL_TIME)
-
-
-def local_month(moment: datetime) -> str:
-    return moment.astimezone(LOCAL_TIME).strftime("%Y-%m")
 
 
 def columns_for(group_by: Sequence[str]) -> list[str]:

@@ -10,6 +10,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from shapely.geometry import Point, shape
 from sqlalchemy import Select, func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
@@ -19,8 +20,7 @@ from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions, privacy, routing
 from grannsamverkan.services.alerts import AlertTarget, write_alert
-from grannsamverkan.services.routing import LOCAL_TIME
-from grannsamverkan.services.stats import local_day_start
+from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
 DUPLICATE_DISTANCE_M = 50
 DUPLICATE_WINDOW = timedelta(minutes=30)
@@ -174,7 +174,13 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
 
     ``filters`` (TipQuerySchema): status, category, area_id; ``q``, words the description
     contains; ``date_from``/``date_to``, the days reported (Swedish local time, included)."""
-    query = select(Tip).join(Area, Area.id == Tip.area_id)
+    # The joined area, and a page's alerts and reporters in one statement each: the views
+    # read all three for every tip.
+    query = (
+        select(Tip)
+        .join(Area, Area.id == Tip.area_id)
+        .options(contains_eager(Tip.area), selectinload(Tip.alert), selectinload(Tip.reporter))
+    )
     scope = permissions.tip_scope(user)
     if scope is not None:
         query = query.where(scope)

@@ -1,4 +1,4 @@
-"""A loopback HTTP server that answers like Nominatim (/search and /reverse, format=json).
+"""A loopback HTTP server that answers like Nominatim (/search, format=json).
 
 Tests point geopy's real Nominatim geocoder at it, so the whole client path (URL building,
 User-Agent, timeouts, HTTP errors, JSON parsing) runs without internet.
@@ -69,20 +69,8 @@ class FakeNominatim:
         place = self.places.get(" ".join(params.get("q", "").split()).casefold())
         return [] if place is None else [_place_json(place, 1)]
 
-    def reverse(self, params: dict[str, str]) -> Any:
-        lat, lon = float(params["lat"]), float(params["lon"])
-        # Nearest known place within ~300 m, like a street-level (zoom 17) reverse lookup.
-        best = min(
-            self.places.values(),
-            key=lambda p: (p.lat - lat) ** 2 + (p.lon - lon) ** 2,
-            default=None,
-        )
-        if best is None or abs(best.lat - lat) > 0.003 or abs(best.lon - lon) > 0.005:
-            return {"error": "Unable to geocode"}
-        return _place_json(best, 1, with_address=True)
 
-
-def _place_json(place: KnownPlace, place_id: int, *, with_address: bool = False) -> Any:
+def _place_json(place: KnownPlace, place_id: int) -> Any:
     body: dict[str, Any] = {
         "place_id": place_id,
         "licence": LICENCE,
@@ -104,8 +92,6 @@ def _place_json(place: KnownPlace, place_id: int, *, with_address: bool = False)
             f"{place.lon + 0.001:.7f}",
         ],
     }
-    if with_address:
-        body["address"] = {"road": place.road, "country": "Sverige", "country_code": "se"}
     return body
 
 
@@ -121,15 +107,12 @@ def _handler(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
             if mode == "slow":
                 # Interruptible, so stopping the server never waits for a sleeping handler.
                 fake._stopping.wait(fake.slow_seconds)
-            answer = {"/search": fake.search, "/reverse": fake.reverse}.get(
-                url.path.removesuffix(".php")
-            )
             if mode in ("error500", "error503"):
                 self._send(int(mode[-3:]), b"<html>Internal error</html>", "text/html")
             elif mode == "garbage":
                 self._send(200, b'[{"lat": "not a number"}', "application/json")
-            elif answer is not None:
-                self._json(answer(params))
+            elif url.path in ("/search", "/search.php"):
+                self._json(fake.search(params))
             else:
                 self._send(404, b"not found", "text/plain")
 

@@ -27,8 +27,6 @@ def make_doc() -> MakeDoc:
         kind="fraud_warning",
         title="Falska poliser ringer äldre",
         body="Polisen ber aldrig om koder eller kort. Lägg på och ring 114 14.",
-        title_en="Fake police officers calling the elderly",
-        body_en="The police never ask for codes or cards. Hang up and call 114 14.",
         severity="moderate",
         status="active",
         sequence=0,

@@ -27,8 +27,3 @@ def test_invalid_values_are_refused(
 ) -> None:
     with pytest.raises(ValueError, match=message):
         make_doc(**overrides)
-
-
-def test_english_falls_back_to_swedish(make_doc: MakeDoc) -> None:
-    doc = make_doc(title_en=None, body_en="")
-    assert (doc.english_title, doc.english_body) == (doc.title, doc.body)

@@ -207,17 +207,6 @@ def test_service_errors_raise_service_unavailable(app, known):
         geocoding.geocode("Storgatan 1, Vimmerby")
 
 
-def test_reverse_street(app, known):
-    with app.app_context():
-        assert geocoding.reverse_street(57.6664, 15.8559) == "Storgatan"
-        assert geocoding.reverse_street(59.0, 18.0) is None
-        known.set_mode("error503")
-        assert geocoding.reverse_street(57.6664, 15.8559) is None
-    seen = known.requests[0]
-    assert seen.path == "/reverse"
-    assert seen.params["zoom"] == "17"
-
-
 # --- rate limit -----------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ import requests
 from firebase_admin import exceptions
 
 from grannsamverkan.notify import fcm_sender
+from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.fcm_sender import FcmSender
 from grannsamverkan.notify.log_sender import LogSender
 from grannsamverkan.notify.sender import (
@@ -28,7 +29,6 @@ from grannsamverkan.notify.sender import (
     fcm_message,
     payload_size,
 )
-from grannsamverkan.notify.senders import make_sender
 from mobile_client_stub.push_sink import PushSink
 
 PROJECT = "gsv-test"

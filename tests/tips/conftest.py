@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from geopy.distance import great_circle
 
-from grannsamverkan.services.routing import LOCAL_TIME
+from grannsamverkan.services.local_time import LOCAL_TIME
 from tests.conftest import TIP_SPOT
 
 # Where the tips in these tests happen: Storgatan, Vimmerby.

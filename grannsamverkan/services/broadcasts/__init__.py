@@ -21,10 +21,12 @@ from grannsamverkan.services.broadcasts.lifecycle import (
     update_broadcast,
 )
 from grannsamverkan.services.broadcasts.queries import (
+    ViewCounts,
     active_warnings,
     previous_versions,
     recipient_count,
     target_area_names,
+    view_counts,
     visible_broadcasts_query,
 )
 from grannsamverkan.services.broadcasts.reach import (
@@ -50,6 +52,7 @@ __all__ = [
     "CreatedBroadcast",
     "Reach",
     "ReachPreview",
+    "ViewCounts",
     "active_warnings",
     "attendees",
     "cancel_broadcast",
@@ -68,5 +71,6 @@ __all__ = [
     "sendable_places",
     "target_area_names",
     "update_broadcast",
+    "view_counts",
     "visible_broadcasts_query",
 ]

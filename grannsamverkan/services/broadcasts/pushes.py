@@ -12,7 +12,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Broadcast, User
 from grannsamverkan.services import alerts
 from grannsamverkan.services.alerts import AlertTarget
-from grannsamverkan.services.routing import in_quiet_hours
+from grannsamverkan.services.local_time import in_quiet_hours
 
 
 def targets_where(

@@ -3,13 +3,24 @@ and the row lock that serialises changes to one broadcast."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area, Broadcast, BroadcastMunicipality, User
+from grannsamverkan.models import (
+    Alert,
+    AlertRecipient,
+    Area,
+    Broadcast,
+    BroadcastMunicipality,
+    Rsvp,
+    User,
+)
 from grannsamverkan.services import alerts, permissions
 
 
@@ -36,7 +47,49 @@ def visible_broadcasts_query(
         query = query.where(_not_expired(at))
     if kind is not None:
         query = query.where(Broadcast.kind == kind)
-    return query.order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+    # A page's alerts and municipalities in two statements, not two per broadcast.
+    return query.options(
+        selectinload(Broadcast.alert), selectinload(Broadcast.municipalities)
+    ).order_by(Broadcast.created_at.desc(), Broadcast.id.desc())
+
+
+@dataclass(frozen=True)
+class ViewCounts:
+    """What the views of a page of broadcasts count, fetched for the whole page at once."""
+
+    rsvps: dict[int, dict[str, int]]  # broadcast id -> {"confirmed": n, "waitlisted": n}
+    my_rsvps: dict[int, str]  # broadcast id -> the caller's RSVP status
+    recipients: dict[int, int]  # broadcast id -> people its alert reached
+
+    def rsvp_counts(self, broadcast_id: int) -> dict[str, int]:
+        return {"confirmed": 0, "waitlisted": 0, **self.rsvps.get(broadcast_id, {})}
+
+
+def view_counts(user: User, found: Sequence[Broadcast]) -> ViewCounts:
+    """RSVP counts, the caller's own RSVPs and recipient counts of these broadcasts: three
+    statements however many there are (none for an empty page)."""
+    ids = [b.id for b in found]
+    if not ids:
+        return ViewCounts({}, {}, {})
+    rsvps: dict[int, dict[str, int]] = {}
+    for broadcast_id, status, count in db.session.execute(
+        select(Rsvp.broadcast_id, Rsvp.status, func.count(Rsvp.id))
+        .where(Rsvp.broadcast_id.in_(ids))
+        .group_by(Rsvp.broadcast_id, Rsvp.status)
+    ):
+        rsvps.setdefault(broadcast_id, {})[status] = count
+    mine = db.session.execute(
+        select(Rsvp.broadcast_id, Rsvp.status).where(
+            Rsvp.broadcast_id.in_(ids), Rsvp.user_id == user.id
+        )
+    )
+    recipients = db.session.execute(
+        select(Alert.broadcast_id, func.count(AlertRecipient.id))
+        .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
+        .where(Alert.broadcast_id.in_(ids))
+        .group_by(Alert.broadcast_id)
+    )
+    return ViewCounts(rsvps, {b: s for b, s in mine}, {b: n for b, n in recipients})
 
 
 def active_warnings(*, at: datetime, municipality_code: str | None = None) -> list[Broadcast]:

@@ -1,4 +1,4 @@
-"""Choosing the PushSender from the configuration (GSV_PUSH_BACKEND and friends, API.md)."""
+"""Push backends: the PushSender that GSV_PUSH_BACKEND (and friends, API.md) chooses."""
 
 from __future__ import annotations
 

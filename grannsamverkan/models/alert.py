@@ -1,0 +1,79 @@
+"""Alerts, what people see in their inbox and on their phones, and who received each."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models.types import UTCDateTime, point, utcnow
+from grannsamverkan.texts import category_label
+
+if TYPE_CHECKING:
+    from grannsamverkan.models.tip import Tip
+
+ALERT_STATUSES = ("active", "updated", "cancelled")
+
+
+class Alert(db.Model):
+    """What recipients see in their inbox and on their phones: never a raw point."""
+
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # "tip" | "broadcast"
+    tip_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), unique=True
+    )
+    # Set for kind "broadcast": the police broadcast this alert carries (one alert each).
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcasts.id", ondelete="CASCADE"), unique=True
+    )
+    category: Mapped[str | None] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    # Already coarsened when written (grid cell centre).
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tip: Mapped[Tip | None] = relationship(back_populates="alert")
+
+    @property
+    def location(self) -> dict[str, float] | None:
+        return point(self.lat, self.lon)
+
+    def title_in(self, locale: str) -> str:
+        """The title shown in the inbox and on phones: a tip alert is titled with its
+        category in the reader's language; a broadcast with the police's own title."""
+        if self.kind == "tip" and self.category:
+            return category_label(self.category, locale)
+        return self.title
+
+
+class AlertRecipient(db.Model):
+    """One person's copy of an alert: their inbox row."""
+
+    __tablename__ = "alert_recipients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    # Delivered without sound (quiet hours, non-urgent).
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    alert: Mapped[Alert] = relationship()
+
+    __table_args__ = (
+        UniqueConstraint("alert_id", "user_id"),
+        Index("ix_alert_recipients_user_alert", "user_id", "alert_id"),
+    )

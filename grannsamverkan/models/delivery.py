@@ -1,0 +1,51 @@
+"""The push outbox: one row per push of an alert to a device, and what became of it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models.alert import Alert
+from grannsamverkan.models.types import UTCDateTime, utcnow
+from grannsamverkan.models.user import Device
+
+DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
+
+
+class Delivery(db.Model):
+    """The outbox: one push of one alert, for one purpose, to one device."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    # SET NULL: a pruned device keeps its delivery record for the counts.
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    # "alert" | "update" | "cancel" | "promotion" | "reminder", optionally with a "-suffix"
+    # ("update-2") where one device may get several pushes of that kind about one alert.
+    purpose: Mapped[str] = mapped_column(String(16), default="alert")
+    platform: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(2), default="sv")
+    silent: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A dispatcher's lease on the row; another may take it once the lease has run out.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    alert: Mapped[Alert] = relationship()
+    device: Mapped[Device | None] = relationship()
+
+    __table_args__ = (
+        # A device never gets the same (alert, purpose) twice.
+        UniqueConstraint("alert_id", "device_id", "purpose"),
+        Index("ix_deliveries_state_next", "state", "next_attempt_at"),
+        Index("ix_deliveries_alert_state", "alert_id", "state"),
+    )
