@@ -44,7 +44,7 @@ def _init_extensions(app: Flask) -> None:
     from grannsamverkan.extensions import api, db, limiter, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(migrations_directory()))
     limiter.init_app(app)
     api.init_app(app)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
@@ -52,6 +52,13 @@ def _init_extensions(app: Flask) -> None:
     from grannsamverkan.notify import runner
 
     runner.init_app(app)
+
+
+def migrations_directory() -> Path:
+    """Alembic's folder: inside the package when installed from a wheel (setup.py maps it
+    there), the top-level ``migrations/`` beside the package in a source checkout."""
+    installed = Path(__file__).parent / "migrations"
+    return installed if (installed / "env.py").is_file() else installed.parent.parent / "migrations"
 
 
 def _register_blueprints(app: Flask) -> None:
