@@ -65,7 +65,7 @@ def _init_extensions(app: Flask) -> None:
     from grannsamverkan.extensions import api, db, migrate
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(Path(__file__).parent.parent / "migrations"))
+    migrate.init_app(app, db, directory=str(migrations_directory()))
     ratelimit.init_app(app)
     api.init_app(app, spec_kwargs=openapi.spec_kwargs())
     errors.init_app(app)  # after api.init_app: replaces its HTTPException handler
@@ -76,6 +76,13 @@ def _init_extensions(app: Flask) -> None:
 
     # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
     runner.init_app(app, chores=[queue_due_reminders])
+
+
+def migrations_directory() -> Path:
+    """Alembic's folder: inside the package when installed from a wheel (setup.py maps it
+    there), the top-level ``migrations/`` beside the package in a source checkout."""
+    installed = Path(__file__).parent / "migrations"
+    return installed if (installed / "env.py").is_file() else installed.parent.parent / "migrations"
 
 
 def _register_blueprints(app: Flask) -> None:
