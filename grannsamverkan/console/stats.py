@@ -24,7 +24,7 @@ from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import StatsRangeSchema
 from grannsamverkan.services import permissions, stats
-from grannsamverkan.services.routing import LOCAL_TIME
+from grannsamverkan.services.local_time import LOCAL_TIME
 
 bp = Blueprint("stats", __name__)
 
