@@ -141,6 +141,10 @@ def seed_demo() -> Iterator[str]:
     db.session.commit()
     if added:
         yield f"National help lines added: {added}."
+    yield (
+        f"{PHONES_PER_AREA} people per area have a phone; with the default GSV_PUSH_BACKEND=log "
+        "each push is logged here as 'push to N device(s)'."
+    )
     yield f"All demo accounts use the password: {DEMO_PASSWORD}"
     yield f"  police (0884):  {POLICE_EMAIL}"
     for demo in AREAS:
@@ -173,8 +177,20 @@ def _create() -> None:
             )
             role = "contact_person" if name == demo.contact else "member"
             db.session.add(Membership(area=area, user=user, role=role, status="active"))
+            if number <= PHONES_PER_AREA:
+                # A phone, so that alerts show up as pushes in the log from the start.
+                platform = "ios" if number % 2 else "android"
+                accounts.register_device(user, token=_phone_token(name), platform=platform)
     db.session.flush()
     _report_demo_tips()
+
+
+# The contact person and the first households of each area have a registered phone.
+PHONES_PER_AREA = 3
+
+
+def _phone_token(name: str) -> str:
+    return "demo-phone-" + _email(name).split("@")[0].replace(".", "-")
 
 
 # (reporter, category, description, metres north and east of the reporter's area centre)

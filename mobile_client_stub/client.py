@@ -293,7 +293,7 @@ class GrannsamverkanClient:
         return self.request("POST", f"/areas/{area_id}/join-requests")
 
     def create_invitation(self, area_id: int, email: str | None = None) -> dict[str, Any]:
-        """A signed invitation to the area (POST /areas/{id}/invitations)."""
+        """An invitation token to pass on, valid 7 days (POST /areas/{id}/invitations)."""
         body = _without_none({"email": email})
         return self.request("POST", f"/areas/{area_id}/invitations", json_body=body)
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from grannsamverkan.demo import DEMO_PASSWORD, DEMO_TIPS, POLICE_EMAIL
+from grannsamverkan.demo import AREAS, DEMO_PASSWORD, DEMO_TIPS, PHONES_PER_AREA, POLICE_EMAIL
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, Area, Tip
+from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Device, Tip
 
 
 def test_seed_demo_command_creates_areas_logins_and_tips(app, client):
@@ -21,6 +21,10 @@ def test_seed_demo_command_creates_areas_logins_and_tips(app, client):
         # Burglary, suspicious vehicle and unsafe place alert someone; traffic is police-only.
         assert db.session.scalar(select(func.count()).select_from(Alert)) == 3
         assert db.session.scalar(select(func.count()).select_from(AlertRecipient)) > 3
+        # Demo phones: the demo's alerts wait in the outbox for them, so pushes show at once.
+        phones = db.session.scalar(select(func.count()).select_from(Device))
+        assert phones == PHONES_PER_AREA * len(AREAS)
+        assert db.session.scalar(select(func.count()).select_from(Delivery)) > 0
     login = client.post(
         "/api/v1/auth/login", json={"email": POLICE_EMAIL, "password": DEMO_PASSWORD}
     )

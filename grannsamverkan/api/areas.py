@@ -112,7 +112,7 @@ def request_to_join(area_id: int) -> Any:
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
-    """A signed invitation link to the area, valid for 7 days."""
+    """An invitation token to the area, for its contact person to pass on; valid 7 days."""
     area = load_area_for_member_admin(area_id)
     if not permissions.can_invite_to_area(current_user(), area):
         raise Forbidden("Only the area's contact persons invite.")

@@ -83,7 +83,7 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]
         )
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + 90  # a loaded machine starts slowly
             while True:
                 try:
                     if requests.get(f"{base}/healthz", timeout=1).ok:

@@ -1,11 +1,7 @@
-"""The stub client and CLI against the real server on a loopback socket."""
+"""The stub client against the real server on a loopback socket (the CLI: test_cli.py)."""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,7 +11,6 @@ from tests.conftest import PASSWORD
 
 SPOT = (57.6663, 15.8557)
 NEAR_SPOT = (57.6670, 15.8560)  # about 80 m north of SPOT
-REPO = Path(__file__).resolve().parents[2]
 
 
 def _signed_up(client: GrannsamverkanClient, email: str, name: str = "Anna") -> dict[str, Any]:
@@ -211,132 +206,3 @@ def test_healthz_and_openapi(make_client: Any) -> None:
 
 
 # --- the CLI ----------------------------------------------------------------------------------
-
-
-def _cli(url: str, token_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mobile_client_stub",
-            "--server",
-            url,
-            "--token-file",
-            str(token_file),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        timeout=60,
-        check=False,
-    )
-
-
-def test_cli_end_to_end(
-    live_url: str,
-    tmp_path: Path,
-    make_user: Any,
-    make_area: Any,
-    add_member: Any,
-    make_client: Any,
-) -> None:
-    token_file = tmp_path / "token"
-
-    registered = _cli(
-        live_url,
-        token_file,
-        "register",
-        "--email",
-        "dora@example.se",
-        "--name",
-        "Dora",
-        "--password",
-        PASSWORD,
-    )
-    assert registered.returncode == 0, registered.stderr
-    assert json.loads(registered.stdout)["email"] == "dora@example.se"
-
-    wrong = _cli(
-        live_url,
-        token_file,
-        "login",
-        "--email",
-        "dora@example.se",
-        "--password",
-        "wrong password here",
-    )
-    assert wrong.returncode == 1
-    assert "error 401" in wrong.stderr
-    assert not token_file.exists()
-
-    logged_in = _cli(
-        live_url, token_file, "login", "--email", "dora@example.se", "--password", PASSWORD
-    )
-    assert logged_in.returncode == 0, logged_in.stderr
-    assert json.loads(logged_in.stdout)["token_type"] == "Bearer"
-    token = token_file.read_text().strip()
-    assert token
-    assert token not in logged_in.stdout
-    assert token_file.stat().st_mode & 0o077 == 0
-
-    me = _cli(live_url, token_file, "me")
-    assert me.returncode == 0, me.stderr
-    me_body = json.loads(me.stdout)
-    assert me_body["email"] == "dora@example.se"
-
-    home = _cli(
-        live_url, token_file, "set-home", "--lat", str(NEAR_SPOT[0]), "--lon", str(NEAR_SPOT[1])
-    )
-    assert home.returncode == 0, home.stderr
-
-    empty = _cli(live_url, token_file, "inbox")
-    assert empty.returncode == 0, empty.stderr
-    assert json.loads(empty.stdout) == {"items": [], "next_cursor": None}
-
-    # Someone in Dora's area reports a tip; Dora's inbox shows it.
-    area = make_area()
-    reporter = make_user()
-    add_member(reporter, area)
-    police = make_client(make_user(role="police", municipality_codes=["0884"]).token)
-    police.set_member(area.id, me_body["id"], "active")
-    tip = make_client(reporter.token).send_tip(
-        "burglary", "Broken window.", lat=SPOT[0], lon=SPOT[1]
-    )
-    alert_id = tip["alert"]["id"]
-
-    inbox = _cli(live_url, token_file, "inbox")
-    assert inbox.returncode == 0, inbox.stderr
-    assert [a["id"] for a in json.loads(inbox.stdout)["items"]] == [alert_id]
-
-    read = _cli(live_url, token_file, "read", str(alert_id))
-    assert read.returncode == 0, read.stderr
-    assert read.stdout == ""
-
-    areas = _cli(
-        live_url, token_file, "areas", "--municipality", "0884", "--near", f"{SPOT[0]},{SPOT[1]}"
-    )
-    assert areas.returncode == 0, areas.stderr
-    assert [a["id"] for a in json.loads(areas.stdout)["items"]] == [area.id]
-
-    bad_tip = _cli(live_url, token_file, "tip", "nonsense", "x", "--lat", "57.6", "--lon", "15.8")
-    assert bad_tip.returncode == 1
-    assert "error 422" in bad_tip.stderr
-    assert "category" in bad_tip.stderr
-
-    logged_out = _cli(live_url, token_file, "logout")
-    assert logged_out.returncode == 0, logged_out.stderr
-    assert not token_file.exists()
-    after = _cli(live_url, token_file, "me")
-    assert after.returncode == 1
-    assert "error 401" in after.stderr
-
-
-def test_cli_usage_errors_and_unreachable_server(tmp_path: Path) -> None:
-    token_file = tmp_path / "token"
-    usage = _cli("http://127.0.0.1:9", token_file, "set-home", "--lat", "57.6")
-    assert usage.returncode == 2
-    assert "--lon" in usage.stderr
-    down = _cli("http://127.0.0.1:9", token_file, "me")
-    assert down.returncode == 1
-    assert "could not reach" in down.stderr
