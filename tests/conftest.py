@@ -25,7 +25,8 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 from grannsamverkan import create_app
-from grannsamverkan.extensions import db, limiter
+from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Device, Membership
 from grannsamverkan.services import accounts
 from mobile_client_stub.push_sink import PushSink
