@@ -62,9 +62,14 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    # The server's address is the public URL the app writes into links (invitations, feeds).
+    public_url = app.config["GSV_PUBLIC_URL"]
+    app.config["GSV_PUBLIC_URL"] = url
     try:
-        yield LiveServer(url=f"http://127.0.0.1:{server.server_port}", app=app)
+        yield LiveServer(url=url, app=app)
     finally:
+        app.config["GSV_PUBLIC_URL"] = public_url
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
