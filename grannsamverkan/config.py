@@ -6,11 +6,18 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
+
+
 def _env(name: str, default: str | None = None) -> str | None:
+    """GSV_<name>, with an empty value read as unset; a default makes the result a str."""
     value = os.environ.get(f"GSV_{name}")
     return value if value not in (None, "") else default
 
@@ -102,7 +109,7 @@ class Settings:
         default_factory=lambda: os.environ.get("GSV_MAP_TILES", OPENSTREETMAP_TILES)
     )
     map_attribution: str = field(
-        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION) or ""
+        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION)
     )
 
     def as_flask_config(self) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import User
 
@@ -27,7 +27,7 @@ MEMBERSHIP_ROLES = ("member", "contact_person")
 MEMBERSHIP_STATUSES = ("pending", "active", "removed")
 
 
-class Area(db.Model):
+class Area(Model):
     __tablename__ = "areas"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -52,7 +52,7 @@ class Area(db.Model):
         return {"lat": self.center_lat, "lon": self.center_lon}
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A household's membership of one area."""
 
     __tablename__ = "memberships"
