@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -45,7 +45,10 @@ class Area(Model):
     )
 
     __table_args__ = (Index("ix_areas_center", "center_lat", "center_lon"),)
-    # active_households: a column_property, defined below Membership.
+    # active_households: a column_property, defined below Membership; declared here for
+    # the type checker only (an annotation at run time would map a new column).
+    if TYPE_CHECKING:
+        active_households: Mapped[int]
 
     @property
     def center(self) -> dict[str, float]:
