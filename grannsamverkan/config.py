@@ -6,13 +6,24 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
+
+
 def _env(name: str, default: str | None = None) -> str | None:
+    """GSV_<name>, with an empty value read as unset; a default makes the result a str."""
     value = os.environ.get(f"GSV_{name}")
     return value if value not in (None, "") else default
+
+
+def _optional_float(value: str | None) -> float | None:
+    return None if value is None else float(value)
 
 
 # The base of links in feeds, CAP alerts and calendar files when GSV_PUBLIC_URL is not set:
@@ -71,6 +82,10 @@ class Settings:
     # Nominatim's usage policy asks for a user agent that identifies the deployment.
     geocoder_user_agent: str | None = field(default_factory=lambda: _env("GEOCODER_USER_AGENT"))
     geocoder_timeout_s: float = field(default_factory=lambda: float(_env("GEOCODER_TIMEOUT", "5")))
+    # Seconds between geocoder requests; None: 1 s for the public Nominatim, else none.
+    geocoder_min_delay_s: float | None = field(
+        default_factory=lambda: _optional_float(_env("GEOCODER_MIN_DELAY"))
+    )
     tip_limit: str = field(default_factory=lambda: _env("TIP_LIMIT", "5/hour;20/day"))
     # Sign-in (README "Sign-in limits"): per account, counted on the normalised e-mail, and
     # per client address, which many residents may share (carrier-grade NAT), hence higher.
@@ -102,7 +117,7 @@ class Settings:
         default_factory=lambda: os.environ.get("GSV_MAP_TILES", OPENSTREETMAP_TILES)
     )
     map_attribution: str = field(
-        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION) or ""
+        default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION)
     )
 
     def as_flask_config(self) -> dict[str, Any]:
@@ -143,6 +158,7 @@ class Settings:
             "GSV_NOMINATIM_URL": self.nominatim_url,
             "GSV_GEOCODER_USER_AGENT": self.geocoder_user_agent,
             "GSV_GEOCODER_TIMEOUT": self.geocoder_timeout_s,
+            "GSV_GEOCODER_MIN_DELAY": self.geocoder_min_delay_s,
             "GSV_TIP_LIMIT": self.tip_limit,
             "GSV_LOGIN_LIMIT": self.login_limit,
             "GSV_LOGIN_ADDRESS_LIMIT": self.login_address_limit,

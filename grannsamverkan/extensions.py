@@ -6,6 +6,8 @@ api/ratelimit.py)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from flask_babel import Babel
 from flask_migrate import Migrate
 from flask_smorest import Api
@@ -28,6 +30,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. At run time db.Model (Base plus Flask-SQLAlchemy's table naming and
+# bind keys); Flask-SQLAlchemy types db.Model as a variable, which a class statement cannot
+# name for mypy, so the checker sees Base, the declarative class it is built from.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate(render_as_batch=True, compare_type=True)
 api = Api()
 babel = Babel()

@@ -55,6 +55,14 @@ def test_ruff_is_clean() -> None:
         assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_mypy_is_clean() -> None:
+    """The package type-checks ([tool.mypy] in pyproject.toml: its packages and settings)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 # --- one home for access rules -----------------------------------------------------------
 
 PERMISSIONS = PACKAGE / "services" / "permissions.py"

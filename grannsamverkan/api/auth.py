@@ -15,7 +15,7 @@ from grannsamverkan.services import accounts
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-SECURITY = [{"bearerAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}]
 SECURITY_SCHEME = {"type": "http", "scheme": "bearer"}
 
 

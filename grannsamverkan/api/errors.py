@@ -97,8 +97,8 @@ def handle_http_exception(error: HTTPException) -> Response:
         )
     if status == 429:
         headers.update(_retry_after(error))
-    detail = data.get("message") or (error.description if status != 404 else None)
-    return problem(status, detail, headers=headers)
+    message = data.get("message") or (error.description if status != 404 else None)
+    return problem(status, message, headers=headers)
 
 
 def _as_list(value: Any) -> list[Any]:

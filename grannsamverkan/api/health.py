@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint
+from flask.typing import ResponseReturnValue
 from sqlalchemy import text
 
 from grannsamverkan.api.errors import problem
@@ -12,7 +13,7 @@ blp = Blueprint("health", __name__)
 
 
 @blp.get("/healthz")
-def healthz() -> object:
+def healthz() -> ResponseReturnValue:
     """Answers ok when the database is reachable."""
     try:
         db.session.execute(text("SELECT 1"))

@@ -42,7 +42,7 @@ def paginate_query(query: Select[Any], page: dict[str, Any]) -> dict[str, Any]:
     """One page of ``query`` (a select of one entity, ordered by a unique key)."""
     bookmark = _read_cursor(page.get("cursor"), "bookmark")
     try:
-        result = select_page(db.session, query, per_page=page["limit"], page=bookmark)
+        result = select_page(db.session(), query, per_page=page["limit"], page=bookmark)
     except InvalidPage as error:
         raise Invalid("cursor", NOT_A_CURSOR) from error
     next_cursor = None

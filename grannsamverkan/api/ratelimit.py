@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
@@ -71,5 +71,8 @@ def sign_in_limits(view: F) -> F:
         (_account_limit, SIGN_IN_ACCOUNT_SCOPE, sign_in_account_key),
         (_address_limit, SIGN_IN_ADDRESS_SCOPE, client_address_key),
     ):
-        view = limiter.shared_limit(limit, scope=scope, key_func=key, methods=["POST"])(view)
+        limited = limiter.shared_limit(limit, scope=scope, key_func=key, methods=["POST"])(view)
+        # flask-limiter types its decorator as returning Callable[..., R]: the view's own
+        # signature is kept at run time (functools.wraps), so F stays true.
+        view = cast(F, limited)
     return view

@@ -217,7 +217,7 @@ def update(broadcast_id: int) -> Any:
     except Invalid as error:
         db.session.rollback()
         broadcast_forms.add_service_error(error, {"target": "areas"}, errors)
-        return _render_edit(db.session.get(Broadcast, broadcast_id), values, errors)
+        return _render_edit(db.get_or_404(Broadcast, broadcast_id), values, errors)
     db.session.commit()
     flash(_("The broadcast is updated; the phones that got it are told."))
     return redirect(detail_url(broadcast))

@@ -208,7 +208,7 @@ def change_capacity(broadcast_id: int) -> Any:
     except Invalid:
         db.session.rollback()
         errors.add("capacity", _("Enter the number of places, from 1 to 10,000"))
-        return _render(user, db.session.get(Broadcast, broadcast_id), errors, text)
+        return _render(user, db.get_or_404(Broadcast, broadcast_id), errors, text)
     db.session.commit()
     flash(_("The number of places is now %(capacity)s.", capacity=changes["event"]["capacity"]))
     return redirect(url_for("console.events.detail", broadcast_id=broadcast_id))

@@ -28,7 +28,8 @@ def paginate(query: Select[Any], *, per_page: int = PER_PAGE) -> Page:
     request's other query arguments, so filters survive paging."""
     number = request.args.get("page", 1, type=int) or 1
     result = db.paginate(query, page=max(number, 1), per_page=per_page, error_out=False)
-    args = {k: v for k, v in request.args.items() if k != "page"}
+    # Any: url_for would otherwise match str values against its _external: bool | None.
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "page"}
     args.update(request.view_args or {})
 
     def link(page_number: int) -> str:

@@ -20,6 +20,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 
 from grannsamverkan.extensions import csrf
 from grannsamverkan.models import AuthSession, User
@@ -72,7 +73,7 @@ def _live_session() -> AuthSession | None:
     return accounts.live_session(session_id) if isinstance(session_id, str) else None
 
 
-def load_console_user() -> Response | str | None:
+def load_console_user() -> ResponseReturnValue | None:
     """Before every console request: who is signed in; send others to the sign-in page."""
     g.console_session = _live_session()
     g.console_user = g.console_session.user if g.console_session else None

@@ -8,6 +8,7 @@ names a page group's pages except the detail pages, which need an object to show
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, url_for
 
@@ -55,6 +56,7 @@ def police_pages(app: Flask, samples: dict[str, int | None]) -> list[ConsolePage
         for endpoint, argument, sample in DETAIL_PAGES:
             object_id = samples.get(sample)
             if endpoint in app.view_functions and object_id is not None:
-                path = url_for(endpoint, **{argument: object_id})
+                values: dict[str, Any] = {argument: object_id}
+                path = url_for(endpoint, **values)
                 pages.append(ConsolePage(endpoint.removeprefix("console."), path))
     return pages

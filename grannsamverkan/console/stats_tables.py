@@ -99,7 +99,7 @@ class Statistics:
 def municipality_name(code: str) -> str:
     """ "Vimmerby kommun" where the municipality table is installed, else "kommun 0884"."""
     try:
-        from grannsamverkan.geo.municipalities import municipality  # type: ignore[import-not-found]
+        from grannsamverkan.geo.municipalities import municipality
     except ImportError:  # the table arrives with another branch; the code is enough meanwhile
         return _("municipality %(code)s", code=code)
     found = municipality(code)

@@ -37,7 +37,7 @@ _IN_BOX = select(_users.c.id, _users.c.home_lat, _users.c.home_lon, _users.c.ale
 
 def select_homes_in_box(
     lat: float, lon: float, radius_m: float, *, where: list[ColumnElement[bool]] | None = None
-) -> tuple[Select[tuple[int, float, float, int]], dict[str, float]]:
+) -> tuple[Select[int, float, float, int], dict[str, float]]:
     """The indexed range query and its parameters: the homes in the box around the circle."""
     box = bounding_box(lat, lon, radius_m)
     params = {

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, point, utcnow
 from grannsamverkan.texts import category_label
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 ALERT_STATUSES = ("active", "updated", "cancelled")
 
 
-class Alert(db.Model):
+class Alert(Model):
     """What recipients see in their inbox and on their phones: never a raw point."""
 
     __tablename__ = "alerts"
@@ -58,7 +58,7 @@ class Alert(db.Model):
         return self.title
 
 
-class AlertRecipient(db.Model):
+class AlertRecipient(Model):
     """One person's copy of an alert: their inbox row."""
 
     __tablename__ = "alert_recipients"

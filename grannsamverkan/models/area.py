@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -19,7 +19,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import User
 
@@ -27,7 +27,7 @@ MEMBERSHIP_ROLES = ("member", "contact_person")
 MEMBERSHIP_STATUSES = ("pending", "active", "removed")
 
 
-class Area(db.Model):
+class Area(Model):
     __tablename__ = "areas"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -45,14 +45,17 @@ class Area(db.Model):
     )
 
     __table_args__ = (Index("ix_areas_center", "center_lat", "center_lon"),)
-    # active_households: a column_property, defined below Membership.
+    # active_households: a column_property, defined below Membership; declared here for
+    # the type checker only (an annotation at run time would map a new column).
+    if TYPE_CHECKING:
+        active_households: Mapped[int]
 
     @property
     def center(self) -> dict[str, float]:
         return {"lat": self.center_lat, "lon": self.center_lon}
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A household's membership of one area."""
 
     __tablename__ = "memberships"

@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.alert import Alert
 from grannsamverkan.models.types import UTCDateTime, point, utcnow
 from grannsamverkan.models.user import User
@@ -29,7 +29,7 @@ EVENT_TOPICS = ("heart_starter", "fraud_awareness", "safety_walk", "other")
 RSVP_STATUSES = ("confirmed", "waitlisted")
 
 
-class Broadcast(db.Model):
+class Broadcast(Model):
     """One message from the police to municipalities, areas or a circle; its alert carries it
     to the recipients' inboxes and phones."""
 
@@ -102,7 +102,7 @@ class Broadcast(db.Model):
         return point(self.event_lat, self.event_lon)
 
 
-class BroadcastMunicipality(db.Model):
+class BroadcastMunicipality(Model):
     """A municipality a broadcast reaches into: its police may see it, its feed lists it.
 
     Named municipalities, the municipalities of named areas and those of the areas a circle
@@ -117,7 +117,7 @@ class BroadcastMunicipality(db.Model):
     municipality_code: Mapped[str] = mapped_column(String(4), primary_key=True, index=True)
 
 
-class Rsvp(db.Model):
+class Rsvp(Model):
     """A member's place at a training event, or on its waiting list."""
 
     __tablename__ = "rsvps"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.alert import Alert
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import Device
@@ -15,7 +15,7 @@ from grannsamverkan.models.user import Device
 DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
 
 
-class Delivery(db.Model):
+class Delivery(Model):
     """The outbox: one push of one alert, for one purpose, to one device."""
 
     __tablename__ = "deliveries"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, utcnow
 
 # Longest normalised query we cache (and send); longer input is refused before any lookup.
@@ -15,7 +15,7 @@ MAX_QUERY_LENGTH = 300
 MAX_DISPLAY_LENGTH = 500
 
 
-class GeocodedAddress(db.Model):
+class GeocodedAddress(Model):
     """One geocoder answer per normalised query; ``lat``/``lon`` are None for "not found"."""
 
     __tablename__ = "geocoded_addresses"

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, utcnow
 
 # The fixed set of topics a help resource is filed under:
@@ -27,7 +27,7 @@ HELP_TOPICS = (
 )
 
 
-class HelpResource(db.Model):
+class HelpResource(Model):
     """A help line or service; national when ``municipality_code`` is None."""
 
     __tablename__ = "help_resources"

@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import JSON, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, utcnow
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """The first response to a POST sent with an Idempotency-Key, replayed on retries."""
 
     __tablename__ = "idempotency_keys"

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.area import Area
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import User
@@ -32,7 +32,7 @@ TIP_STATUSES = ("pending", "open", "investigating", "closed", "rejected")
 POLICE_TIP_STATUSES = ("open", "investigating", "closed", "rejected")
 
 
-class Tip(db.Model):
+class Tip(Model):
     __tablename__ = "tips"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

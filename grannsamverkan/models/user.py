@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from grannsamverkan.extensions import db
+from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ PLATFORMS = ("android", "ios", "web")
 DEFAULT_ALERT_RADIUS_M = 1000
 
 
-class User(db.Model):
+class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -96,7 +96,7 @@ class User(db.Model):
         return f"<User {self.id} {self.role}>"
 
 
-class AuthSession(db.Model):
+class AuthSession(Model):
     """A sign-in; access tokens name it, and revoking it revokes them."""
 
     __tablename__ = "auth_sessions"
@@ -110,7 +110,7 @@ class AuthSession(db.Model):
     user: Mapped[User] = relationship(back_populates="sessions")
 
 
-class Device(db.Model):
+class Device(Model):
     """A phone (or browser) registered for push, by its FCM registration token."""
 
     __tablename__ = "devices"

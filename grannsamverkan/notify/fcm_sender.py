@@ -57,7 +57,7 @@ class _StaticToken(google.auth.credentials.Credentials):
         # Unlike AnonymousCredentials this does not raise, so a 401 stays a per-token error.
 
 
-class _StaticCredential(credentials.Base):  # type: ignore[misc]
+class _StaticCredential(credentials.Base):
     """firebase-admin's credential wrapper around _StaticToken."""
 
     def __init__(self) -> None:

@@ -43,7 +43,7 @@ def update_area(area: Area, changes: dict[str, Any]) -> Area:
     return area
 
 
-def areas_query(*, municipality_code: str | None = None) -> Select[tuple[Area]]:
+def areas_query(*, municipality_code: str | None = None) -> Select[Area]:
     """Areas, of one municipality if given, in the order they were made."""
     query = select(Area).order_by(Area.id)
     if municipality_code:

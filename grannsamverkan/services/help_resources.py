@@ -15,7 +15,7 @@ FIELDS = ("name", "topic", "description", "phone", "url", "municipality_code", "
 
 def help_resources_query(
     *, municipality_code: str | None = None, topic: str | None = None
-) -> Select[tuple[HelpResource]]:
+) -> Select[HelpResource]:
     """National resources first, then the municipality's own; by name within each."""
     query = select(HelpResource).order_by(
         HelpResource.municipality_code.is_not(None), HelpResource.name, HelpResource.id

@@ -136,7 +136,7 @@ def remove_membership(*, area: Area, user_id: int) -> None:
     db.session.flush()
 
 
-def members_query(area: Area) -> Select[tuple[Membership]]:
+def members_query(area: Area) -> Select[Membership]:
     """The area's households; people with protected personal data are never listed."""
     return (
         select(Membership)

@@ -269,7 +269,7 @@ def uses_console(user: User) -> bool:
     return works_as_police(user) or is_any_contact_person(user)
 
 
-def managed_area_ids(user: User) -> Select[tuple[int]]:
+def managed_area_ids(user: User) -> Select[int]:
     """The ids of the areas ``user`` manages: can_manage_area as SQL, for lists."""
     query = select(Area.id)
     if is_admin(user):

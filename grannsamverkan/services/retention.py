@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_
+from sqlalchemy import CursorResult, Delete, delete, or_
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AuthSession, Device, IdempotencyKey, Tip
@@ -15,25 +16,29 @@ DEVICE_MAX_SILENCE = timedelta(days=270)
 IDEMPOTENCY_KEY_AGE = timedelta(hours=48)
 
 
+def _deleted(statement: Delete) -> int:
+    """Runs a bulk DELETE and counts its rows. Session.execute is typed to return a plain
+    Result, but for a DML statement it is a CursorResult, which has the row count."""
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
 def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
     """Delete old tips and alerts, stale devices, dead sessions and old idempotency keys."""
     cutoff = now - timedelta(days=retention_days)
     deleted = {
         # Alerts first: a tip's alert goes with it anyway (ON DELETE CASCADE), a broadcast's
         # only by age; inbox rows and deliveries cascade from the alert.
-        "alerts": db.session.execute(delete(Alert).where(Alert.created_at < cutoff)).rowcount,
-        "tips": db.session.execute(delete(Tip).where(Tip.created_at < cutoff)).rowcount,
-        "devices": db.session.execute(
-            delete(Device).where(Device.last_seen_at < now - DEVICE_MAX_SILENCE)
-        ).rowcount,
-        "sessions": db.session.execute(
+        "alerts": _deleted(delete(Alert).where(Alert.created_at < cutoff)),
+        "tips": _deleted(delete(Tip).where(Tip.created_at < cutoff)),
+        "devices": _deleted(delete(Device).where(Device.last_seen_at < now - DEVICE_MAX_SILENCE)),
+        "sessions": _deleted(
             delete(AuthSession).where(
                 or_(AuthSession.expires_at < now, AuthSession.revoked_at < now - timedelta(days=1))
             )
-        ).rowcount,
-        "idempotency_keys": db.session.execute(
+        ),
+        "idempotency_keys": _deleted(
             delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_KEY_AGE)
-        ).rowcount,
+        ),
     }
     db.session.flush()
     return deleted

@@ -16,9 +16,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Select, case, func, literal_column, select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip
@@ -35,7 +36,7 @@ def columns_for(group_by: Sequence[str]) -> list[str]:
     return [column for key, column in GROUP_COLUMNS.items() if key in group_by] + ["count"]
 
 
-def _areas_in_scope(codes: list[str] | None) -> Select[tuple[int]]:
+def _areas_in_scope(codes: list[str] | None) -> Select[int]:
     query = select(Area.id)
     if codes is not None:
         query = query.where(Area.municipality_code.in_(codes))
@@ -63,7 +64,7 @@ def _month_or_hour(column: Any) -> ColumnElement[Any]:
         later = func.to_char(two_hours_on, literal_column("'YYYY-MM'"))
         hour = func.to_char(utc, literal_column("'YYYY-MM-DD HH24'"))
     else:
-        return column  # type: ignore[no-any-return]
+        return column
     return case((month == later, month), else_=hour)
 
 
@@ -84,7 +85,7 @@ def count_tips(
     date_to: date | None = None,
 ) -> list[dict[str, Any]]:
     """Tips counted per category, area and/or local month, sorted by those columns."""
-    selected: list[ColumnElement[Any]] = []
+    selected: list[ColumnElement[Any] | InstrumentedAttribute[Any]] = []
     if "category" in group_by:
         selected.append(Tip.category)
     if "area" in group_by:
@@ -167,15 +168,18 @@ def area_stats(
     return rows
 
 
+Columns = TypeVarTuple("Columns")
+
+
 @dataclass(frozen=True)
 class _TipAlerts:
     """Restricts a query to the alerts of tips in the areas in scope, made in the range."""
 
-    in_scope: Select[tuple[int]]
+    in_scope: Select[int]
     date_from: date | None
     date_to: date | None
 
-    def __call__(self, query: Select[Any]) -> Select[Any]:
+    def __call__(self, query: Select[*Columns]) -> Select[*Columns]:
         query = query.join(Alert, Alert.tip_id == Tip.id).where(Tip.area_id.in_(self.in_scope))
         if self.date_from is not None:
             query = query.where(Alert.created_at >= local_day_start(self.date_from))
@@ -185,7 +189,7 @@ class _TipAlerts:
         return query
 
 
-def _member_counts(in_scope: Select[tuple[int]]) -> dict[tuple[int, str], int]:
+def _member_counts(in_scope: Select[int]) -> dict[tuple[int, str], int]:
     """(area id, membership status) → count."""
     return {
         (area_id, status): count

@@ -288,3 +288,12 @@ def test_a_row_written_meanwhile_does_not_break_the_transaction(app, known):
         row = db.session.scalar(select(GeocodedAddress))
         assert (row.lat, row.lon) == (57.6663, 15.8557)
     assert cache_rows(app) == 1
+
+
+def test_min_delay_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from grannsamverkan.config import Settings
+
+    monkeypatch.delenv("GSV_GEOCODER_MIN_DELAY", raising=False)
+    assert Settings().as_flask_config()["GSV_GEOCODER_MIN_DELAY"] is None
+    monkeypatch.setenv("GSV_GEOCODER_MIN_DELAY", "2.5")
+    assert Settings().as_flask_config()["GSV_GEOCODER_MIN_DELAY"] == 2.5

@@ -79,7 +79,7 @@ def export() -> Any:
     )
 
 
-def _asked_filters() -> dict[str, str]:
+def _asked_filters() -> dict[str, Any]:  # Any: url_for keyword values
     return {k: v for k in FILTER_FIELDS if (v := request.args.get(k, "").strip())}
 
 

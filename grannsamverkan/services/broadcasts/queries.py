@@ -83,13 +83,16 @@ def view_counts(user: User, found: Sequence[Broadcast]) -> ViewCounts:
             Rsvp.broadcast_id.in_(ids), Rsvp.user_id == user.id
         )
     )
+    # Alert.broadcast_id is nullable (a tip's alert has none); the IN above excludes NULL.
     recipients = db.session.execute(
         select(Alert.broadcast_id, func.count(AlertRecipient.id))
         .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
         .where(Alert.broadcast_id.in_(ids))
         .group_by(Alert.broadcast_id)
     )
-    return ViewCounts(rsvps, {b: s for b, s in mine}, {b: n for b, n in recipients})
+    return ViewCounts(
+        rsvps, {b: s for b, s in mine}, {b: n for b, n in recipients if b is not None}
+    )
 
 
 def active_warnings(*, at: datetime, municipality_code: str | None = None) -> list[Broadcast]:

@@ -146,7 +146,7 @@ def _homes_in_circle(lat: float, lon: float, radius_m: int, clip: _Clip) -> Reac
         lat,
         lon,
         radius_m,
-        where=[User.home_protected.is_(False), member_of_allowed_area],  # type: ignore[list-item]
+        where=[User.home_protected.is_(False), member_of_allowed_area],
     )
     user_ids = sorted({home.user_id for home in homes})
     return Reach(set(user_ids), _municipalities_of(user_ids, clip))
