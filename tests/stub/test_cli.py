@@ -181,8 +181,9 @@ def test_own_tips_phones_export_leaving_and_account_deletion(
     assert cli("register-device", "phone/1:abc").json()["token"] == "phone/1:abc"
     removed = cli("remove-device", "phone/1:abc")
     assert (removed.code, removed.out) == (0, "")
+    # Removing a phone is idempotent (the API answers 204 for a token that is no longer ours).
     gone = cli("remove-device", "phone/1:abc")
-    assert (gone.code, "error 404" in gone.err) == (1, True)
+    assert (gone.code, gone.out) == (0, "")
 
     export = cli("export").json()
     assert export["account"]["email"] == "dora@example.se"
