@@ -44,8 +44,13 @@ def schedule_next_run(app: Any, due_in_s: float | None) -> None:
     """
     delay = SWEEP_S if due_in_s is None else min(SWEEP_S, max(1.0, due_in_s))
     at = time.time() + delay
-    bucket = int(at) if due_in_s is not None and delay < SWEEP_S else int(at // SWEEP_S) * SWEEP_S
-    enqueue_dispatch(app, delay_s=delay, job_id=f"{app.config['GSV_RQ_QUEUE']}-dispatch-{bucket}")
+    # The two kinds are named apart: a second that is also a whole minute must not make a
+    # row due then wait for the sweep scheduled a minute later under the same id.
+    if due_in_s is not None and delay < SWEEP_S:
+        moment = f"at-{int(at)}"
+    else:
+        moment = f"sweep-{int(at // SWEEP_S) * SWEEP_S}"
+    enqueue_dispatch(app, delay_s=delay, job_id=f"{app.config['GSV_RQ_QUEUE']}-dispatch-{moment}")
 
 
 def _ask_for_help(app: Any) -> None:

@@ -16,9 +16,8 @@ import pytest
 from flask import Flask
 
 from grannsamverkan import create_app
-from grannsamverkan.api.ratelimit import limiter
 from grannsamverkan.extensions import db
-from tests.conftest import BACKENDS, _empty_all_tables, _test_config
+from tests.conftest import BACKENDS, _empty_all_tables, _test_config, reset_rate_limits
 
 
 def app_per_module(config: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
@@ -43,7 +42,7 @@ def app_per_module(config: dict[str, Any] | None = None) -> tuple[Any, Any, Any]
     @pytest.fixture(name="_fresh_state", autouse=True)
     def fresh_state(app: Flask) -> Iterator[None]:
         with app.app_context():
-            limiter.reset()
+            reset_rate_limits()
         yield
         with app.app_context():
             _empty_all_tables()

@@ -144,7 +144,7 @@ def test_printable_report(signed_in_page, police, tips_world):
     page = signed_in_page(police)
     page.goto(f"/stats?from={PERIOD['from']}&to={PERIOD['to']}")
     page.get_by_role("link", name="Utskriftsvänlig rapport för perioden").click()
-    title = "Tips i kommun 0884, 1 september 2026 till 30 november 2026"
+    title = "Tips i Vimmerby kommun (0884), 1 september 2026 till 30 november 2026"
     expect(page.locator("h1")).to_have_text(title)
     expect(page).to_have_title(re.compile("^" + re.escape(title)))
     check_page(page)
@@ -183,7 +183,7 @@ def test_a_period_that_ends_before_it_starts(signed_in_page, police, tips_world)
     page = signed_in_page(police)
     page.goto("/stats?from=2026-11-30&to=2026-09-01")
     summary = page.get_by_role("alert")
-    expect(summary).to_contain_text("Skriv sista dagen som ett datum")
+    expect(summary).to_contain_text("Ange sista dagen som ett datum")
     expect(page).to_have_title(re.compile("^Fel: Statistik"))
     expect(page.get_by_label("Sista dagen")).to_have_value("2026-09-01")
     check_page(page)
