@@ -49,7 +49,7 @@ def login(body: dict[str, Any]) -> Any:
     """Exchange e-mail and password for an access token."""
     signed_in = accounts.sign_in(email=body["email"], password=body["password"])
     if signed_in is None:
-        raise Unauthorized("Wrong e-mail address or password.")
+        raise Unauthorized("Wrong e-mail address or password.", problem="wrong-credentials")
     db.session.commit()
     token, expires_in = signed_in
     return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}
