@@ -74,6 +74,7 @@ def test_the_problem_schema(spec):
     [
         ("post", "/auth/login", "429"),
         ("post", "/auth/register", "429"),
+        ("post", "/auth/login", "401"),
         ("post", "/tips", "429"),
         ("post", "/tips", "403"),
         ("post", "/broadcasts", "403"),
