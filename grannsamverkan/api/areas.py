@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.auth import auth_required, checks_access, current_user
+from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -48,6 +49,7 @@ def load_area_for_member_admin(area_id: int) -> Area:
 
 @blp.route("/areas", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(AreaCreateSchema)
 @blp.response(201, AreaSchema)
 def create_area(body: dict[str, Any]) -> Any:
@@ -85,6 +87,7 @@ def get_area(area_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>", methods=["PATCH"])
 @auth_required
+@checks_access
 @blp.arguments(AreaPatchSchema)
 @blp.response(200, AreaSchema)
 def patch_area(changes: dict[str, Any], area_id: int) -> Any:
@@ -109,6 +112,7 @@ def request_to_join(area_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>/invitations", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
@@ -121,6 +125,7 @@ def create_invitation(body: dict[str, Any], area_id: int) -> Any:
 
 @blp.route("/invitations/<token>/accept", methods=["POST"])
 @auth_required
+@documents(400)
 @blp.response(200, MembershipSchema)
 def accept_invitation(token: str) -> Any:
     """Accept an invitation: the caller becomes an active member."""
@@ -131,6 +136,7 @@ def accept_invitation(token: str) -> Any:
 
 @blp.route("/areas/<int:area_id>/members", methods=["GET"])
 @auth_required
+@checks_access
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, MemberPageSchema)
 def list_members(page: dict[str, Any], area_id: int) -> Any:
@@ -150,6 +156,7 @@ def load_user(user_id: int) -> User:
 
 @blp.route("/areas/<int:area_id>/members/<int:user_id>", methods=["PUT"])
 @auth_required
+@checks_access
 @blp.arguments(MemberPutSchema)
 @blp.response(200, MembershipSchema)
 def put_member(body: dict[str, Any], area_id: int, user_id: int) -> Any:
@@ -170,6 +177,7 @@ def put_member(body: dict[str, Any], area_id: int, user_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>/members/<int:user_id>", methods=["DELETE"])
 @auth_required
+@checks_access
 @blp.response(204)
 def delete_member(area_id: int, user_id: int) -> None:
     """Leave the area, or remove a member from it."""

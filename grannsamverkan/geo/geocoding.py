@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from grannsamverkan.errors import Invalid, ServiceUnavailable
+from grannsamverkan.errors import N_, Invalid, ServiceUnavailable
 from grannsamverkan.extensions import db
 from grannsamverkan.models.geocode import MAX_DISPLAY_LENGTH, MAX_QUERY_LENGTH, GeocodedAddress
 from grannsamverkan.models.types import utcnow
@@ -52,9 +52,9 @@ MAX_THROTTLE_WAIT_S = 10.0
 PLACE_ADDRESS_LENGTH = 300
 COUNTRY_CODES = "se"
 
-NOT_ENABLED = "Address lookup is not enabled on this server; send lat and lon."
-NOT_FOUND = "No such address was found in Sweden."
-UNAVAILABLE = "The address lookup service is not answering; try again in a while."
+NOT_ENABLED = N_("Address lookup is not enabled on this server; send lat and lon.")
+NOT_FOUND = N_("No such address was found in Sweden.")
+UNAVAILABLE = N_("The address lookup service is not answering; try again in a while.")
 
 
 def _version() -> str:
@@ -251,7 +251,8 @@ def geocode(address: str, *, field: str = "address") -> Place:
     if not query:
         raise Invalid(field, "Enter an address.")
     if len(query) > MAX_QUERY_LENGTH:
-        raise Invalid(field, f"An address has at most {MAX_QUERY_LENGTH} characters.")
+        too_long = N_("An address has at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH}
+        raise Invalid(field, too_long)
 
     row = db.session.scalar(select(GeocodedAddress).where(GeocodedAddress.query == query))
     if row is not None and _is_fresh(row):

@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager
 
-from grannsamverkan.errors import BadRequest, Conflict, Forbidden, NotFound
+from grannsamverkan.errors import Conflict, Forbidden, InvalidLink, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
@@ -61,12 +61,12 @@ class Invitation:
 
 def read_invitation(token: str) -> Invitation:
     """Raises itsdangerous.BadData (answered 400) when the link is forged or expired, and
-    BadRequest when its area is gone."""
+    InvalidLink when its area is gone."""
     max_age = current_app.config["GSV_INVITATION_MAX_AGE"]
     payload, signed_at = signing.unsign_dated(signing.INVITE, token, max_age=max_age)
     area = db.session.get(Area, payload.get("area_id")) if isinstance(payload, dict) else None
     if area is None:
-        raise BadRequest("The invitation is invalid or its area no longer exists.")
+        raise InvalidLink("The invitation is invalid or its area no longer exists.")
     return Invitation(area, payload.get("email"), signed_at + timedelta(seconds=max_age))
 
 
@@ -74,7 +74,7 @@ def accept_invitation(*, user: User, token: str) -> Membership:
     """The invited household becomes an active member (see read_invitation for errors)."""
     invitation = read_invitation(token)
     if invitation.email and invitation.email != user.email:
-        raise BadRequest("This invitation was sent to another e-mail address.")
+        raise InvalidLink("This invitation was sent to another e-mail address.")
     membership = find_membership(invitation.area, user.id)
     if membership is None:
         membership = Membership(area=invitation.area, user=user, role="member", status="active")
