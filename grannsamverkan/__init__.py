@@ -70,6 +70,9 @@ def _init_extensions(app: Flask) -> None:
     openapi.configure(api)
     api.init_app(app, spec_kwargs=openapi.spec_kwargs())
     errors.init_app(app)  # after api.init_app: replaces its HTTPException handler
+    from grannsamverkan.geo import geocoding
+
+    app.teardown_request(geocoding.keep_misses)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
     from grannsamverkan.notify import runner

@@ -231,6 +231,25 @@ def _store(query: str, location: Location | None, stale: GeocodedAddress | None)
 
 
 _UPSERTS: dict[str, Callable[..., Any]] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+MISSES = "geocoding_misses"
+
+
+def keep_misses(exc: BaseException | None = None) -> None:
+    """After a request (``teardown_request``): store the "not found" answers it got, in a
+    transaction of their own, so the failed request's rollback does not make the next one
+    ask the geocoder again. The request's own work is over by now: committed, or to be
+    discarded, which the rollback here does first."""
+    misses = db.session.info.pop(MISSES, None)
+    if not misses:
+        return
+    try:
+        db.session.rollback()
+        for query in sorted(misses):
+            _store(query, None, None)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - a cache: failing to keep it costs one more lookup
+        log.warning("could not keep the geocoder's 'not found' answers", exc_info=True)
+        db.session.rollback()
 
 
 def _place(row: GeocodedAddress) -> Place:
@@ -265,6 +284,9 @@ def geocode(address: str, *, field: str = "address") -> Place:
     )
     _store(query, location, row)
     if location is None:
+        # The 422 rolls the request back, and the cache row with it: keep_misses stores
+        # it again once the request is over, in a transaction of its own.
+        db.session.info.setdefault(MISSES, set()).add(query)
         raise Invalid(field, NOT_FOUND)
     return Place(
         lat=location.latitude,
