@@ -40,6 +40,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["GSV_PUBLIC_URL"] = public_base_url(app.config.get("GSV_PUBLIC_URL") or None)
 
     _trust_proxies(app)
+    from grannsamverkan import failure_log, request_input
+
+    request_input.init_app(app)  # before any route: it brings the id converter
+    failure_log.init_app(app)
     _init_extensions(app)
     security_headers.init_app(app)
     _register_blueprints(app)
