@@ -10,6 +10,7 @@ import logging
 import re
 import traceback
 import uuid
+from types import TracebackType
 
 from flask import Flask, Response, g, request
 
@@ -49,6 +50,17 @@ def log_failure(error: BaseException | None, what: str = "unhandled error") -> N
         log.error("%s in request %s", what, request_id())
         return
     log.error("%s in request %s: %s", what, request_id(), describe(error))
+
+
+class App(Flask):
+    """Flask, logging an unhandled exception the way above (Flask's own log line carries the
+    exception's message, and with it a statement's values)."""
+
+    def log_exception(
+        self,
+        exc_info: tuple[type, BaseException, TracebackType] | tuple[None, None, None],
+    ) -> None:
+        log_failure(exc_info[1], f"unhandled error on {request.method} {request.url_rule}")
 
 
 def init_app(app: Flask) -> None:

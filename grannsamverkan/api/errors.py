@@ -83,8 +83,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
     if status >= 500:
-        original = getattr(error, "original_exception", None)
-        log_failure(original)
+        # An unhandled exception was logged by the app (failure_log.App.log_exception).
         return problem(status, headers=headers)
     messages = data.get("messages")
     if status == 400 and messages:

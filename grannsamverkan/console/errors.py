@@ -45,7 +45,7 @@ def _domain_error(error: DomainError) -> tuple[str, int]:
 def _http_error(error: HTTPException) -> tuple[str, int]:
     status = error.code or 500
     if status >= 500:
-        log_failure(getattr(error, "original_exception", None), "console error")
+        # An unhandled exception was logged by the app (failure_log.App.log_exception).
         return error_page(500, _("Please try again in a moment."))
     messages = {
         404: _("There is no such page, or you may not see it."),
