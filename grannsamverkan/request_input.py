@@ -14,6 +14,7 @@ Imports nothing from the API or the console: ``create_app`` installs it for both
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,13 +24,15 @@ from werkzeug.routing import IntegerConverter, Map, ValidationError
 from werkzeug.wsgi import LimitedStream
 
 from grannsamverkan.errors import BadRequest, Invalid, NotFound
-from grannsamverkan.schemas.input_fields import (
-    FORBIDDEN_CHARACTERS,
-    FORBIDDEN_CHARACTERS_MESSAGE,
-    MAX_ID,
-)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# PostgreSQL's integer (the id columns); SQLite's own limit (2^63) is higher.
+MAX_ID = 2**31 - 1
+# NUL (PostgreSQL's text cannot hold it) and the UTF-16 surrogates (UTF-8 cannot encode one
+# alone; JSON's "\ud800" escape makes one).
+FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
+FORBIDDEN_CHARACTERS_MESSAGE = "Contains a NUL byte or an unpaired surrogate."
 
 # The config key of the larger limit of the area routes (a boundary of 10,000 positions).
 AREA_BODY = "GSV_MAX_AREA_BODY_BYTES"
@@ -98,7 +101,7 @@ class _RequestJSON:
 class CheckedRequest(Request):
     """Flask's request with the JSON rules above; their failures become problems."""
 
-    @property  # type: ignore[override]
+    @property
     def json_module(self) -> Any:
         return _RequestJSON
 
@@ -110,7 +113,7 @@ class CheckedRequest(Request):
     def get_data(  # type: ignore[override]
         self, cache: bool = True, as_text: bool = False, parse_form_data: bool = False
     ) -> bytes | str:
-        data = super().get_data(cache, as_text, parse_form_data)
+        data: bytes | str = super().get_data(cache, as_text, parse_form_data)  # type: ignore[call-overload]
         # A body without Content-Length (chunked) is read up to the limit, then cut short
         # without a word: filling the limit means it was larger (werkzeug's LimitedStream).
         stream = self.stream

@@ -57,6 +57,7 @@ anything = st.recursive(
 
 
 @given(anything)
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_an_id_is_in_range_or_refused(value):
     for name in ("id", "query_id"):
         try:
@@ -69,6 +70,7 @@ def test_an_id_is_in_range_or_refused(value):
 
 
 @given(st.integers())
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_whole_numbers_in_range_are_ids(value):
     if 1 <= value <= MAX_ID:
         assert load("id", value) == value
@@ -79,6 +81,7 @@ def test_whole_numbers_in_range_are_ids(value):
 
 
 @given(st.text() | anything)
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_text_has_no_nul_no_surrogate_and_is_not_blank(value):
     try:
         loaded = load("text", value)
@@ -91,6 +94,7 @@ def test_text_has_no_nul_no_surrogate_and_is_not_blank(value):
 
 
 @given(st.text(), st.sampled_from(["\x00", "\ud800", "\udfff"]), st.text())
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_nul_and_lone_surrogates_are_refused_anywhere(before, bad, after):
     with pytest.raises(ValidationError):
         load("text", before + bad + after)
@@ -102,7 +106,7 @@ offsets = st.integers(min_value=-14 * 60, max_value=14 * 60).map(
 
 
 @given(st.datetimes(timezones=offsets))
-@settings(max_examples=200)
+@settings(deadline=None, max_examples=200)
 def test_a_moment_is_in_range_in_utc_or_refused(moment):
     try:
         loaded = load("moment", moment.isoformat())
@@ -113,6 +117,7 @@ def test_a_moment_is_in_range_in_utc_or_refused(moment):
 
 
 @given(st.dates())
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_a_day_is_in_range_or_refused(day):
     try:
         loaded = load("day", day.isoformat())
@@ -123,6 +128,7 @@ def test_a_day_is_in_range_or_refused(day):
 
 
 @given(anything)
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_moments_and_days_never_fail_otherwise(value):
     for name in ("moment", "day"):
         try:
@@ -132,6 +138,7 @@ def test_moments_and_days_never_fail_otherwise(value):
 
 
 @given(anything | st.floats(allow_nan=True, allow_infinity=True))
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_a_coordinate_is_a_finite_number_in_range_or_refused(value):
     for name, limit in (("lat", 90), ("lon", 180)):
         try:
@@ -148,6 +155,7 @@ def nested(depth: int) -> str:
 
 
 @given(st.integers(min_value=0, max_value=3 * MAX_JSON_DEPTH))
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_the_body_parser_refuses_deep_nesting(depth):
     if depth <= MAX_JSON_DEPTH + 1:
         assert loads(nested(depth) or "0") is not None
@@ -157,6 +165,7 @@ def test_the_body_parser_refuses_deep_nesting(depth):
 
 
 @given(anything)
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_the_body_parser_takes_json_or_refuses_it_as_a_value_error(value):
     try:
         raw = json.dumps(value)
@@ -170,6 +179,7 @@ def test_the_body_parser_takes_json_or_refuses_it_as_a_value_error(value):
 
 
 @given(st.binary(max_size=200))
+@settings(deadline=None)  # a shared machine: no time limit per example
 def test_the_body_parser_on_any_bytes_raises_only_value_errors(data):
     try:
         loads(data)

@@ -8,20 +8,21 @@ Every input schema takes its fields from here, so that a value either database c
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from marshmallow import fields, validate
 
-# PostgreSQL's integer (the id columns); SQLite's own limit (2^63) is higher.
-MAX_ID = 2**31 - 1
+from grannsamverkan.request_input import (
+    FORBIDDEN_CHARACTERS,
+    FORBIDDEN_CHARACTERS_MESSAGE,
+    MAX_ID,
+)
+
+__all__ = ["FORBIDDEN_CHARACTERS", "FORBIDDEN_CHARACTERS_MESSAGE", "MAX_ID"]  # and the fields
+
 # Times and days a client may send: anything a neighbourhood watch reports or plans.
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
-# NUL (PostgreSQL's text cannot hold it) and the UTF-16 surrogates (UTF-8 cannot encode one
-# alone; JSON's "\ud800" escape makes one).
-FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
-FORBIDDEN_CHARACTERS_MESSAGE = "Contains a NUL byte or an unpaired surrogate."
 
 
 class Id(fields.Integer):

@@ -15,7 +15,10 @@ from grannsamverkan.config import Settings
 from grannsamverkan.extensions import db
 from grannsamverkan.models import HelpResource, Tip, User
 from grannsamverkan.services import signing
+from tests.api.app_per_module import app_per_module
 from tests.conftest import PASSWORD, TIP_SPOT, problem_of
+
+backend, app, _fresh_state = app_per_module()
 
 API = "/api/v1"
 HUGE_IDS = ["2147483648", "99999999999999999999", "18446744073709551617", "9" * 5000]

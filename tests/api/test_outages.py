@@ -16,7 +16,10 @@ from sqlalchemy import text
 from grannsamverkan import create_app
 from grannsamverkan.extensions import db
 from grannsamverkan.services import accounts
+from tests.api.app_per_module import app_per_module
 from tests.conftest import problem_of
+
+backend, app, _fresh_state = app_per_module()
 
 
 def _closed_port() -> int:
