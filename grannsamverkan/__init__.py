@@ -13,13 +13,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
+from grannsamverkan.failure_log import App
 
 log = logging.getLogger(__name__)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The application factory: environment settings, then ``config`` overrides."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = App(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(Settings().as_flask_config())
     if app.config["SQLALCHEMY_DATABASE_URI"] is None:
@@ -40,6 +41,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["GSV_PUBLIC_URL"] = public_base_url(app.config.get("GSV_PUBLIC_URL") or None)
 
     _trust_proxies(app)
+    from grannsamverkan import failure_log, request_input
+
+    request_input.init_app(app)  # before any route: it brings the id converter
+    failure_log.init_app(app)
     _init_extensions(app)
     security_headers.init_app(app)
     _register_blueprints(app)

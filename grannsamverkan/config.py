@@ -111,6 +111,12 @@ class Settings:
         default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
     )
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
+    # Request bodies (README "Limits"): every route takes at most max_body_bytes (413 over
+    # it); creating or changing an area, whose boundary may have 10,000 positions, more.
+    max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "65536")))
+    max_area_body_bytes: int = field(
+        default_factory=lambda: int(_env("MAX_AREA_BODY_BYTES", "1048576"))
+    )
     # Console maps: the tile URL template (set to empty for no tile layer: the maps then
     # draw their points alone and the browser fetches nothing from a tile server).
     map_tiles: str = field(
@@ -147,7 +153,11 @@ class Settings:
     def _api_config(self) -> dict[str, Any]:
         return {
             "SQLALCHEMY_DATABASE_URI": self.database_url,
-            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+            # hide_parameters: a failing statement's message (and so the log of a 500) never
+            # carries its values: password hashes, e-mail addresses, coordinates, texts.
+            "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
+            "MAX_CONTENT_LENGTH": self.max_body_bytes,
+            "GSV_MAX_AREA_BODY_BYTES": self.max_area_body_bytes,
             "GSV_PUSH_BACKEND": self.push_backend,
             "GSV_FIREBASE_CREDENTIALS": self.firebase_credentials,
             "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.ratelimit import sign_in_limits
 from grannsamverkan.errors import Unauthorized

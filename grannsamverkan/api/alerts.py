@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen

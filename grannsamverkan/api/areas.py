@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
+from grannsamverkan.request_input import AREA_BODY, allow_body_bytes
 from grannsamverkan.schemas.areas import (
     AreaCreateSchema,
     AreaPatchSchema,
@@ -48,6 +48,7 @@ def load_area_for_member_admin(area_id: int) -> Area:
 
 
 @blp.route("/areas", methods=["POST"])
+@allow_body_bytes(AREA_BODY)
 @auth_required
 @checks_access
 @blp.arguments(AreaCreateSchema)
@@ -86,6 +87,7 @@ def get_area(area_id: int) -> Any:
 
 
 @blp.route("/areas/<int:area_id>", methods=["PATCH"])
+@allow_body_bytes(AREA_BODY)
 @auth_required
 @checks_access
 @blp.arguments(AreaPatchSchema)

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db

@@ -16,6 +16,8 @@ from werkzeug.exceptions import HTTPException
 from grannsamverkan.api.problem_texts import translate, translate_errors
 from grannsamverkan.errors import DEFAULT_PROBLEM_TYPES, N_, PROBLEM_TYPES, DomainError
 from grannsamverkan.extensions import db
+from grannsamverkan.failure_log import log_failure
+from grannsamverkan.outages import OUTAGES, RETRY_AFTER_S, forget_session
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +80,8 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(ValidationError, handle_validation_error)
     app.register_error_handler(IntegrityError, handle_integrity_error)
     app.register_error_handler(BadData, handle_bad_signature)
+    for outage in OUTAGES:
+        app.register_error_handler(outage, handle_outage)
 
 
 def handle_http_exception(error: HTTPException) -> Response:
@@ -86,9 +90,7 @@ def handle_http_exception(error: HTTPException) -> Response:
     data = getattr(error, "data", None) or {}
     headers = dict(data.get("headers") or {})
     if status >= 500:
-        original = getattr(error, "original_exception", None)
-        if original is not None:
-            log.error("unhandled error", exc_info=original)
+        # An unhandled exception was logged by the app (failure_log.App.log_exception).
         return problem(status, headers=headers)
     messages = data.get("messages")
     if status == 400 and messages:
@@ -137,3 +139,14 @@ def handle_integrity_error(error: IntegrityError) -> Response:
 
 def handle_bad_signature(error: BadData) -> Response:
     return problem(400, "The link is invalid or has expired.", kind="invalid-link")
+
+
+def handle_outage(error: Exception) -> Response:
+    """The database or Redis is not answering: 503, and when to try again."""
+    forget_session()
+    log_failure(error, "outage")
+    return problem(
+        503,
+        "A service the app depends on is not answering; try again shortly.",
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )

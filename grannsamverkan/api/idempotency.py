@@ -17,6 +17,7 @@ from grannsamverkan.api.responses import json_response
 from grannsamverkan.errors import N_, Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import IdempotencyKey, User
+from grannsamverkan.schemas.input_fields import FORBIDDEN_CHARACTERS, FORBIDDEN_CHARACTERS_MESSAGE
 
 Response = tuple[dict[str, Any], int]
 
@@ -101,13 +102,15 @@ def _key() -> str | None:
     if key and len(key) > MAX_KEY_LENGTH:
         too_long = N_("At most %(count)s characters.") % {"count": MAX_KEY_LENGTH}
         raise Invalid(HEADER, too_long)
+    if key and FORBIDDEN_CHARACTERS.search(key):
+        raise Invalid(HEADER, FORBIDDEN_CHARACTERS_MESSAGE)
     return key or None
 
 
 def is_retry(*, user: User | None, scope: str) -> bool:
     """Will this request be answered from a stored first response (creating nothing)?"""
     key = request.headers.get(HEADER)
-    if not key or len(key) > MAX_KEY_LENGTH or user is None:
+    if not key or len(key) > MAX_KEY_LENGTH or user is None or FORBIDDEN_CHARACTERS.search(key):
         return False
     return has_stored_response(user=user, scope=scope, key=key, body=request.get_json(silent=True))
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.errors import Forbidden
 from grannsamverkan.models import User
 from grannsamverkan.schemas.stats import (

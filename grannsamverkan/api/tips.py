@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app, g
-from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.api.ratelimit import rate_limited
 from grannsamverkan.errors import Forbidden, NotFound

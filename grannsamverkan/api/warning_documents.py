@@ -7,8 +7,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from flask import Response, current_app
-from flask_smorest import Blueprint
 
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.broadcasts import circle_view, point_view
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db

@@ -4,7 +4,6 @@ settings, join requests and members. The same schemas, services and rules as the
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -12,11 +11,13 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
+from grannsamverkan import request_input
 from grannsamverkan.console import area_views, forms, pagination
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
+from grannsamverkan.request_input import AREA_BODY, allow_body_bytes
 from grannsamverkan.schemas.areas import AreaCreateSchema, AreaPatchSchema
 from grannsamverkan.services import areas as area_service
 from grannsamverkan.services import memberships as membership_service
@@ -61,6 +62,7 @@ def index() -> Any:
 
 
 @bp.post("/areas")
+@allow_body_bytes(AREA_BODY)
 def create() -> Any:
     """Create an area (police of its municipality), as POST /api/v1/areas does."""
     user = console_user()
@@ -96,15 +98,15 @@ def _area_form_data(form: MultiDict[str, str], errors: forms.FormErrors) -> dict
         "name": form.get("name", "").strip(),
         "municipality_code": form.get("municipality_code", "").strip(),
         "center": {
-            "lat": form.get("center_lat", "").strip().replace(",", "."),
-            "lon": form.get("center_lon", "").strip().replace(",", "."),
+            "lat": forms.parse_number(form.get("center_lat", "").strip()),
+            "lon": forms.parse_number(form.get("center_lon", "").strip()),
         },
         "tip_moderation": "tip_moderation" in form,
     }
     boundary = form.get("boundary", "").strip()
     if boundary:
         try:
-            geometry = json.loads(boundary)
+            geometry = request_input.loads(boundary)
         except ValueError:
             errors.add("boundary", _("The boundary is not valid GeoJSON"))
             return data
@@ -170,6 +172,7 @@ def detail(area_id: int) -> Any:
 
 
 @bp.post("/areas/<int:area_id>/settings")
+@allow_body_bytes(AREA_BODY)
 def save_settings(area_id: int) -> Any:
     """Rename the area or change its tip moderation (PATCH /areas/{id} rule)."""
     user = console_user()

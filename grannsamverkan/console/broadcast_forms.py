@@ -18,6 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from grannsamverkan.console import forms
 from grannsamverkan.console.broadcast_choices import TARGETS
+from grannsamverkan.console.forms import parse_number
 from grannsamverkan.errors import DomainError
 from grannsamverkan.models import Area, Broadcast
 from grannsamverkan.models.broadcast import BROADCAST_KINDS, BROADCAST_SEVERITIES
@@ -104,17 +105,6 @@ def _aware(text: str) -> str | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=STOCKHOLM)
     return moment.isoformat()
-
-
-def parse_number(text: str) -> Any:
-    """An int or float from text with a decimal comma, else the text (for the schema)."""
-    cleaned = text.replace(",", ".").replace(" ", "")
-    for kind in (int, float):
-        try:
-            return kind(cleaned)
-        except ValueError:
-            continue
-    return text
 
 
 def _point(lat: str, lon: str) -> dict[str, Any] | None:

@@ -11,6 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 from grannsamverkan.errors import DomainError
 from grannsamverkan.extensions import db
+from grannsamverkan.failure_log import log_failure
+from grannsamverkan.outages import OUTAGES, RETRY_AFTER_S, forget_session
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +45,7 @@ def _domain_error(error: DomainError) -> tuple[str, int]:
 def _http_error(error: HTTPException) -> tuple[str, int]:
     status = error.code or 500
     if status >= 500:
-        log.error("console error", exc_info=getattr(error, "original_exception", None))
+        # An unhandled exception was logged by the app (failure_log.App.log_exception).
         return error_page(500, _("Please try again in a moment."))
     messages = {
         404: _("There is no such page, or you may not see it."),
@@ -52,7 +54,16 @@ def _http_error(error: HTTPException) -> tuple[str, int]:
     return error_page(status, str(messages.get(status, error.description or "")))
 
 
+def _outage(error: Exception) -> tuple[str, int, dict[str, str]]:
+    forget_session()
+    log_failure(error, "console outage")
+    page, _status = error_page(503, _("Please try again in a moment."))
+    return page, 503, {"Retry-After": str(RETRY_AFTER_S)}
+
+
 def register(console: Blueprint) -> None:
+    for outage in OUTAGES:
+        console.register_error_handler(outage, _outage)
     console.register_error_handler(CSRFError, _csrf_error)
     console.register_error_handler(DomainError, _domain_error)
     console.register_error_handler(HTTPException, _http_error)

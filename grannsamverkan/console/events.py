@@ -12,7 +12,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
-from grannsamverkan.console import broadcast_choices, broadcast_forms, forms, labels
+from grannsamverkan.console import broadcast_choices, forms, labels
 from grannsamverkan.console.broadcast_views import (
     Answer,
     BroadcastPage,
@@ -193,7 +193,7 @@ def change_capacity(broadcast_id: int) -> Any:
     errors = forms.FormErrors()
     changes = forms.load(
         BroadcastPatchSchema(),
-        {"event": {"capacity": broadcast_forms.parse_number(text)}},
+        {"event": {"capacity": forms.parse_number(text)}},
         errors,
         messages={"event.capacity": _("Enter the number of places, from 1 to 10,000")},
         fields={"event.capacity": "capacity"},

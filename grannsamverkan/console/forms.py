@@ -84,3 +84,14 @@ def _first_message(value: Any) -> str:
     if isinstance(value, list):
         return str(value[0]) if value else ""
     return str(value)
+
+
+def parse_number(text: str) -> Any:
+    """An int or float from text with a decimal comma, else the text (for the schema)."""
+    cleaned = text.replace(",", ".").replace(" ", "")
+    for kind in (int, float):
+        try:
+            return kind(cleaned)
+        except ValueError:
+            continue
+    return text

@@ -9,7 +9,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from grannsamverkan.errors import N_
 from grannsamverkan.models.tip import TIP_CATEGORIES
 from grannsamverkan.models.user import LOCALES, PLATFORMS
-from grannsamverkan.schemas.common import Latitude, Longitude, NonEmptyBodySchema
+from grannsamverkan.schemas.common import NonEmptyBodySchema
+from grannsamverkan.schemas.input_fields import Latitude, Longitude, Text
 
 HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=N_("Use 24-hour HH:MM."))
 # Names are stored stripped; one of only spaces would become the empty string.
@@ -18,14 +19,15 @@ NOT_BLANK = validate.Regexp(r"^\s*\S", error=N_("Must not be blank."))
 
 class RegisterSchema(Schema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(10, 200))
-    name = fields.String(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
+    # Blank passwords are refused as easy to guess (services/passwords.py), not as blank.
+    password = Text(blank=True, required=True, load_only=True, validate=validate.Length(10, 200))
+    name = Text(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
     locale = fields.String(load_default="sv", validate=validate.OneOf(LOCALES))
 
 
 class LoginSchema(Schema):
-    email = fields.String(required=True, validate=validate.Length(1, 254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(1, 200))
+    email = Text(required=True, validate=validate.Length(1, 254))
+    password = Text(required=True, load_only=True, validate=validate.Length(1, 200))
 
 
 class TokenSchema(Schema):
@@ -75,9 +77,9 @@ class MeSchema(UserSchema):
 
 
 class MePatchSchema(NonEmptyBodySchema):
-    name = fields.String(validate=[validate.Length(1, 200), NOT_BLANK])
+    name = Text(validate=[validate.Length(1, 200), NOT_BLANK])
     locale = fields.String(validate=validate.OneOf(LOCALES))
-    alert_radius_m = fields.Integer(validate=validate.Range(100, 2000))
+    alert_radius_m = fields.Integer(strict=True, validate=validate.Range(100, 2000))
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     categories = fields.List(
         fields.String(validate=validate.OneOf(TIP_CATEGORIES)),
@@ -90,7 +92,7 @@ class HomeInputSchema(Schema):
 
     lat = Latitude()
     lon = Longitude()
-    address = fields.String(validate=validate.Length(1, 300))
+    address = Text(validate=validate.Length(1, 300))
     protected = fields.Boolean()
 
     @validates_schema
@@ -117,7 +119,7 @@ class HomeOutputSchema(Schema):
 
 
 class DeviceInputSchema(Schema):
-    token = fields.String(required=True, validate=validate.Length(1, 4096))
+    token = Text(required=True, validate=validate.Length(1, 4096))
     platform = fields.String(required=True, validate=validate.OneOf(PLATFORMS))
 
 

@@ -17,12 +17,13 @@ from grannsamverkan.schemas.common import (
     PointSchema,
     page_of,
 )
+from grannsamverkan.schemas.input_fields import Text
 
 MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error=N_("A municipality code is four digits."))
 
 
 class AreaCreateSchema(Schema):
-    name = fields.String(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
+    name = Text(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
     municipality_code = fields.String(required=True, validate=MUNICIPALITY_CODE)
     center = fields.Nested(PointSchema, required=True)
     boundary = GeoJSONPolygon(load_default=None, allow_none=True)
@@ -30,7 +31,7 @@ class AreaCreateSchema(Schema):
 
 
 class AreaPatchSchema(NonEmptyBodySchema):
-    name = fields.String(validate=[validate.Length(1, 200), NOT_BLANK])
+    name = Text(validate=[validate.Length(1, 200), NOT_BLANK])
     boundary = GeoJSONPolygon(allow_none=True)
     tip_moderation = fields.Boolean()
 

@@ -22,6 +22,7 @@ from grannsamverkan.schemas.common import (
     PointSchema,
     page_of,
 )
+from grannsamverkan.schemas.input_fields import Id, Moment, Text
 
 MAX_TARGET_ITEMS = 300
 
@@ -29,16 +30,16 @@ MAX_TARGET_ITEMS = 300
 class CircleSchema(Schema):
     lat = Latitude(required=True)
     lon = Longitude(required=True)
-    radius_m = fields.Integer(required=True, validate=validate.Range(min=100, max=50_000))
+    radius_m = fields.Integer(
+        required=True, strict=True, validate=validate.Range(min=100, max=50_000)
+    )
 
 
 class TargetSchema(Schema):
     municipality_codes = fields.List(
         fields.String(validate=MUNICIPALITY_CODE), validate=validate.Length(max=MAX_TARGET_ITEMS)
     )
-    area_ids = fields.List(
-        fields.Integer(strict=True), validate=validate.Length(max=MAX_TARGET_ITEMS)
-    )
+    area_ids = fields.List(Id(), validate=validate.Length(max=MAX_TARGET_ITEMS))
     circle = fields.Nested(CircleSchema)
 
     @validates_schema
@@ -57,9 +58,9 @@ def _ends_after_start(data: dict[str, Any]) -> None:
 
 class EventSchema(Schema):
     topic = fields.String(required=True, validate=validate.OneOf(EVENT_TOPICS))
-    starts_at = fields.AwareDateTime(required=True, default_timezone=None)
-    ends_at = fields.AwareDateTime(required=True, default_timezone=None)
-    place = fields.String(required=True, validate=[validate.Length(1, 300), NOT_BLANK])
+    starts_at = Moment(required=True)
+    ends_at = Moment(required=True)
+    place = Text(required=True, validate=[validate.Length(1, 300), NOT_BLANK])
     location = fields.Nested(PointSchema, allow_none=True)
     capacity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10_000))
 
@@ -70,13 +71,13 @@ class EventSchema(Schema):
 
 class BroadcastCreateSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(BROADCAST_KINDS))
-    title = fields.String(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
-    body = fields.String(required=True, validate=[validate.Length(1, 4000), NOT_BLANK])
+    title = Text(required=True, validate=[validate.Length(1, 200), NOT_BLANK])
+    body = Text(required=True, validate=[validate.Length(1, 4000), NOT_BLANK])
     severity = fields.String(
         load_default=None, allow_none=True, validate=validate.OneOf(BROADCAST_SEVERITIES)
     )
     target = fields.Nested(TargetSchema, required=True)
-    expires_at = fields.AwareDateTime(load_default=None, allow_none=True, default_timezone=None)
+    expires_at = Moment(load_default=None, allow_none=True)
     event = fields.Nested(EventSchema, load_default=None, allow_none=True)
 
     @validates_schema
@@ -91,9 +92,9 @@ class BroadcastCreateSchema(Schema):
 
 class EventPatchSchema(NonEmptyBodySchema):
     topic = fields.String(validate=validate.OneOf(EVENT_TOPICS))
-    starts_at = fields.AwareDateTime(default_timezone=None)
-    ends_at = fields.AwareDateTime(default_timezone=None)
-    place = fields.String(validate=[validate.Length(1, 300), NOT_BLANK])
+    starts_at = Moment()
+    ends_at = Moment()
+    place = Text(validate=[validate.Length(1, 300), NOT_BLANK])
     location = fields.Nested(PointSchema, allow_none=True)
     capacity = fields.Integer(strict=True, validate=validate.Range(1, 10_000))
 
@@ -103,10 +104,10 @@ class EventPatchSchema(NonEmptyBodySchema):
 
 
 class BroadcastPatchSchema(NonEmptyBodySchema):
-    title = fields.String(validate=[validate.Length(1, 200), NOT_BLANK])
-    body = fields.String(validate=[validate.Length(1, 4000), NOT_BLANK])
+    title = Text(validate=[validate.Length(1, 200), NOT_BLANK])
+    body = Text(validate=[validate.Length(1, 4000), NOT_BLANK])
     severity = fields.String(allow_none=True, validate=validate.OneOf(BROADCAST_SEVERITIES))
-    expires_at = fields.AwareDateTime(allow_none=True, default_timezone=None)
+    expires_at = Moment(allow_none=True)
     event = fields.Nested(EventPatchSchema)
 
 

@@ -5,20 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validates_schema
 
 from grannsamverkan.errors import N_
 from grannsamverkan.geo.coarsen import coarsen
+from grannsamverkan.schemas.input_fields import Latitude, Longitude
+
+__all__ = ["Latitude", "Longitude"]  # re-exported: the resource schemas import them here
 
 MAX_POLYGON_POSITIONS = 10_000
-
-
-def Latitude(**kwargs: Any) -> fields.Float:
-    return fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False, **kwargs)
-
-
-def Longitude(**kwargs: Any) -> fields.Float:
-    return fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False, **kwargs)
 
 
 class PointSchema(Schema):

@@ -11,6 +11,7 @@ from grannsamverkan.models.help_resource import HELP_TOPICS
 from grannsamverkan.schemas.accounts import NOT_BLANK
 from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
 from grannsamverkan.schemas.common import NonEmptyBodySchema, page_of
+from grannsamverkan.schemas.input_fields import Text
 
 TOPIC_DESCRIPTION = (
     "One of: emergency (112), police (not urgent, 114 14), violence_in_close_relationships, "
@@ -24,7 +25,7 @@ PHONE = validate.Regexp(
 
 
 def _name(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(1, 200), NOT_BLANK], **kwargs)
+    return Text(validate=[validate.Length(1, 200), NOT_BLANK], **kwargs)
 
 
 def _topic(**kwargs: Any) -> fields.String:
@@ -34,7 +35,7 @@ def _topic(**kwargs: Any) -> fields.String:
 
 
 def _description(**kwargs: Any) -> fields.String:
-    return fields.String(validate=[validate.Length(1, 2000), NOT_BLANK], **kwargs)
+    return Text(validate=[validate.Length(1, 2000), NOT_BLANK], **kwargs)
 
 
 def _phone() -> fields.String:
@@ -60,7 +61,7 @@ def _municipality_code(**kwargs: Any) -> fields.String:
 
 
 def _opening_hours() -> fields.String:
-    return fields.String(allow_none=True, validate=validate.Length(1, 200))
+    return Text(allow_none=True, validate=validate.Length(1, 200))
 
 
 class HelpResourceCreateSchema(Schema):

@@ -8,16 +8,15 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from grannsamverkan.errors import N_
 from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
+from grannsamverkan.schemas.input_fields import Day
 from grannsamverkan.services.stats import GROUP_COLUMNS
 
 
 class StatsRangeSchema(Schema):
     """A date range in Swedish local time, both days included, and a municipality."""
 
-    date_from = fields.Date(
-        data_key="from", metadata={"description": "First day, included (YYYY-MM-DD)."}
-    )
-    date_to = fields.Date(data_key="to", metadata={"description": "Last day, included."})
+    date_from = Day(data_key="from", metadata={"description": "First day, included (YYYY-MM-DD)."})
+    date_to = Day(data_key="to", metadata={"description": "Last day, included."})
     municipality_code = fields.String(
         validate=MUNICIPALITY_CODE,
         metadata={"description": "One of the municipalities the caller serves (else 403)."},

@@ -15,6 +15,7 @@ from grannsamverkan.schemas.common import (
     PointSchema,
     page_of,
 )
+from grannsamverkan.schemas.input_fields import Day, Id, Moment, Text
 from grannsamverkan.services import privacy
 
 
@@ -23,7 +24,7 @@ class TipLocationSchema(Schema):
 
     lat = Latitude()
     lon = Longitude()
-    address = fields.String(validate=validate.Length(1, 300))
+    address = Text(validate=validate.Length(1, 300))
 
     @validates_schema
     def _point_or_address(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -35,15 +36,15 @@ class TipLocationSchema(Schema):
 
 
 class VehicleSchema(Schema):
-    registration = fields.String(validate=validate.Length(1, 20))
-    description = fields.String(validate=validate.Length(1, 500))
+    registration = Text(validate=validate.Length(1, 20))
+    description = Text(validate=validate.Length(1, 500))
 
 
 class TipCreateSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(TIP_CATEGORIES))
-    description = fields.String(required=True, validate=validate.Length(1, 2000))
+    description = Text(required=True, validate=validate.Length(1, 2000))
     location = fields.Nested(TipLocationSchema, required=True)
-    observed_at = fields.AwareDateTime(default_timezone=None)
+    observed_at = Moment()
     vehicle = fields.Nested(VehicleSchema)
 
 
@@ -136,15 +137,16 @@ TipPageSchema = page_of(TipViewSchema)
 class TipQuerySchema(Schema):
     status = fields.String(validate=validate.OneOf(TIP_STATUSES))
     category = fields.String(validate=validate.OneOf(TIP_CATEGORIES))
-    area_id = fields.Integer()
-    q = fields.String(
+    area_id = Id(strict=False)
+    q = Text(
+        blank=True,
         validate=validate.Length(max=200),
         metadata={"description": "Words the description contains (all of them, any case)."},
     )
-    date_from = fields.Date(
+    date_from = Day(
         data_key="from", metadata={"description": "Reported on or after this day (YYYY-MM-DD)."}
     )
-    date_to = fields.Date(
+    date_to = Day(
         data_key="to", metadata={"description": "Reported on or before this day (Swedish time)."}
     )
 
@@ -155,7 +157,8 @@ class TipQuerySchema(Schema):
 
 
 class TipRejectSchema(Schema):
-    reason = fields.String(
+    reason = Text(
+        blank=True,
         validate=validate.Length(max=500),
         metadata={"description": "Why the tip is rejected; its reporter reads it."},
     )
@@ -163,7 +166,7 @@ class TipRejectSchema(Schema):
 
 class TipPatchSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(POLICE_TIP_STATUSES))
-    note = fields.String(validate=validate.Length(max=2000))
+    note = Text(blank=True, validate=validate.Length(max=2000))
 
 
 class DeliveryItemSchema(Schema):

@@ -7,6 +7,14 @@ import pytest
 
 from tests.conftest import PASSWORD
 
+
+@pytest.fixture
+def app_config() -> dict[str, object]:
+    """An app per test: two tests add a route of their own, which Flask allows only before an
+    app's first request (a shared app may have had requests from other modules' tests)."""
+    return {"GSV_TRUSTED_PROXIES": 0}
+
+
 API = "/api/v1"
 ALWAYS = {
     "X-Content-Type-Options": "nosniff",
