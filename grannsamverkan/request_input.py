@@ -23,7 +23,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import IntegerConverter, Map, ValidationError
 from werkzeug.wsgi import LimitedStream
 
-from grannsamverkan.errors import BadRequest, Invalid, NotFound
+from grannsamverkan.errors import N_, BadRequest, Invalid, NotFound
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -32,7 +32,9 @@ MAX_ID = 2**31 - 1
 # NUL (PostgreSQL's text cannot hold it) and the UTF-16 surrogates (UTF-8 cannot encode one
 # alone; JSON's "\ud800" escape makes one).
 FORBIDDEN_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
-FORBIDDEN_CHARACTERS_MESSAGE = "Contains a NUL byte or an unpaired surrogate."
+NUMBER_TOO_LONG = N_("A number in the body is longer than %(count)s characters.")
+NESTED_TOO_DEEP = N_("The body is nested deeper than %(count)s levels.")
+FORBIDDEN_CHARACTERS_MESSAGE = N_("Contains a NUL byte or an unpaired surrogate.")
 
 # The config key of the larger limit of the area routes (a boundary of 10,000 positions).
 AREA_BODY = "GSV_MAX_AREA_BODY_BYTES"
@@ -53,7 +55,7 @@ class UnsafeJSON(ValueError):
 
 def _number(text: str, kind: Callable[[str], Any]) -> Any:
     if len(text) > MAX_NUMBER_LENGTH:
-        raise UnsafeJSON(f"A number in the body is longer than {MAX_NUMBER_LENGTH} characters.")
+        raise UnsafeJSON(NUMBER_TOO_LONG % {"count": MAX_NUMBER_LENGTH})
     return kind(text)
 
 
@@ -66,7 +68,7 @@ def loads(data: str | bytes, **kwargs: Any) -> Any:
             parse_float=lambda text: _number(text, float),
         )
     except RecursionError:
-        raise UnsafeJSON(f"The body is nested deeper than {MAX_JSON_DEPTH} levels.") from None
+        raise UnsafeJSON(NESTED_TOO_DEEP % {"count": MAX_JSON_DEPTH}) from None
     check_json(value)
     return value
 
@@ -77,7 +79,7 @@ def check_json(value: Any) -> None:
     while stack:
         item, path, depth = stack.pop()
         if depth > MAX_JSON_DEPTH:
-            raise UnsafeJSON(f"The body is nested deeper than {MAX_JSON_DEPTH} levels.")
+            raise UnsafeJSON(NESTED_TOO_DEEP % {"count": MAX_JSON_DEPTH})
         if isinstance(item, str):
             if FORBIDDEN_CHARACTERS.search(item):
                 raise UnsafeJSON(FORBIDDEN_CHARACTERS_MESSAGE, path or "_schema")

@@ -12,6 +12,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
+from grannsamverkan.errors import N_
 from grannsamverkan.request_input import (
     FORBIDDEN_CHARACTERS,
     FORBIDDEN_CHARACTERS_MESSAGE,
@@ -23,6 +24,7 @@ __all__ = ["FORBIDDEN_CHARACTERS", "FORBIDDEN_CHARACTERS_MESSAGE", "MAX_ID"]  # 
 # Times and days a client may send: anything a neighbourhood watch reports or plans.
 EARLIEST_YEAR = 2000
 LATEST_YEAR = 2100
+YEARS = {"first": EARLIEST_YEAR, "last": LATEST_YEAR - 1}
 
 
 class Id(fields.Integer):
@@ -30,7 +32,8 @@ class Id(fields.Integer):
     strings, which are text, pass ``strict=False``."""
 
     def __init__(self, *, strict: bool = True, **kwargs: Any) -> None:
-        range_ = validate.Range(1, MAX_ID, error=f"An id is a whole number from 1 to {MAX_ID}.")
+        message = N_("An id is a whole number from 1 to %(max)s.") % {"max": MAX_ID}
+        range_ = validate.Range(1, MAX_ID, error=message)
         kwargs["validate"] = [range_, *_as_list(kwargs.get("validate"))]
         kwargs.setdefault("metadata", {}).update(minimum=1, maximum=MAX_ID)
         super().__init__(strict=strict, **kwargs)
@@ -42,7 +45,7 @@ class Text(fields.String):
 
     default_error_messages = {
         "characters": FORBIDDEN_CHARACTERS_MESSAGE,
-        "blank": "Must not be blank.",
+        "blank": N_("Must not be blank."),
     }
 
     def __init__(self, *, blank: bool = False, **kwargs: Any) -> None:
@@ -68,7 +71,7 @@ class Moment(fields.AwareDateTime):
     time as sent, before any arithmetic that could overflow)."""
 
     default_error_messages = {
-        "range": f"Give a time in the years {EARLIEST_YEAR}-{LATEST_YEAR - 1}.",
+        "range": N_("Give a time in the years %(first)s-%(last)s.") % YEARS,
     }
 
     def __init__(self, **kwargs: Any) -> None:
@@ -87,7 +90,7 @@ class Day(fields.Date):
     """A calendar day (YYYY-MM-DD) in the years 2000..2099."""
 
     default_error_messages = {
-        "range": f"Give a day in the years {EARLIEST_YEAR}-{LATEST_YEAR - 1}.",
+        "range": N_("Give a day in the years %(first)s-%(last)s.") % YEARS,
     }
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:

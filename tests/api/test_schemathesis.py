@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
@@ -34,47 +35,12 @@ CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
+    response_headers_conformance,
     response_schema_conformance,
 ]
 
 # Signing out and deleting the account end the session the remaining cases run with.
 SESSION_ENDING = {("POST", "/api/v1/auth/logout"), ("DELETE", "/api/v1/me")}
-
-# TEMPORARY, remove when branch bad10a (issue 10, first half) lands: inputs that answer 500
-# today and that bad10a fixes. Each filter names its class; the integrator deletes them.
-#  - ids out of range (2^31 on PostgreSQL, 2^63 on SQLite) in paths, queries and bodies
-#  - NUL bytes and lone surrogates in text
-#  - dates out of range (year 1 or 9999 with an offset)
-#  - strings for numbers are accepted (negative_data_rejection)
-BAD10A_MAX_INT = 2**31 - 1
-
-
-def _bad10a_class(value: Any) -> bool:
-    """True for a generated value of a 500 class bad10a fixes (see above)."""
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return abs(value) > BAD10A_MAX_INT
-    if isinstance(value, float):
-        return abs(value) > 1e15
-    if isinstance(value, str):
-        return (
-            "\x00" in value
-            or any(0xD800 <= ord(c) <= 0xDFFF for c in value)
-            or (value[:4] in ("0000", "0001") or value[:4] == "9999")
-        )
-    if isinstance(value, dict):
-        return any(_bad10a_class(k) or _bad10a_class(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_bad10a_class(v) for v in value)
-    return False
-
-
-@schemathesis.hook
-def filter_case(ctx: Any, case: Any) -> bool:
-    """TEMPORARY (bad10a): skip cases of the 500 classes bad10a fixes."""
-    parts = (case.path_parameters, case.query, case.body)
-    return not any(_bad10a_class(part) for part in parts if part is not None)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
