@@ -301,7 +301,9 @@ def test_min_delay_spaces_real_requests(app, known):
         geocoding.geocode("Storgatan 1, Vimmerby")
         geocoding.geocode("Storgatan 2, Vimmerby")
     first, second = known.requests
-    assert second.at - first.at >= 0.99
+    # Arrival times at the server: the first request may reach it later after its start than
+    # the second does on a loaded machine, so allow some slack; unspaced, they are ~10 ms apart.
+    assert second.at - first.at >= 0.8
 
 
 def test_a_row_written_meanwhile_does_not_break_the_transaction(app, known):
