@@ -18,6 +18,7 @@ from grannsamverkan.models import Tip, User
 from grannsamverkan.schemas.common import Shown
 from grannsamverkan.schemas.tips import (
     DeliveryReportSchema,
+    TipContactPersonSchema,
     TipCreatedSchema,
     TipCreateSchema,
     TipFullSchema,
@@ -54,10 +55,15 @@ def _is_retry() -> bool:
 
 
 def tip_view(user: User, tip: Tip) -> Shown:
-    """The full view for police, the area's contact persons and the reporter; else the
-    members' masked and coarsened one."""
-    full = permissions.sees_tip_in_full(user, tip)
-    return Shown(TipFullSchema if full else TipMemberSchema, tip)
+    """The full view for police and the reporter; the contact persons' view (coarsened point,
+    no protected reporter) for the area's contact persons; else the members' masked and
+    coarsened one."""
+    if not permissions.sees_tip_in_full(user, tip):
+        return Shown(TipMemberSchema, tip)
+    exact = permissions.sees_exact_tip_point(user, tip)
+    if exact and permissions.sees_tip_reporter(user, tip):
+        return Shown(TipFullSchema, tip)
+    return Shown(TipContactPersonSchema, tip)
 
 
 def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -162,12 +168,12 @@ def _moderate(tip_id: int, approve: bool, reason: str | None = None) -> Any:
         raise Forbidden("Only the area's contact persons and police moderate its tips.")
     tips.moderate_tip(actor=user, tip=tip, approve=approve, reason=reason)
     db.session.commit()
-    return tip
+    return tip_view(user, tip)
 
 
 @blp.route("/tips/<int:tip_id>/approve", methods=["POST"])
 @auth_required
-@blp.response(200, TipFullSchema)
+@blp.response(200, TipViewSchema)
 def approve_tip(tip_id: int) -> Any:
     """Approve a tip waiting for moderation; its alert goes out now."""
     return _moderate(tip_id, approve=True)
@@ -176,7 +182,7 @@ def approve_tip(tip_id: int) -> Any:
 @blp.route("/tips/<int:tip_id>/reject", methods=["POST"])
 @auth_required
 @blp.arguments(TipRejectSchema, required=False)
-@blp.response(200, TipFullSchema)
+@blp.response(200, TipViewSchema)
 def reject_tip(body: dict[str, Any], tip_id: int) -> Any:
     """Reject a tip waiting for moderation, optionally with a reason its reporter reads;
     nobody is alerted."""

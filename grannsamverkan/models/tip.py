@@ -71,6 +71,13 @@ class Tip(Model):
     )
 
     @property
+    def unprotected_reporter(self) -> User | None:
+        """The reporter, unless they have a protected identity (then None, as for a deleted
+        account): what the area's contact persons may be shown."""
+        reporter = self.reporter
+        return None if reporter is None or reporter.home_protected else reporter
+
+    @property
     def location(self) -> dict[str, float]:
         return {"lat": self.lat, "lon": self.lon}
 

@@ -99,21 +99,19 @@ class ReporterSchema(Schema):
     email = fields.String()
 
 
-class TipFullSchema(Schema):
-    """Police, the area's contact persons and the reporter: everything."""
+class _TipUnmaskedSchema(Schema):
+    """What police, the area's contact persons and the reporter all see of a tip."""
 
     id = fields.Integer()
     category = fields.String()
     status = fields.String()
     area_id = fields.Integer()
     description = fields.String()
-    location = fields.Nested(PointSchema)
     address = fields.String(allow_none=True)
     vehicle = fields.Dict(allow_none=True)
     observed_at = fields.DateTime()
     created_at = fields.DateTime()
     duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
-    reporter = fields.Nested(ReporterSchema, allow_none=True)
     police_note = fields.String(allow_none=True)
     moderated_by = fields.Integer(attribute="moderated_by_id", allow_none=True)
     moderated_at = fields.DateTime(allow_none=True)
@@ -123,11 +121,26 @@ class TipFullSchema(Schema):
     alert_id = fields.Function(lambda tip: tip.alert.id if tip.alert else None)
 
 
-class TipViewSchema(OneOfSchema):
-    """A tip: in full for police, the area's contact persons and the reporter; masked and
-    coarsened for the members who were alerted."""
+class TipFullSchema(_TipUnmaskedSchema):
+    """Police of the area and the reporter: everything."""
 
-    variants = (TipFullSchema, TipMemberSchema)
+    location = fields.Nested(PointSchema)
+    reporter = fields.Nested(ReporterSchema, allow_none=True)
+
+
+class TipContactPersonSchema(_TipUnmaskedSchema):
+    """The area's contact persons: everything but the exact point (the coarsened cell, as on
+    the console's maps) and a reporter with a protected identity (null)."""
+
+    location = CoarsePoint()
+    reporter = fields.Nested(ReporterSchema, attribute="unprotected_reporter", allow_none=True)
+
+
+class TipViewSchema(OneOfSchema):
+    """A tip: in full for police and the reporter; for the area's contact persons without the
+    exact point or a protected reporter; masked and coarsened for the members alerted."""
+
+    variants = (TipFullSchema, TipContactPersonSchema, TipMemberSchema)
 
 
 TipPageSchema = page_of(TipViewSchema)

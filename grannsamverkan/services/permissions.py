@@ -128,7 +128,8 @@ def can_see_statistics(user: User) -> bool:
 
 
 def sees_tip_in_full(user: User, tip: Tip) -> bool:
-    """The reporter, the area's contact persons and its police see reporter and raw point."""
+    """The reporter, the area's contact persons and its police see the tip unmasked (the
+    point and the reporter as sees_exact_tip_point and sees_tip_reporter allow)."""
     return (
         tip.reporter_id == user.id
         or can_police_area(user, tip.area)
@@ -160,9 +161,21 @@ def can_moderate_tip(user: User, tip: Tip) -> bool:
 
 
 def sees_exact_tip_point(user: User, tip: Tip) -> bool:
-    """The console's maps: police of the area see the raw point, everyone else the coarsened
-    one (DESIGN.md: "Police see the raw point")."""
-    return can_police_area(user, tip.area)
+    """The raw point, in the API and the console's maps alike: police of the area and the
+    reporter; everyone else, the area's contact persons too, sees the coarsened grid cell
+    (DESIGN.md: "Police see the raw point")."""
+    return tip.reporter_id == user.id or can_police_area(user, tip.area)
+
+
+def sees_tip_reporter(user: User, tip: Tip) -> bool:
+    """Who reported a tip: police of the area and the reporter; the area's contact persons
+    too, unless the reporter has a protected identity (shown to no one but police)."""
+    if tip.reporter_id == user.id or can_police_area(user, tip.area):
+        return True
+    reporter = tip.reporter
+    return (
+        reporter is not None and not reporter.home_protected and is_contact_person(user, tip.area)
+    )
 
 
 def can_export_tips(user: User) -> bool:

@@ -161,7 +161,10 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
 
 
 def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
-    """Police triage: the tip's status and, when given, their note."""
+    """Police triage: the tip's status and, when given, their note. A tip waiting for
+    moderation is not triaged (409): only approving it opens it, and sends its alert."""
+    if tip.status == "pending":
+        raise Conflict("This tip waits for moderation: approve or reject it first.")
     tip.status = status
     if note is not None:
         tip.police_note = note

@@ -53,6 +53,7 @@ def _render_detail(
     chosen_status = submitted.get("status", tip.status)
     context = {
         "tip": tip,
+        "show_reporter": permissions.sees_tip_reporter(user, tip),
         "category": labels.category(tip.category),
         "status": labels.label(labels.TIP_STATUS, tip.status),
         "errors": errors,
