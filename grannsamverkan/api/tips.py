@@ -29,7 +29,7 @@ from grannsamverkan.schemas.tips import (
     TipRejectSchema,
     TipViewSchema,
 )
-from grannsamverkan.services import permissions, tips
+from grannsamverkan.services import permissions, privacy, tips
 from grannsamverkan.texts import tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
@@ -54,16 +54,31 @@ def _is_retry() -> bool:
     return idempotency.is_retry(user=g.get("user"), scope=IDEMPOTENCY_SCOPE)
 
 
+class TipAsSeen:
+    """A tip as one person sees it: its duplicate link only when they may follow it
+    (permissions.sees_duplicate_link); everything else is the tip's own."""
+
+    def __init__(self, tip: Tip, user: User) -> None:
+        self._tip = tip
+        self.duplicate_of_id = (
+            tip.duplicate_of_id if permissions.sees_duplicate_link(user, tip) else None
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tip, name)
+
+
 def tip_view(user: User, tip: Tip) -> Shown:
     """The full view for police and the reporter; the contact persons' view (coarsened point,
     no protected reporter) for the area's contact persons; else the members' masked and
     coarsened one."""
+    seen = TipAsSeen(tip, user)
     if not permissions.sees_tip_in_full(user, tip):
-        return Shown(TipMemberSchema, tip)
+        return Shown(TipMemberSchema, seen)
     exact = permissions.sees_exact_tip_point(user, tip)
     if exact and permissions.sees_tip_reporter(user, tip):
-        return Shown(TipFullSchema, tip)
-    return Shown(TipContactPersonSchema, tip)
+        return Shown(TipFullSchema, seen)
+    return Shown(TipContactPersonSchema, seen)
 
 
 def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -82,18 +97,17 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         vehicle=body.get("vehicle"),
     )
     tip = reported.tip
+    count = reported.recipient_count
+    if not permissions.can_see_tip_deliveries(user, tip):
+        count = privacy.coarse_count(count)  # members: no map of homes from probe tips
     answer = {
         "id": tip.id,
         "category": tip.category,
         "status": tip.status,
         "created_at": tip.created_at,
         "guidance": tip_guidance(user.locale),
-        "alert": (
-            {"id": reported.alert.id, "recipient_count": reported.recipient_count}
-            if reported.alert
-            else None
-        ),
-        "duplicate_of": tip.duplicate_of_id,
+        "alert": ({"id": reported.alert.id, "recipient_count": count} if reported.alert else None),
+        "duplicate_of": TipAsSeen(tip, user).duplicate_of_id,
     }
     return TipCreatedSchema().dump(answer), 201
 

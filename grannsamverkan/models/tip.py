@@ -63,6 +63,10 @@ class Tip(Model):
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
     alert: Mapped[Alert | None] = relationship(back_populates="tip", uselist=False)
+    # The first report this one repeats (services/tips.py find_duplicate).
+    duplicate_of: Mapped[Tip | None] = relationship(
+        remote_side="Tip.id", foreign_keys=[duplicate_of_id]
+    )
 
     __table_args__ = (
         Index("ix_tips_area_created", "area_id", "created_at"),

@@ -49,7 +49,13 @@ class TipCreateSchema(Schema):
 
 class AlertSummarySchema(Schema):
     id = fields.Integer()
-    recipient_count = fields.Integer()
+    recipient_count = fields.Integer(
+        metadata={
+            "description": "How many people were alerted. Exact for the area's police and "
+            "contact persons; for members rounded to the nearest ten and never below 10 "
+            "(1-14 read 10), 0 when nobody was."
+        }
+    )
 
 
 class TipCreatedSchema(Schema):
@@ -59,7 +65,14 @@ class TipCreatedSchema(Schema):
     created_at = fields.DateTime()
     guidance = fields.String()
     alert = fields.Nested(AlertSummarySchema, allow_none=True)
-    duplicate_of = fields.Integer(allow_none=True)
+    duplicate_of = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "The earlier tip this one repeats (same category, within 50 m and "
+            "30 minutes), only when the reporter may see that tip in full (their own, or "
+            "their area's as contact person or police); else null."
+        },
+    )
 
 
 class MaskedVehicle(fields.Field):

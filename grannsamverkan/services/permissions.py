@@ -167,6 +167,14 @@ def sees_exact_tip_point(user: User, tip: Tip) -> bool:
     return tip.reporter_id == user.id or can_police_area(user, tip.area)
 
 
+def sees_duplicate_link(user: User, tip: Tip) -> bool:
+    """Which earlier tip this one repeats (within 50 m and 30 minutes): only for those who
+    see that earlier tip in full (its reporter, its area's contact persons and police), else
+    a member's probe tips would pin other people's tips to 50 m."""
+    first = tip.duplicate_of
+    return first is not None and sees_tip_in_full(user, first)
+
+
 def sees_tip_reporter(user: User, tip: Tip) -> bool:
     """Who reported a tip: police of the area and the reporter; the area's contact persons
     too, unless the reporter has a protected identity (shown to no one but police)."""

@@ -177,12 +177,17 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
 
     ``filters`` (TipQuerySchema): status, category, area_id; ``q``, words the description
     contains; ``date_from``/``date_to``, the days reported (Swedish local time, included)."""
-    # The joined area, and a page's alerts and reporters in one statement each: the views
-    # read all three for every tip.
+    # The joined area, and a page's alerts, reporters and first reports in one statement
+    # each: the views read them for every tip.
     query = (
         select(Tip)
         .join(Area, Area.id == Tip.area_id)
-        .options(contains_eager(Tip.area), selectinload(Tip.alert), selectinload(Tip.reporter))
+        .options(
+            contains_eager(Tip.area),
+            selectinload(Tip.alert),
+            selectinload(Tip.reporter),
+            selectinload(Tip.duplicate_of).joinedload(Tip.area),  # who may see the link
+        )
     )
     scope = permissions.tip_scope(user)
     if scope is not None:
