@@ -29,8 +29,8 @@ from grannsamverkan.schemas.tips import (
     TipRejectSchema,
     TipViewSchema,
 )
-from grannsamverkan.services import permissions, privacy, tips
-from grannsamverkan.texts import tip_guidance
+from grannsamverkan.services import help_resources, permissions, privacy, tips
+from grannsamverkan.texts import close_relationship_guidance, tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
 
@@ -106,9 +106,15 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         "status": tip.status,
         "created_at": tip.created_at,
         "guidance": tip_guidance(user.locale),
+        "police_only": tip.police_only,
+        "help_resources": [],
         "alert": ({"id": reported.alert.id, "recipient_count": count} if reported.alert else None),
         "duplicate_of": TipAsSeen(tip, user).duplicate_of_id,
     }
+    if tip.police_only:
+        answer["guidance"] = close_relationship_guidance(user.locale)
+        code = tip.area.municipality_code
+        answer["help_resources"] = help_resources.help_for_close_relationship_violence(code)
     return TipCreatedSchema().dump(answer), 201
 
 

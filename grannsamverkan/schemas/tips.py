@@ -15,6 +15,7 @@ from grannsamverkan.schemas.common import (
     PointSchema,
     page_of,
 )
+from grannsamverkan.schemas.help import HelpResourceSchema
 from grannsamverkan.services import privacy
 
 
@@ -64,6 +65,16 @@ class TipCreatedSchema(Schema):
     status = fields.String()
     created_at = fields.DateTime()
     guidance = fields.String()
+    police_only = fields.Boolean(
+        metadata={
+            "description": "The text speaks of violence in close relationships: the tip went "
+            "to police only, nobody was alerted, and help_resources lists the help lines."
+        }
+    )
+    help_resources = fields.List(
+        fields.Nested(HelpResourceSchema),
+        metadata={"description": "Help lines for the reporter (empty unless police_only)."},
+    )
     alert = fields.Nested(AlertSummarySchema, allow_none=True)
     duplicate_of = fields.Integer(
         allow_none=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from grannsamverkan.models import (
     Alert,
@@ -127,13 +127,19 @@ def can_see_statistics(user: User) -> bool:
 # --- tips ------------------------------------------------------------------------------------
 
 
+def is_contact_person_for_tip(user: User, tip: Tip) -> bool:
+    """A contact person of the tip's area, and the tip is theirs to see: never a tip about
+    violence in close relationships (police only)."""
+    return not tip.police_only and is_contact_person(user, tip.area)
+
+
 def sees_tip_in_full(user: User, tip: Tip) -> bool:
     """The reporter, the area's contact persons and its police see the tip unmasked (the
     point and the reporter as sees_exact_tip_point and sees_tip_reporter allow)."""
     return (
         tip.reporter_id == user.id
         or can_police_area(user, tip.area)
-        or is_contact_person(user, tip.area)
+        or is_contact_person_for_tip(user, tip)
     )
 
 
@@ -157,7 +163,7 @@ def can_triage_tip(user: User, tip: Tip) -> bool:
 def can_moderate_tip(user: User, tip: Tip) -> bool:
     """Approve or reject a tip waiting for moderation: the area's contact persons and its
     police (who may be the only ones at a desk on a Monday morning)."""
-    return is_contact_person(user, tip.area) or can_police_area(user, tip.area)
+    return is_contact_person_for_tip(user, tip) or can_police_area(user, tip.area)
 
 
 def sees_exact_tip_point(user: User, tip: Tip) -> bool:
@@ -182,7 +188,9 @@ def sees_tip_reporter(user: User, tip: Tip) -> bool:
         return True
     reporter = tip.reporter
     return (
-        reporter is not None and not reporter.home_protected and is_contact_person(user, tip.area)
+        reporter is not None
+        and not reporter.home_protected
+        and is_contact_person_for_tip(user, tip)
     )
 
 
@@ -192,12 +200,12 @@ def can_export_tips(user: User) -> bool:
 
 
 def can_see_tip_deliveries(user: User, tip: Tip) -> bool:
-    return can_police_area(user, tip.area) or is_contact_person(user, tip.area)
+    return can_police_area(user, tip.area) or is_contact_person_for_tip(user, tip)
 
 
 def tip_scope(user: User) -> ColumnElement[bool] | None:
-    """Tips the user may list: their own, their contact-person areas', and police their
-    municipalities'. None: all (admins). The query joins Area."""
+    """Tips the user may list: their own, their contact-person areas' (not police-only
+    ones), and police their municipalities'. None: all (admins). The query joins Area."""
     if is_admin(user):
         return None
     contact_areas = select(Membership.area_id).where(
@@ -205,7 +213,10 @@ def tip_scope(user: User) -> ColumnElement[bool] | None:
         Membership.status == "active",
         Membership.role == "contact_person",
     )
-    scopes: list[Any] = [Tip.reporter_id == user.id, Tip.area_id.in_(contact_areas)]
+    scopes: list[Any] = [
+        Tip.reporter_id == user.id,
+        and_(Tip.area_id.in_(contact_areas), Tip.police_only.is_(False)),
+    ]
     if is_police(user) and user.municipality_codes:
         scopes.append(Area.municipality_code.in_(user.municipality_codes))
     return or_(*scopes)

@@ -18,7 +18,7 @@ from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing
+from grannsamverkan.services import permissions, privacy, routing, sensitive
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
@@ -58,8 +58,10 @@ class TipReport(TypedDict):
 
 
 def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
-    """Store a member's tip and, unless its area moderates tips, alert the right people.
-    The reporter is an active member of an area (permissions.can_send_tips)."""
+    """Store a member's tip and, unless its area moderates tips, alert the right people; a
+    tip about violence in close relationships (services/sensitive.py) is for police only:
+    no alert, no moderation. The reporter is an active member of an area
+    (permissions.can_send_tips)."""
     now = utcnow()
     observed_at = report.get("observed_at")
     if observed_at is not None and observed_at > now + CLOCK_SKEW:
@@ -67,6 +69,9 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     category, lat, lon = report["category"], report["lat"], report["lon"]
     area = choose_area(_active_areas(reporter), lat, lon)
     vehicle = report.get("vehicle") or {}
+    police_only = sensitive.concerns_close_relationship_violence(
+        report["description"], vehicle.get("description")
+    )
     tip = Tip(
         area=area,
         reporter=reporter,
@@ -78,13 +83,16 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
         observed_at=observed_at,
         vehicle_registration=vehicle.get("registration"),
         vehicle_description=vehicle.get("description"),
-        status="pending" if area.tip_moderation else "open",
-        duplicate_of_id=find_duplicate(category=category, lat=lat, lon=lon, at=now),
+        status="pending" if area.tip_moderation and not police_only else "open",
+        police_only=police_only,
+        duplicate_of_id=(
+            None if police_only else find_duplicate(category=category, lat=lat, lon=lon, at=now)
+        ),
         created_at=now,
     )
     db.session.add(tip)
     db.session.flush()
-    if tip.status == "pending":
+    if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         return ReportedTip(tip, None, 0)
     return _alert(tip, at=now)
 
@@ -108,6 +116,7 @@ def find_duplicate(*, category: str, lat: float, lon: float, at: datetime) -> in
             Tip.category == category,
             Tip.created_at >= at - DUPLICATE_WINDOW,
             Tip.status.in_(("open", "investigating")),
+            Tip.police_only.is_(False),
             Tip.lat.between(box.min_lat, box.max_lat),
             Tip.lon.between(box.min_lon, box.max_lon),
         )

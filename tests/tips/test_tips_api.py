@@ -500,6 +500,8 @@ def test_a_tip_answer_has_the_documented_fields(client, inbox):
         "guidance",
         "alert",
         "duplicate_of",
+        "police_only",
+        "help_resources",
     }
     assert "112" in body["guidance"]
     assert body["alert"]["recipient_count"] == coarse_count(2)
