@@ -67,8 +67,12 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(migrations_directory()))
     ratelimit.init_app(app)
+    openapi.configure(api)
     api.init_app(app, spec_kwargs=openapi.spec_kwargs())
     errors.init_app(app)  # after api.init_app: replaces its HTTPException handler
+    from grannsamverkan.geo import geocoding
+
+    app.teardown_request(geocoding.keep_misses)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
     from grannsamverkan.notify import runner

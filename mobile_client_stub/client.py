@@ -108,7 +108,10 @@ class GrannsamverkanClient:
         self.token = token
         self.timeout = timeout
         self.session = requests.Session()
-        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # The stub speaks English: the API's error texts are Swedish unless asked otherwise.
+        self.session.headers.update(
+            {"User-Agent": USER_AGENT, "Accept": "application/json", "Accept-Language": "en"}
+        )
 
     # --- plumbing -----------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ import psycopg
 import pytest
 import redis
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
@@ -131,6 +132,20 @@ def _empty_all_tables() -> None:
     db.session.commit()
 
 
+class EnglishApiClient(FlaskClient):
+    """The suite's API tests read the English texts of error answers: requests to /api/
+    prefer English unless a test names a language itself. The API's own default, Swedish, is
+    tested in tests/api/test_problem_language.py."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        path = args[0] if args and isinstance(args[0], str) else kwargs.get("path", "")
+        if isinstance(path, str) and path.startswith("/api/"):
+            headers = dict(kwargs.pop("headers", None) or {})
+            headers.setdefault("Accept-Language", "en")
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -187,6 +202,7 @@ def app(
         if shared:
             _shared_apps[backend] = app
     app.instance_path = str(tmp_path)
+    app.test_client_class = EnglishApiClient
     config = dict(app.config)
     from grannsamverkan.notify.runner import EXTENSION
 

@@ -8,6 +8,7 @@ from flask import g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
+from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.ratelimit import sign_in_limits
 from grannsamverkan.errors import Unauthorized
 from grannsamverkan.extensions import db
@@ -43,13 +44,14 @@ def register(body: dict[str, Any]) -> Any:
 
 @blp.route("/auth/login", methods=["POST"])
 @sign_in_limits
+@documents(401)
 @blp.arguments(LoginSchema)
 @blp.response(200, TokenSchema)
 def login(body: dict[str, Any]) -> Any:
     """Exchange e-mail and password for an access token."""
     signed_in = accounts.sign_in(email=body["email"], password=body["password"])
     if signed_in is None:
-        raise Unauthorized("Wrong e-mail address or password.")
+        raise Unauthorized("Wrong e-mail address or password.", problem="wrong-credentials")
     db.session.commit()
     token, expires_in = signed_in
     return {"access_token": token, "token_type": "Bearer", "expires_in": expires_in}

@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.auth import auth_required, checks_access, current_user
+from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -49,6 +50,7 @@ def load_area_for_member_admin(area_id: int) -> Area:
 
 @blp.route("/areas", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(AreaCreateSchema)
 @blp.response(201, AreaSchema)
 def create_area(body: dict[str, Any]) -> Any:
@@ -86,6 +88,7 @@ def get_area(area_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>", methods=["PATCH"])
 @auth_required
+@checks_access
 @blp.arguments(AreaPatchSchema)
 @blp.response(200, AreaSchema)
 def patch_area(changes: dict[str, Any], area_id: int) -> Any:
@@ -110,6 +113,7 @@ def request_to_join(area_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>/invitations", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
@@ -133,6 +137,7 @@ def load_area_for_invitation_admin(area_id: int) -> Area:
 
 @blp.route("/areas/<int:area_id>/invitations", methods=["GET"])
 @auth_required
+@checks_access
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, InvitationPageSchema)
 def list_invitations(page: dict[str, Any], area_id: int) -> Any:
@@ -144,6 +149,7 @@ def list_invitations(page: dict[str, Any], area_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>/invitations/<int:invitation_id>", methods=["DELETE"])
 @auth_required
+@checks_access
 @blp.response(204)
 def revoke_invitation(area_id: int, invitation_id: int) -> None:
     """Revoke an invitation: its link stops working (contact persons and police)."""
@@ -157,6 +163,8 @@ def revoke_invitation(area_id: int, invitation_id: int) -> None:
 
 @blp.route("/invitations/<token>/accept", methods=["POST"])
 @auth_required
+@checks_access
+@documents(400)
 @blp.response(200, MembershipSchema)
 def accept_invitation(token: str) -> Any:
     """Accept an invitation: the caller becomes an active member (each link works once)."""
@@ -167,6 +175,7 @@ def accept_invitation(token: str) -> Any:
 
 @blp.route("/areas/<int:area_id>/members", methods=["GET"])
 @auth_required
+@checks_access
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, MemberPageSchema)
 def list_members(page: dict[str, Any], area_id: int) -> Any:
@@ -186,6 +195,7 @@ def load_user(user_id: int) -> User:
 
 @blp.route("/areas/<int:area_id>/members/<int:user_id>", methods=["PUT"])
 @auth_required
+@checks_access
 @blp.arguments(MemberPutSchema)
 @blp.response(200, MembershipSchema)
 def put_member(body: dict[str, Any], area_id: int, user_id: int) -> Any:
@@ -206,6 +216,7 @@ def put_member(body: dict[str, Any], area_id: int, user_id: int) -> Any:
 
 @blp.route("/areas/<int:area_id>/members/<int:user_id>", methods=["DELETE"])
 @auth_required
+@checks_access
 @blp.response(204)
 def delete_member(area_id: int, user_id: int) -> None:
     """Leave the area, or remove a member from it."""

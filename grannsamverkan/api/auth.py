@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from flask import g, request
 
 from grannsamverkan.api.errors import problem
+from grannsamverkan.api.openapi import document_problem
 from grannsamverkan.models import AuthSession, User
 from grannsamverkan.services import accounts
 
@@ -51,9 +52,14 @@ def auth_required(view: F) -> F:
 
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
     apidoc.setdefault("manual_doc", {})["security"] = SECURITY
-    apidoc["manual_doc"].setdefault("responses", {})["401"] = {"description": "Not signed in"}
     wrapper._apidoc = apidoc  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    return document_problem(wrapper, 401)  # type: ignore[return-value]
+
+
+def checks_access(view: F) -> F:
+    """Marks a view that asks a permission predicate and may answer 403 (put it under
+    ``auth_required``); the OpenAPI document then lists the 403 (api/openapi.py)."""
+    return document_problem(view, 403)
 
 
 def current_user() -> User:

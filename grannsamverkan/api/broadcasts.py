@@ -8,7 +8,7 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
-from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -140,6 +140,7 @@ def _send(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @blp.route("/broadcasts", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(BroadcastCreateSchema)
 @blp.response(201, BroadcastCreatedSchema)
 @blp.doc(parameters=[idempotency.HEADER_DOC])
@@ -156,6 +157,7 @@ def create_broadcast(body: dict[str, Any]) -> Any:
 
 @blp.route("/broadcasts/reach", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(TargetSchema)
 @blp.response(200, ReachSchema)
 def broadcast_reach(target: dict[str, Any]) -> Any:
@@ -201,6 +203,7 @@ def get_broadcast(broadcast_id: int) -> Any:
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["PATCH"])
 @auth_required
+@checks_access
 @blp.arguments(BroadcastPatchSchema)
 @blp.response(200, BroadcastViewSchema)
 def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
@@ -214,6 +217,7 @@ def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
 
 @blp.route("/broadcasts/<int:broadcast_id>/cancel", methods=["POST"])
 @auth_required
+@checks_access
 @blp.response(200, BroadcastViewSchema)
 def cancel_broadcast(broadcast_id: int) -> Any:
     """Cancel a broadcast ("all clear"); the phones it reached are told."""
@@ -229,6 +233,7 @@ def cancel_broadcast(broadcast_id: int) -> Any:
 
 @blp.route("/broadcasts/<int:broadcast_id>/rsvp", methods=["POST"])
 @auth_required
+@checks_access
 @blp.response(201, RsvpSchema)
 def post_rsvp(broadcast_id: int) -> Any:
     """Take a place at a training event, or a place on its waiting list when it is full."""

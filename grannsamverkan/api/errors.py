@@ -7,21 +7,17 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, json
+from flask_babel import get_locale
 from itsdangerous import BadData
 from marshmallow import ValidationError
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from grannsamverkan.errors import DomainError
+from grannsamverkan.api.problem_texts import translate, translate_errors
+from grannsamverkan.errors import DEFAULT_PROBLEM_TYPES, N_, PROBLEM_TYPES, DomainError
 from grannsamverkan.extensions import db
 
 log = logging.getLogger(__name__)
-
-PROBLEM_TYPES = {
-    400: "about:blank",
-    422: "urn:grannsamverkan:problem:validation",
-    429: "urn:grannsamverkan:problem:rate-limited",
-}
 
 
 def problem(
@@ -30,18 +26,29 @@ def problem(
     *,
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    kind: str | None = None,
 ) -> Response:
-    """Build a problem+json response; the only place error bodies are made."""
-    phrase = HTTPStatus(status).phrase
+    """Build a problem+json response; the only place error bodies are made.
+
+    ``kind`` names its problem type (errors.PROBLEM_TYPES; by default the status's own);
+    ``detail`` and the messages in ``errors`` are English message ids, answered in the
+    request's language (api/problem_texts.py)."""
+    problem_type = PROBLEM_TYPES.get(kind or DEFAULT_PROBLEM_TYPES.get(status, ""))
+    if problem_type is None:  # a status without a type of its own (RFC 9457 section 4.2.1)
+        uri, title = "about:blank", HTTPStatus(status).phrase
+    else:
+        uri, title = problem_type.uri, translate(problem_type.title)
     body: dict[str, Any] = {
-        "type": PROBLEM_TYPES.get(status, "about:blank"),
-        "title": phrase,
+        "type": uri,
+        "title": title,
         "status": status,
-        "detail": detail or phrase,
+        "detail": translate(detail) if detail else title,
     }
     if errors:
-        body["errors"] = errors
+        body["errors"] = translate_errors(errors)
     response = Response(json.dumps(body), status=status, mimetype="application/problem+json")
+    response.headers["Content-Language"] = str(get_locale() or "sv")
+    response.vary.add("Accept-Language")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -86,8 +93,9 @@ def handle_http_exception(error: HTTPException) -> Response:
     messages = data.get("messages")
     if status == 400 and messages:
         flat = flatten_messages(messages)
-        detail = "; ".join(str(m) for msgs in flat.values() for m in _as_list(msgs))
-        return problem(400, detail or None, headers=headers)
+        # The first message (webargs': "Invalid JSON body.") says what is wrong.
+        detail = next((str(m) for msgs in flat.values() for m in _as_list(msgs)), None)
+        return problem(400, detail, headers=headers)
     if messages:
         return problem(
             status,
@@ -97,8 +105,11 @@ def handle_http_exception(error: HTTPException) -> Response:
         )
     if status == 429:
         headers.update(_retry_after(error))
-    message = data.get("message") or (error.description if status != 404 else None)
-    return problem(status, message, headers=headers)
+        seconds = {"seconds": headers["Retry-After"]}
+        wait = N_("Over the limit: try again in %(seconds)s seconds.") % seconds
+        return problem(429, wait, headers=headers)
+    # Werkzeug's descriptions are English prose: the problem type's title says it instead.
+    return problem(status, data.get("message"), headers=headers)
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -112,7 +123,7 @@ def _retry_after(error: HTTPException) -> dict[str, str]:
 
 
 def handle_domain_error(error: DomainError) -> Response:
-    return problem(error.status, error.detail, errors=error.errors)
+    return problem(error.status, error.detail, errors=error.errors, kind=error.problem)
 
 
 def handle_validation_error(error: ValidationError) -> Response:
@@ -125,4 +136,4 @@ def handle_integrity_error(error: IntegrityError) -> Response:
 
 
 def handle_bad_signature(error: BadData) -> Response:
-    return problem(400, "The link is invalid or has expired.")
+    return problem(400, "The link is invalid or has expired.", kind="invalid-link")

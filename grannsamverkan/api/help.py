@@ -6,7 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
-from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -66,6 +66,7 @@ def get_help_resource(resource_id: int) -> Any:
 
 @blp.route("/help-resources", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(HelpResourceCreateSchema)
 @blp.response(201, HelpResourceSchema)
 def create_help_resource(body: dict[str, Any]) -> Any:
@@ -78,6 +79,7 @@ def create_help_resource(body: dict[str, Any]) -> Any:
 
 @blp.route("/help-resources/<int:resource_id>", methods=["PATCH"])
 @auth_required
+@checks_access
 @blp.arguments(HelpResourcePatchSchema)
 @blp.response(200, HelpResourceSchema)
 def patch_help_resource(changes: dict[str, Any], resource_id: int) -> Any:
@@ -94,6 +96,7 @@ def patch_help_resource(changes: dict[str, Any], resource_id: int) -> Any:
 
 @blp.route("/help-resources/<int:resource_id>", methods=["DELETE"])
 @auth_required
+@checks_access
 @blp.response(204)
 def delete_help_resource(resource_id: int) -> None:
     """Remove a help resource (its municipality's police, admins)."""

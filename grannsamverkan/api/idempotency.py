@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from grannsamverkan.api.responses import json_response
-from grannsamverkan.errors import Conflict, Invalid
+from grannsamverkan.errors import N_, Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import IdempotencyKey, User
 
@@ -99,7 +99,8 @@ HEADER_DOC = {
 def _key() -> str | None:
     key = request.headers.get(HEADER)
     if key and len(key) > MAX_KEY_LENGTH:
-        raise Invalid(HEADER, f"At most {MAX_KEY_LENGTH} characters.")
+        too_long = N_("At most %(count)s characters.") % {"count": MAX_KEY_LENGTH}
+        raise Invalid(HEADER, too_long)
     return key or None
 
 

@@ -18,7 +18,7 @@ from marshmallow import Schema, fields, validate
 from sqlakeyset import InvalidPage, select_page
 from sqlalchemy import Select
 
-from grannsamverkan.errors import Invalid
+from grannsamverkan.errors import N_, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.services import signing
 
@@ -28,7 +28,7 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 # A client that pages more slowly than this starts again from the first page.
 CURSOR_MAX_AGE = 30 * 24 * 3600
-NOT_A_CURSOR = "Not a cursor this API handed out for this list."
+NOT_A_CURSOR = N_("Not a cursor this API handed out for this list.")
 
 
 class PageArgsSchema(Schema):

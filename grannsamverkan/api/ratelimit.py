@@ -11,6 +11,7 @@ from flask import Flask, current_app, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from grannsamverkan.api.openapi import document_problem
 from grannsamverkan.services.accounts import normalise_email
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -28,7 +29,7 @@ def rate_limit_key() -> str:
     return f"user:{user.id}" if user is not None else client_address_key()
 
 
-# Views limit with @limiter.limit(...); the storage and defaults come from the app config.
+# Views limit with @rate_limited(...); the storage and defaults come from the app config.
 limiter = Limiter(key_func=rate_limit_key)
 
 
@@ -75,4 +76,13 @@ def sign_in_limits(view: F) -> F:
         # flask-limiter types its decorator as returning Callable[..., R]: the view's own
         # signature is kept at run time (functools.wraps), so F stays true.
         view = cast(F, limited)
-    return view
+    return document_problem(view, 429)
+
+
+def rate_limited(limit: Callable[[], str], **options: Any) -> Callable[[F], F]:
+    """``limiter.limit(limit, **options)``, with the 429 in the OpenAPI document."""
+
+    def decorate(view: F) -> F:
+        return document_problem(cast(F, limiter.limit(limit, **options)(view)), 429)
+
+    return decorate

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from flask_smorest import Blueprint
 
-from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.errors import Forbidden
 from grannsamverkan.models import User
 from grannsamverkan.schemas.stats import (
@@ -37,6 +37,7 @@ def statistics_scope(user: User, municipality_code: str | None) -> list[str] | N
 
 @blp.route("/stats/tips", methods=["GET"])
 @auth_required
+@checks_access
 @blp.arguments(TipStatsQuerySchema, location="query")
 @blp.response(200, TipStatsSchema)
 @blp.doc(
@@ -75,6 +76,7 @@ def tip_stats(query: dict[str, Any]) -> Any:
 
 @blp.route("/stats/tips.png", methods=["GET"])
 @auth_required
+@checks_access
 @blp.arguments(StatsRangeSchema, location="query")
 @blp.response(200)
 @blp.doc(
@@ -103,6 +105,7 @@ def tip_stats_chart(query: dict[str, Any]) -> Any:
 
 @blp.route("/stats/areas", methods=["GET"])
 @auth_required
+@checks_access
 @blp.arguments(StatsRangeSchema, location="query")
 @blp.response(200, AreaStatsSchema)
 def area_stats(query: dict[str, Any]) -> Any:

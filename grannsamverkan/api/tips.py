@@ -8,9 +8,9 @@ from flask import Response, current_app, g
 from flask_smorest import Blueprint
 
 from grannsamverkan.api import idempotency
-from grannsamverkan.api.auth import auth_required, current_user
+from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
-from grannsamverkan.api.ratelimit import limiter
+from grannsamverkan.api.ratelimit import rate_limited
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
@@ -120,7 +120,8 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
 
 @blp.route("/tips", methods=["POST"])
 @auth_required
-@limiter.limit(_tip_limit, exempt_when=_is_retry, deduct_when=_is_accepted)
+@checks_access
+@rate_limited(_tip_limit, exempt_when=_is_retry, deduct_when=_is_accepted)
 @blp.arguments(TipCreateSchema)
 @blp.response(201, TipCreatedSchema)
 @blp.doc(parameters=[idempotency.HEADER_DOC])
@@ -168,6 +169,7 @@ def get_tip(tip_id: int) -> Any:
 
 @blp.route("/tips/<int:tip_id>", methods=["PATCH"])
 @auth_required
+@checks_access
 @blp.arguments(TipPatchSchema)
 @blp.response(200, TipFullSchema)
 def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
@@ -193,6 +195,7 @@ def _moderate(tip_id: int, approve: bool, reason: str | None = None) -> Any:
 
 @blp.route("/tips/<int:tip_id>/approve", methods=["POST"])
 @auth_required
+@checks_access
 @blp.response(200, TipViewSchema)
 def approve_tip(tip_id: int) -> Any:
     """Approve a tip waiting for moderation; its alert goes out now."""
@@ -201,6 +204,7 @@ def approve_tip(tip_id: int) -> Any:
 
 @blp.route("/tips/<int:tip_id>/reject", methods=["POST"])
 @auth_required
+@checks_access
 @blp.arguments(TipRejectSchema, required=False)
 @blp.response(200, TipViewSchema)
 def reject_tip(body: dict[str, Any], tip_id: int) -> Any:
@@ -211,6 +215,7 @@ def reject_tip(body: dict[str, Any], tip_id: int) -> Any:
 
 @blp.route("/tips/<int:tip_id>/deliveries", methods=["GET"])
 @auth_required
+@checks_access
 @blp.response(200, DeliveryReportSchema)
 def tip_deliveries(tip_id: int) -> Any:
     """How the tip's pushes fared: counts by state, per-device rows without tokens."""

@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from grannsamverkan.errors import Invalid, ServiceUnavailable
+from grannsamverkan.errors import N_, Invalid, ServiceUnavailable
 from grannsamverkan.extensions import db
 from grannsamverkan.models.geocode import MAX_DISPLAY_LENGTH, MAX_QUERY_LENGTH, GeocodedAddress
 from grannsamverkan.models.types import utcnow
@@ -52,9 +52,9 @@ MAX_THROTTLE_WAIT_S = 10.0
 PLACE_ADDRESS_LENGTH = 300
 COUNTRY_CODES = "se"
 
-NOT_ENABLED = "Address lookup is not enabled on this server; send lat and lon."
-NOT_FOUND = "No such address was found in Sweden."
-UNAVAILABLE = "The address lookup service is not answering; try again in a while."
+NOT_ENABLED = N_("Address lookup is not enabled on this server; send lat and lon.")
+NOT_FOUND = N_("No such address was found in Sweden.")
+UNAVAILABLE = N_("The address lookup service is not answering; try again in a while.")
 
 
 def _version() -> str:
@@ -231,6 +231,25 @@ def _store(query: str, location: Location | None, stale: GeocodedAddress | None)
 
 
 _UPSERTS: dict[str, Callable[..., Any]] = {"postgresql": pg_insert, "sqlite": sqlite_insert}
+MISSES = "geocoding_misses"
+
+
+def keep_misses(exc: BaseException | None = None) -> None:
+    """After a request (``teardown_request``): store the "not found" answers it got, in a
+    transaction of their own, so the failed request's rollback does not make the next one
+    ask the geocoder again. The request's own work is over by now: committed, or to be
+    discarded, which the rollback here does first."""
+    misses = db.session.info.pop(MISSES, None)
+    if not misses:
+        return
+    try:
+        db.session.rollback()
+        for query in sorted(misses):
+            _store(query, None, None)
+        db.session.commit()
+    except Exception:  # noqa: BLE001 - a cache: failing to keep it costs one more lookup
+        log.warning("could not keep the geocoder's 'not found' answers", exc_info=True)
+        db.session.rollback()
 
 
 def _place(row: GeocodedAddress) -> Place:
@@ -251,7 +270,8 @@ def geocode(address: str, *, field: str = "address") -> Place:
     if not query:
         raise Invalid(field, "Enter an address.")
     if len(query) > MAX_QUERY_LENGTH:
-        raise Invalid(field, f"An address has at most {MAX_QUERY_LENGTH} characters.")
+        too_long = N_("An address has at most %(count)s characters.") % {"count": MAX_QUERY_LENGTH}
+        raise Invalid(field, too_long)
 
     row = db.session.scalar(select(GeocodedAddress).where(GeocodedAddress.query == query))
     if row is not None and _is_fresh(row):
@@ -264,6 +284,9 @@ def geocode(address: str, *, field: str = "address") -> Place:
     )
     _store(query, location, row)
     if location is None:
+        # The 422 rolls the request back, and the cache row with it: keep_misses stores
+        # it again once the request is over, in a transaction of its own.
+        db.session.info.setdefault(MISSES, set()).add(query)
         raise Invalid(field, NOT_FOUND)
     return Place(
         lat=location.latitude,

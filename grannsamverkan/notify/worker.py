@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from grannsamverkan.notify.jobs import SWEEP_S
 from grannsamverkan.notify.outbox import next_due_in
 from grannsamverkan.notify.runner import (
     EXTENSION,
@@ -39,7 +40,8 @@ def run_polling_worker(app: Flask, *, burst: bool = False) -> None:
 def run_rq_worker(app: Flask, *, burst: bool = False) -> None:
     """An RQ worker on the push queue, in this process and app context (no fork per job).
 
-    It first enqueues a sweep so rows left by a crashed worker are not forgotten.
+    It first enqueues a sweep so rows left by a crashed worker are not forgotten, and keeps
+    one coming while it runs (``SweepGuard``): Redis may lose every queued and scheduled job.
     """
     from redis import Redis
     from rq import Queue, SimpleWorker
@@ -48,4 +50,59 @@ def run_rq_worker(app: Flask, *, burst: bool = False) -> None:
     queue = Queue(app.config["GSV_RQ_QUEUE"], connection=connection)
     enqueue_dispatch(app)
     worker: Any = SimpleWorker([queue], connection=connection)
-    worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
+    guard = None if burst else SweepGuard(app, connection).start()
+    try:
+        worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")
+    finally:
+        if guard is not None:
+            guard.stop()
+
+
+def guard_interval_s(app: Flask) -> float:
+    """How often workers make sure a dispatch job is coming: at least twice per lease, so
+    rows are recovered within the lease time, and at least once per sweep."""
+    return max(1.0, min(float(SWEEP_S), float(app.config["GSV_PUSH_LEASE_S"]) / 2))
+
+
+class SweepGuard:
+    """A thread that, every ``guard_interval_s``, enqueues a dispatch job for the first worker
+    of all to get there (a Redis key with that expiry elects it).
+
+    The jobs that keep dispatching going (the sweep a worker schedules at start, each job's
+    next run, RQ's scheduler process) all live in Redis. A Redis restarted empty forgets
+    them, and RQ's scheduler process dies with the connection (RQ restarts it only every ten
+    minutes); without this, due rows would wait for an unrelated commit to enqueue a job.
+    A dispatch that finds nothing due ends at once, so the pulse costs one short job per
+    interval for the whole cluster.
+    """
+
+    def __init__(self, app: Flask, connection: Any) -> None:
+        self.app = app
+        self.connection = connection
+        self.interval_s = guard_interval_s(app)
+        self.key = f"gsv:{app.config['GSV_RQ_QUEUE']}:sweep-pulse"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="gsv-sweep-guard", daemon=True)
+
+    def start(self) -> SweepGuard:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def pulse(self) -> bool:
+        """Enqueue a dispatch job unless another worker did in this interval."""
+        ttl_ms = int(self.interval_s * 1000) - 100  # expired again by the next pulse
+        if not self.connection.set(self.key, "1", nx=True, px=max(ttl_ms, 100)):
+            return False
+        enqueue_dispatch(self.app)
+        return True
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.interval_s):
+            try:
+                self.pulse()
+            except Exception:  # noqa: BLE001 - Redis down: try again at the next interval
+                log.warning("push sweep guard: Redis not reachable; retrying", exc_info=True)

@@ -6,13 +6,14 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from grannsamverkan.errors import N_
 from grannsamverkan.models.tip import TIP_CATEGORIES
 from grannsamverkan.models.user import LOCALES, PLATFORMS
 from grannsamverkan.schemas.common import Latitude, Longitude, NonEmptyBodySchema
 
-HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error="Use 24-hour HH:MM.")
+HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=N_("Use 24-hour HH:MM."))
 # Names are stored stripped; one of only spaces would become the empty string.
-NOT_BLANK = validate.Regexp(r"^\s*\S", error="Must not be blank.")
+NOT_BLANK = validate.Regexp(r"^\s*\S", error=N_("Must not be blank."))
 
 
 class RegisterSchema(Schema):

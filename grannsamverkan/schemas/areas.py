@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
+from grannsamverkan.errors import N_
 from grannsamverkan.models.area import MEMBERSHIP_ROLES
 from grannsamverkan.schemas.accounts import NOT_BLANK
 from grannsamverkan.schemas.common import (
@@ -17,7 +18,7 @@ from grannsamverkan.schemas.common import (
     page_of,
 )
 
-MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error="A municipality code is four digits.")
+MUNICIPALITY_CODE = validate.Regexp(r"^\d{4}$", error=N_("A municipality code is four digits."))
 
 
 class AreaCreateSchema(Schema):
@@ -38,7 +39,8 @@ class AreaQuerySchema(Schema):
     municipality_code = fields.String(validate=MUNICIPALITY_CODE)
     near = fields.String(
         validate=validate.Regexp(
-            r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$", error="Use near=lat,lon in decimal degrees."
+            r"^-?\d{1,2}(\.\d+)?,-?\d{1,3}(\.\d+)?$",
+            error=N_("Use near=lat,lon in decimal degrees."),
         )
     )
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from grannsamverkan.errors import N_
 from grannsamverkan.geo.coarsen import coarsen
 
 MAX_POLYGON_POSITIONS = 10_000
@@ -66,7 +67,8 @@ class GeoJSONPolygon(fields.Dict):
                 raise ValidationError("Each ring ends where it starts.")
             total += len(ring)
         if total > MAX_POLYGON_POSITIONS:
-            raise ValidationError(f"A boundary has at most {MAX_POLYGON_POSITIONS} positions.")
+            limit = {"count": MAX_POLYGON_POSITIONS}
+            raise ValidationError(N_("A boundary has at most %(count)s positions.") % limit)
         return {"type": "Polygon", "coordinates": [[p[:2] for p in r] for r in rings]}
 
 

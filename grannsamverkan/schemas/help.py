@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from grannsamverkan.errors import N_
 from grannsamverkan.models.help_resource import HELP_TOPICS
 from grannsamverkan.schemas.accounts import NOT_BLANK
 from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
@@ -18,7 +19,7 @@ TOPIC_DESCRIPTION = (
 # Digits as dialled, grouped by spaces or hyphens, optionally international: "020-50 50 50",
 # "116 006", "+46 10 123 45 67".
 PHONE = validate.Regexp(
-    r"^\+?\d[\d -]{0,28}\d$", error="A phone number is digits, spaces and hyphens."
+    r"^\+?\d[\d -]{0,28}\d$", error=N_("A phone number is digits, spaces and hyphens.")
 )
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from grannsamverkan.errors import N_
 from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
 from grannsamverkan.services.stats import GROUP_COLUMNS
 
@@ -42,7 +43,8 @@ class TipStatsQuerySchema(StatsRangeSchema):
         unknown = [part for part in parts if part not in GROUP_COLUMNS]
         if unknown:
             raise ValidationError(
-                f"Group by any of {', '.join(GROUP_COLUMNS)}; not {', '.join(unknown)}.",
+                N_("Group by any of %(known)s; not %(unknown)s.")
+                % {"known": ", ".join(GROUP_COLUMNS), "unknown": ", ".join(unknown)},
                 "group_by",
             )
         if len(set(parts)) != len(parts):

@@ -14,11 +14,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
+from grannsamverkan.geo.sweden import in_sweden
 from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import signing
 from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.passwords import check_password_strength
+
+HOME_OUTSIDE_SWEDEN = "A home must be in Sweden. Check that latitude and longitude are not swapped."
 
 # Compared against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong
 # password and sign-in does not reveal which addresses have accounts. One per hash method,
@@ -164,13 +167,17 @@ def set_home(
     address: str | None = None,
     protected: bool = False,
 ) -> User:
-    """Store the household's home, or none at all for protected personal data."""
+    """Store the household's home, or none at all for protected personal data. A home lies in
+    Sweden (geo/sweden.py), else Invalid (422) on ``address`` when one was given (geocoded),
+    on ``lat`` when only coordinates were."""
     if protected:
         user.home_lat = user.home_lon = user.home_address = None
         user.home_protected = True
     else:
         if lat is None or lon is None:
             raise Invalid("lat", "A home needs coordinates.")
+        if not in_sweden(lat, lon):
+            raise Invalid("lat" if address is None else "address", HOME_OUTSIDE_SWEDEN)
         user.home_lat, user.home_lon, user.home_address = lat, lon, address
         user.home_protected = False
     db.session.flush()

@@ -16,14 +16,14 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import CursorResult, Select, select, update
 
-from grannsamverkan.errors import BadRequest, Forbidden
+from grannsamverkan.errors import Forbidden, InvalidLink, N_
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Invitation, Membership, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions, signing
 from grannsamverkan.services.memberships import find_membership
 
-NO_LONGER_VALID = "This invitation is no longer valid: it was used, revoked or has expired."
+NO_LONGER_VALID = N_("This invitation is no longer valid: it was used, revoked or has expired.")
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def token_of(invitation: Invitation) -> str:
 
 def read_invitation(token: str, *, allow_used: bool = False) -> Invitation:
     """The invitation a token names, if it still works. Raises itsdangerous.BadData (400)
-    when the token is forged or too old, BadRequest when it was revoked, has expired, was
+    when the token is forged or too old, InvalidLink when it was revoked, has expired, was
     used (unless ``allow_used``), or its maker is no longer a contact person of the area."""
     max_age = current_app.config["GSV_INVITATION_MAX_AGE"]
     payload = signing.unsign(signing.INVITE, token, max_age=max_age)
@@ -75,12 +75,12 @@ def read_invitation(token: str, *, allow_used: bool = False) -> Invitation:
     if invitation is None or not secrets.compare_digest(
         invitation.nonce, str(payload.get("nonce"))
     ):
-        raise BadRequest(NO_LONGER_VALID)
+        raise InvalidLink(NO_LONGER_VALID)
     if invitation.state not in (("open", "used") if allow_used else ("open",)):
-        raise BadRequest(NO_LONGER_VALID)
+        raise InvalidLink(NO_LONGER_VALID)
     maker = invitation.created_by
     if maker is None or not permissions.can_invite_to_area(maker, invitation.area):
-        raise BadRequest(NO_LONGER_VALID)
+        raise InvalidLink(NO_LONGER_VALID)
     return invitation
 
 
@@ -90,7 +90,7 @@ def accept_invitation(*, user: User, token: str) -> Membership:
     refused (403): an invitation never undoes a removal."""
     invitation = read_invitation(token, allow_used=True)
     if invitation.email and invitation.email != user.email.lower():
-        raise BadRequest("This invitation was sent to another e-mail address.")
+        raise InvalidLink("This invitation was sent to another e-mail address.")
     membership = find_membership(invitation.area, user.id)
     if membership is not None and membership.status == "active":
         return membership
@@ -123,7 +123,7 @@ def _use(invitation: Invitation, user: User) -> None:
         .execution_options(synchronize_session="fetch")
     )
     if cast(CursorResult[Any], db.session.execute(statement)).rowcount != 1:
-        raise BadRequest(NO_LONGER_VALID)
+        raise InvalidLink(NO_LONGER_VALID)
 
 
 def revoke_invitation(invitation: Invitation) -> None:

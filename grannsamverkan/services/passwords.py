@@ -13,7 +13,7 @@ import threading
 
 from zxcvbn import zxcvbn
 
-from grannsamverkan.errors import Invalid
+from grannsamverkan.errors import N_, Invalid
 
 # zxcvbn's 0–4 scale; 3 is about 10^8 guesses: out of reach online, and slow to reach
 # offline against the slow hash the passwords are stored with.
@@ -57,9 +57,14 @@ def check_password_strength(password: str, *, email: str, name: str) -> None:
     score, warning = _score(password, _personal_words(email, name))
     if score >= MIN_SCORE:
         return
-    reason = f" {warning}" if warning else ""
-    raise Invalid(
-        "password",
-        f"This password is too easy to guess.{reason} Use a few uncommon words or a longer "
-        "phrase, and not your e-mail address or name.",
-    )
+    if warning:  # zxcvbn's own reason, in English
+        advice = N_(
+            "This password is too easy to guess. %(reason)s Use a few uncommon words or a "
+            "longer phrase, and not your e-mail address or name."
+        ) % {"reason": warning}
+    else:
+        advice = N_(
+            "This password is too easy to guess. Use a few uncommon words or a longer phrase, "
+            "and not your e-mail address or name."
+        )
+    raise Invalid("password", advice)

@@ -84,7 +84,8 @@ def count_tips(
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> list[dict[str, Any]]:
-    """Tips counted per category, area and/or local month, sorted by those columns."""
+    """Tips counted per category, area and/or local month, sorted by those columns; rejected
+    tips (moderation, police triage) are not counted."""
     selected: list[ColumnElement[Any] | InstrumentedAttribute[Any]] = []
     if "category" in group_by:
         selected.append(Tip.category)
@@ -92,7 +93,10 @@ def count_tips(
         selected.append(Tip.area_id)
     if "month" in group_by:
         selected.append(_month_or_hour(Tip.created_at))
-    query = select(*selected, func.count(Tip.id)).group_by(*selected)
+    # A tip its contact persons rejected was not a tip: it is not counted.
+    query = (
+        select(*selected, func.count(Tip.id)).where(Tip.status != "rejected").group_by(*selected)
+    )
     if municipality_codes is not None:
         query = query.where(Tip.area_id.in_(_areas_in_scope(municipality_codes)))
     if date_from is not None:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from shapely.geometry import Point, shape
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import contains_eager, selectinload
 
@@ -16,9 +15,9 @@ from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
-from grannsamverkan.models import Alert, Area, Delivery, Membership, Tip, User
+from grannsamverkan.models import Alert, Area, Delivery, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing, sensitive
+from grannsamverkan.services import permissions, privacy, routing, sensitive, tip_places
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
@@ -34,15 +33,6 @@ class ReportedTip:
     tip: Tip
     alert: Alert | None
     recipient_count: int
-
-
-def choose_area(areas: list[Area], lat: float, lon: float) -> Area:
-    """The area whose boundary contains the point, else the one with the nearest centre."""
-    point = Point(lon, lat)  # GeoJSON order
-    for area in areas:
-        if area.boundary and shape(area.boundary).covers(point):
-            return area
-    return min(areas, key=lambda a: (distance_m((lat, lon), (a.center_lat, a.center_lon)), a.id))
 
 
 class TipReport(TypedDict):
@@ -61,13 +51,14 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     """Store a member's tip and, unless its area moderates tips, alert the right people; a
     tip about violence in close relationships (services/sensitive.py) is for police only:
     no alert, no moderation. The reporter is an active member of an area
-    (permissions.can_send_tips)."""
+    (permissions.can_send_tips); the place must be one they may tip about, and picks the
+    area (services/tip_places.py)."""
     now = utcnow()
     observed_at = report.get("observed_at")
     if observed_at is not None and observed_at > now + CLOCK_SKEW:
         raise Invalid("observed_at", "The observation cannot be in the future.")
     category, lat, lon = report["category"], report["lat"], report["lon"]
-    area = choose_area(_active_areas(reporter), lat, lon)
+    area = tip_places.area_for_tip(reporter=reporter, lat=lat, lon=lon)
     vehicle = report.get("vehicle") or {}
     police_only = sensitive.concerns_close_relationship_violence(
         report["description"], vehicle.get("description")
@@ -95,16 +86,6 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         return ReportedTip(tip, None, 0)
     return _alert(tip, at=now)
-
-
-def _active_areas(user: User) -> list[Area]:
-    return list(
-        db.session.scalars(
-            select(Area)
-            .join(Membership, Membership.area_id == Area.id)
-            .where(Membership.user_id == user.id, Membership.status == "active")
-        )
-    )
 
 
 def find_duplicate(*, category: str, lat: float, lon: float, at: datetime) -> int | None:

@@ -17,7 +17,13 @@ from flask import Flask
 
 from grannsamverkan import create_app
 from grannsamverkan.extensions import db
-from tests.conftest import BACKENDS, _empty_all_tables, _test_config, reset_rate_limits
+from tests.conftest import (
+    BACKENDS,
+    EnglishApiClient,
+    _empty_all_tables,
+    _test_config,
+    reset_rate_limits,
+)
 
 
 def app_per_module(config: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
@@ -35,6 +41,7 @@ def app_per_module(config: dict[str, Any] | None = None) -> tuple[Any, Any, Any]
     ) -> Iterator[Flask]:
         app = create_app({**_test_config(database_urls[backend]), **(config or {})})
         app.instance_path = str(tmp_path_factory.mktemp("instance"))
+        app.test_client_class = EnglishApiClient
         yield app
         with app.app_context():
             db.engine.dispose()

@@ -23,6 +23,12 @@ def _assert_always(response):
     assert "Strict-Transport-Security" not in response.headers  # plain http here
 
 
+# Tests that add a route get an app of their own (a non-empty app_config): the shared app has
+# served requests already, and a route added to it would stay for later tests.
+OWN_APP = pytest.mark.parametrize("app_config", [{"PROPAGATE_EXCEPTIONS": False}])
+
+
+@OWN_APP
 def test_every_kind_of_response_carries_the_headers(app, client, make_user):
     user = make_user()
 
@@ -30,7 +36,6 @@ def test_every_kind_of_response_carries_the_headers(app, client, make_user):
         raise RuntimeError("a bug")
 
     app.add_url_rule("/crash", "crash", crash)
-    app.config["PROPAGATE_EXCEPTIONS"] = False
     responses = [
         client.get("/healthz"),
         client.get(f"{API}/openapi.json"),
@@ -61,6 +66,7 @@ def test_private_responses_are_never_stored(client, make_user):
     assert feed.headers["Cache-Control"] == "no-store"
 
 
+@OWN_APP
 def test_a_view_that_sets_its_caching_keeps_it_unless_credentials_came(app, client, make_user):
     user = make_user()
 

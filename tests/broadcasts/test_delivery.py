@@ -289,3 +289,33 @@ def test_large_recipient_lists_are_written_in_slices(
     send_all(app, dispatcher)
     for token in town.vimmerby_phones:
         assert [m["data"]["purpose"] for m in sink.tray(token)] == ["alert", "update"], token
+
+
+def test_an_event_less_than_a_day_away_reminds_those_who_answer_later(
+    app, client, sink, dispatcher, town, send
+):
+    """The sweep right after an event created 5 hours before its start finds nobody
+    confirmed; those who answer afterwards (or move up the waiting list) still get the
+    reminder, once."""
+    event = send(town.police, training(capacity=1, starts_in_h=5))
+    send_all(app, dispatcher)  # runs the reminder sweep: nobody has answered yet
+    with app.app_context():
+        assert db.session.get(Broadcast, event["id"]).reminder_sent_at is not None
+    rsvp = f"{API}/broadcasts/{event['id']}/rsvp"
+    assert client.post(rsvp, headers=town.anna.headers).get_json() == {"status": "confirmed"}
+    assert client.post(rsvp, headers=town.bertil.headers).get_json() == {"status": "waitlisted"}
+    send_all(app, dispatcher)
+    assert [m["data"]["purpose"] for m in sink.tray("anna-phone")] == ["alert", "reminder"]
+    assert [m["data"]["purpose"] for m in sink.tray("bertil-phone")] == ["alert"]
+    # Anna gives up her place: Bertil moves up, is told, and is reminded too.
+    assert client.delete(rsvp, headers=town.anna.headers).status_code == 204
+    send_all(app, dispatcher)
+    assert [m["data"]["purpose"] for m in sink.tray("bertil-phone")] == [
+        "alert",
+        "promotion",
+        "reminder",
+    ]
+    # Anna answers again (now waitlisted, then nothing more): no second reminder.
+    client.post(rsvp, headers=town.anna.headers)
+    send_all(app, dispatcher)
+    assert [m["data"]["purpose"] for m in sink.tray("anna-phone")] == ["alert", "reminder"]

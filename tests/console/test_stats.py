@@ -308,3 +308,24 @@ def test_default_period_starts_eleven_months_back():
 )
 def test_tick_steps_are_round(largest, step):
     assert tick_step(largest) == step
+
+
+def test_rejected_tips_are_not_counted_here_nor_in_the_api(
+    client, police, make_user, make_area, add_member, post_tip
+):
+    """A tip its contact person rejected was no tip: neither the console's statistics nor
+    GET /stats/tips count it (both ask services/stats.py)."""
+    area = make_area(name="Modererad", tip_moderation=True)
+    member, moderator = make_user(), make_user()
+    add_member(member, area)
+    add_member(moderator, area, role="contact_person")
+    kept = post_tip(member, "vandalism")
+    refused = post_tip(member, "vandalism", description="Fel: skrev om fel sak.")
+    for tip, action in ((kept, "approve"), (refused, "reject")):
+        answer = client.post(f"/api/v1/tips/{tip['id']}/{action}", headers=moderator.headers)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+    api = client.get("/api/v1/stats/tips?group_by=category", headers=police.headers)
+    assert api.get_json()["rows"] == [{"category": "vandalism", "count": 1}]
+    sign_in(client, police.email)
+    csv_text = client.get("/stats/tips.csv").get_data(as_text=True)
+    assert [line.split(",")[-1] for line in csv_text.splitlines()[1:]] == ["1"]

@@ -113,14 +113,41 @@ def test_connection_refused_is_503(app, client, make_user):
     problem_of(put_home(client, make_user(), "Storgatan 1, Vimmerby"), 503)
 
 
-@pytest.mark.parametrize(("mode", "status"), [("error500", 503), ("slow", 503), ("ok", 422)])
-def test_failed_lookup_leaves_home_and_cache_untouched(app, client, make_user, known, mode, status):
+@pytest.mark.parametrize(
+    ("mode", "status", "cached"), [("error500", 503, 0), ("slow", 503, 0), ("ok", 422, 1)]
+)
+def test_failed_lookup_leaves_home_untouched(app, client, make_user, known, mode, status, cached):
+    """The home stays as it was; only a real "not found" is cached (an outage is not)."""
     user = make_user(home=(57.1, 15.1))
     before = client.get("/api/v1/me", headers=user.headers).json["home"]
     known.set_mode(mode)
     problem_of(put_home(client, user, "Okändgatan 5"), status)
     assert client.get("/api/v1/me", headers=user.headers).json["home"] == before
-    assert cache_rows(app) == 0
+    assert cache_rows(app) == cached
+
+
+def test_a_not_found_survives_the_failed_request(
+    app, client, make_user, make_area, add_member, known
+):
+    """The 422 rolls the request back; the "not found" is kept all the same, so asking
+    again (a home, or a tip's place) makes no second request to the geocoder."""
+    user = make_user()
+    add_member(user, make_area())
+    problem_of(put_home(client, user, "Ingengatan 99, Ingenstans"), 422)
+    assert known.request_count == 1
+    with app.app_context():
+        row = db.session.scalar(select(GeocodedAddress))
+        assert (row.query, row.found) == ("ingengatan 99, ingenstans", False)
+    problem_of(put_home(client, user, "INGENGATAN 99,  Ingenstans"), 422)
+    tip = {
+        "category": "vandalism",
+        "description": "Klotter på muren.",
+        "location": {"address": "Ingengatan 99, Ingenstans"},
+    }
+    answer = client.post("/api/v1/tips", json=tip, headers=user.headers)
+    assert problem_of(answer, 422)["errors"] == {"location.address": [geocoding.NOT_FOUND]}
+    assert known.request_count == 1
+    assert cache_rows(app) == 1
 
 
 def test_geocoder_off_is_422_without_request(app, client, make_user, known):

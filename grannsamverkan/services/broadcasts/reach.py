@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import exists, func, select
 
-from grannsamverkan.errors import Forbidden, Invalid
+from grannsamverkan.errors import N_, Forbidden, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.geo.radius import homes_within
@@ -95,7 +95,7 @@ def _active_members() -> Any:
 def _municipalities_reach(author: User, codes: list[str]) -> Reach:
     for code in codes:
         if not permissions.serves_municipality(author, code):
-            raise Forbidden(f"You do not serve municipality {code}.")
+            raise Forbidden(N_("You do not serve municipality %(code)s.") % {"code": code})
     members = _active_members().join(Area, Area.id == Membership.area_id)
     user_ids = set(db.session.scalars(members.where(Area.municipality_code.in_(codes))))
     return Reach(user_ids, set(codes))
@@ -105,10 +105,10 @@ def _areas_reach(author: User, area_ids: list[int]) -> Reach:
     areas = list(db.session.scalars(select(Area).where(Area.id.in_(area_ids))))
     unknown = set(area_ids) - {a.id for a in areas}
     if unknown:
-        raise Invalid("target.area_ids", f"No such area: {min(unknown)}.")
+        raise Invalid("target.area_ids", N_("No such area: %(id)s.") % {"id": min(unknown)})
     for area in areas:
         if not permissions.can_police_area(author, area):
-            raise Forbidden(f"Area {area.id} is outside your municipalities.")
+            raise Forbidden(N_("Area %(id)s is outside your municipalities.") % {"id": area.id})
     user_ids = set(db.session.scalars(_active_members().where(Membership.area_id.in_(area_ids))))
     return Reach(user_ids, {a.municipality_code for a in areas})
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, Broadcast, Rsvp, User
+from grannsamverkan.models import Alert, Broadcast, Delivery, Device, Rsvp, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import alerts
 from grannsamverkan.services.broadcasts.pushes import targets_where
@@ -45,6 +46,30 @@ def queue_due_reminders(now: datetime | None = None) -> int:
     return len(events)
 
 
+def remind_late_attendees(broadcast: Broadcast, user_ids: Sequence[int], *, now: datetime) -> None:
+    """People confirmed after the event's reminder went out (an event created, or moved, less
+    than a day before it starts; an RSVP or a move up the waiting list in its last day) get
+    the reminder now, once: the sweep reminds only those confirmed when it runs."""
+    alert = broadcast.alert
+    if alert is None or broadcast.reminder_sent_at is None or not user_ids:
+        return
+    if broadcast.starts_at is None or broadcast.starts_at <= now:
+        return
+    purpose = _purpose(broadcast)
+    reminded = exists().where(
+        Delivery.alert_id == alert.id,
+        Delivery.purpose == purpose,
+        Delivery.device_id == Device.id,
+        Device.user_id == User.id,
+    )
+    who = User.id.in_(list(user_ids)) & ~reminded
+    alerts.write_deliveries(alert, targets_where(broadcast, who, at=now), purpose=purpose)
+
+
+def _purpose(broadcast: Broadcast) -> str:
+    return f"reminder-{broadcast.sequence}"
+
+
 def _remind(broadcast: Broadcast, alert: Alert, now: datetime) -> None:
     attending = User.id.in_(
         select(Rsvp.user_id).where(Rsvp.broadcast_id == broadcast.id, Rsvp.status == "confirmed")
@@ -52,5 +77,5 @@ def _remind(broadcast: Broadcast, alert: Alert, now: datetime) -> None:
     alerts.write_deliveries(
         alert,
         targets_where(broadcast, attending, at=now),
-        purpose=f"reminder-{broadcast.sequence}",
+        purpose=_purpose(broadcast),
     )

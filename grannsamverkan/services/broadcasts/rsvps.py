@@ -16,6 +16,7 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import alerts
 from grannsamverkan.services.broadcasts.pushes import targets_among
 from grannsamverkan.services.broadcasts.queries import lock_broadcast
+from grannsamverkan.services.broadcasts.reminders import remind_late_attendees
 
 BASE36_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 
@@ -71,6 +72,8 @@ def rsvp(*, user: User, broadcast: Broadcast) -> Rsvp:
     )
     db.session.add(row)
     db.session.flush()
+    if row.status == "confirmed":
+        remind_late_attendees(broadcast, [user.id], now=row.created_at)
     return row
 
 
@@ -123,6 +126,7 @@ def promote_waitlisted(broadcast: Broadcast, *, at: datetime) -> list[Rsvp]:
         # (after cancelling and queueing anew): base 36 keeps it within 16 characters.
         purpose = f"promotion-{_base36(row.id)}"
         alerts.write_deliveries(alert, [targets[row.user_id]], purpose=purpose)
+    remind_late_attendees(broadcast, [row.user_id for row in promoted], now=at)
     return promoted
 
 
