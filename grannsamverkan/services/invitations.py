@@ -16,7 +16,7 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import CursorResult, Select, select, update
 
-from grannsamverkan.errors import Forbidden, InvalidLink, N_
+from grannsamverkan.errors import N_, Forbidden, InvalidLink
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Invitation, Membership, User
 from grannsamverkan.models.types import utcnow
