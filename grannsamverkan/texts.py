@@ -27,6 +27,24 @@ TIP_GUIDANCE = {
 }
 
 
+# The answer to a tip about violence in close relationships (services/sensitive.py). The
+# numbers are the help lines' own (grannsamverkan/demo.py names the pages they were checked on).
+CLOSE_RELATIONSHIP_GUIDANCE = {
+    "sv": (
+        "Tipset går bara till polisen, inte till grannarna. Ring 112 om någon är i fara just "
+        "nu. Kvinnofridslinjen, 020-50 50 50, ger stöd dygnet runt till den som utsatts för "
+        "hot eller våld och till anhöriga: samtalet är gratis och syns inte på "
+        "telefonräkningen. Ett tips är ingen polisanmälan: anmäl brott på 114 14."
+    ),
+    "en": (
+        "This tip goes to the police only, not to the neighbours. Call 112 if someone is in "
+        "danger right now. Kvinnofridslinjen, 020-50 50 50, supports people subjected to "
+        "threats or violence, and their relatives, day and night: the call is free and does "
+        "not show on the phone bill. A tip is not a police report: report crimes on 114 14."
+    ),
+}
+
+
 def category_label(category: str, locale: str) -> str:
     labels = CATEGORY_LABELS.get(category)
     return labels.get(locale, labels["sv"]) if labels else category
@@ -34,3 +52,7 @@ def category_label(category: str, locale: str) -> str:
 
 def tip_guidance(locale: str) -> str:
     return TIP_GUIDANCE.get(locale, TIP_GUIDANCE["sv"])
+
+
+def close_relationship_guidance(locale: str) -> str:
+    return CLOSE_RELATIONSHIP_GUIDANCE.get(locale, CLOSE_RELATIONSHIP_GUIDANCE["sv"])

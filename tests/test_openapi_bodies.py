@@ -83,6 +83,7 @@ def test_lists_are_typed_pages(spec):
 def test_role_views_are_one_of(spec):
     tip = resolve(spec, {"$ref": "#/components/schemas/TipView"})
     assert tip["oneOf"] == [{"$ref": "#/components/schemas/TipFull"},
+                            {"$ref": "#/components/schemas/TipContactPerson"},
                             {"$ref": "#/components/schemas/TipMember"}]  # fmt: skip
     broadcast = resolve(spec, {"$ref": "#/components/schemas/BroadcastView"})
     police = resolve(spec, broadcast["oneOf"][0])

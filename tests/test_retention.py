@@ -45,3 +45,23 @@ def test_purge_deletes_only_what_is_past_its_time(
         assert set(db.session.scalars(select(Delivery.alert_id))) <= {new["alert"]["id"]}
         assert set(db.session.scalars(select(Device.token))) == {"fresh"}
         assert count(Tip) == 1
+
+
+def test_purge_deletes_invitations_a_month_past_their_expiry(app, make_user, make_area):
+    from grannsamverkan.models import Area, Invitation, Membership, User
+    from grannsamverkan.services import invitations
+
+    area_ref, contact = make_area(), make_user()
+    with app.app_context():
+        area, maker = db.session.get(Area, area_ref.id), db.session.get(User, contact.id)
+        db.session.add(Membership(area=area, user=maker, role="contact_person", status="active"))
+        old = invitations.create_invitation(area=area, created_by=maker, email=None).invitation
+        recent = invitations.create_invitation(area=area, created_by=maker, email=None)
+        old.expires_at = utcnow() - timedelta(days=31)
+        recent.invitation.expires_at = utcnow() - timedelta(days=29)
+        recent_id = recent.id
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert "1 invitations" in result.output
+    with app.app_context():
+        assert list(db.session.scalars(select(Invitation.id))) == [recent_id]

@@ -21,13 +21,14 @@ from grannsamverkan.schemas.areas import (
     AreaSchema,
     AreaViewSchema,
     InvitationCreateSchema,
+    InvitationPageSchema,
     InvitationSchema,
     MemberPageSchema,
     MemberPutSchema,
     MembershipSchema,
 )
 from grannsamverkan.schemas.common import Shown
-from grannsamverkan.services import areas, memberships, permissions
+from grannsamverkan.services import areas, invitations, memberships, permissions
 
 blp = Blueprint("areas", __name__, description="Street areas and their members")
 
@@ -118,20 +119,58 @@ def request_to_join(area_id: int) -> Any:
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
-    """An invitation token to the area, for its contact person to pass on; valid 7 days."""
+    """A single-use invitation token to the area, for its contact person to pass on to one
+    household; valid 7 days."""
     area = load_area_for_member_admin(area_id)
-    if not permissions.can_invite_to_area(current_user(), area):
+    actor = current_user()
+    if not permissions.can_invite_to_area(actor, area):
         raise Forbidden("Only the area's contact persons invite.")
-    return memberships.create_invitation(area=area, email=body.get("email"))
+    issued = invitations.create_invitation(area=area, created_by=actor, email=body.get("email"))
+    db.session.commit()
+    return issued
+
+
+def load_area_for_invitation_admin(area_id: int) -> Area:
+    area = load_area_for_member_admin(area_id)
+    if not permissions.can_manage_area(current_user(), area):
+        raise Forbidden("Only the area's contact persons and police manage its invitations.")
+    return area
+
+
+@blp.route("/areas/<int:area_id>/invitations", methods=["GET"])
+@auth_required
+@checks_access
+@blp.arguments(PageArgsSchema, location="query")
+@blp.response(200, InvitationPageSchema)
+def list_invitations(page: dict[str, Any], area_id: int) -> Any:
+    """The area's invitations, newest first, and whether each is open, used, revoked or
+    expired (contact persons and police)."""
+    area = load_area_for_invitation_admin(area_id)
+    return paginate_query(invitations.invitations_query(area), page)
+
+
+@blp.route("/areas/<int:area_id>/invitations/<int:invitation_id>", methods=["DELETE"])
+@auth_required
+@checks_access
+@blp.response(204)
+def revoke_invitation(area_id: int, invitation_id: int) -> None:
+    """Revoke an invitation: its link stops working (contact persons and police)."""
+    area = load_area_for_invitation_admin(area_id)
+    invitation = invitations.find_invitation(area, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    invitations.revoke_invitation(invitation)
+    db.session.commit()
 
 
 @blp.route("/invitations/<token>/accept", methods=["POST"])
 @auth_required
+@checks_access
 @documents(400)
 @blp.response(200, MembershipSchema)
 def accept_invitation(token: str) -> Any:
-    """Accept an invitation: the caller becomes an active member."""
-    membership = memberships.accept_invitation(user=current_user(), token=token)
+    """Accept an invitation: the caller becomes an active member (each link works once)."""
+    membership = invitations.accept_invitation(user=current_user(), token=token)
     db.session.commit()
     return membership
 

@@ -18,6 +18,7 @@ from grannsamverkan.models import Tip, User
 from grannsamverkan.schemas.common import Shown
 from grannsamverkan.schemas.tips import (
     DeliveryReportSchema,
+    TipContactPersonSchema,
     TipCreatedSchema,
     TipCreateSchema,
     TipFullSchema,
@@ -28,8 +29,8 @@ from grannsamverkan.schemas.tips import (
     TipRejectSchema,
     TipViewSchema,
 )
-from grannsamverkan.services import permissions, tips
-from grannsamverkan.texts import tip_guidance
+from grannsamverkan.services import help_resources, permissions, privacy, tips
+from grannsamverkan.texts import close_relationship_guidance, tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
 
@@ -53,11 +54,31 @@ def _is_retry() -> bool:
     return idempotency.is_retry(user=g.get("user"), scope=IDEMPOTENCY_SCOPE)
 
 
+class TipAsSeen:
+    """A tip as one person sees it: its duplicate link only when they may follow it
+    (permissions.sees_duplicate_link); everything else is the tip's own."""
+
+    def __init__(self, tip: Tip, user: User) -> None:
+        self._tip = tip
+        self.duplicate_of_id = (
+            tip.duplicate_of_id if permissions.sees_duplicate_link(user, tip) else None
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._tip, name)
+
+
 def tip_view(user: User, tip: Tip) -> Shown:
-    """The full view for police, the area's contact persons and the reporter; else the
-    members' masked and coarsened one."""
-    full = permissions.sees_tip_in_full(user, tip)
-    return Shown(TipFullSchema if full else TipMemberSchema, tip)
+    """The full view for police and the reporter; the contact persons' view (coarsened point,
+    no protected reporter) for the area's contact persons; else the members' masked and
+    coarsened one."""
+    seen = TipAsSeen(tip, user)
+    if not permissions.sees_tip_in_full(user, tip):
+        return Shown(TipMemberSchema, seen)
+    exact = permissions.sees_exact_tip_point(user, tip)
+    if exact and permissions.sees_tip_reporter(user, tip):
+        return Shown(TipFullSchema, seen)
+    return Shown(TipContactPersonSchema, seen)
 
 
 def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
@@ -76,19 +97,24 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         vehicle=body.get("vehicle"),
     )
     tip = reported.tip
+    count = reported.recipient_count
+    if not permissions.can_see_tip_deliveries(user, tip):
+        count = privacy.coarse_count(count)  # members: no map of homes from probe tips
     answer = {
         "id": tip.id,
         "category": tip.category,
         "status": tip.status,
         "created_at": tip.created_at,
         "guidance": tip_guidance(user.locale),
-        "alert": (
-            {"id": reported.alert.id, "recipient_count": reported.recipient_count}
-            if reported.alert
-            else None
-        ),
-        "duplicate_of": tip.duplicate_of_id,
+        "police_only": tip.police_only,
+        "help_resources": [],
+        "alert": ({"id": reported.alert.id, "recipient_count": count} if reported.alert else None),
+        "duplicate_of": TipAsSeen(tip, user).duplicate_of_id,
     }
+    if tip.police_only:
+        answer["guidance"] = close_relationship_guidance(user.locale)
+        code = tip.area.municipality_code
+        answer["help_resources"] = help_resources.help_for_close_relationship_violence(code)
     return TipCreatedSchema().dump(answer), 201
 
 
@@ -164,13 +190,13 @@ def _moderate(tip_id: int, approve: bool, reason: str | None = None) -> Any:
         raise Forbidden("Only the area's contact persons and police moderate its tips.")
     tips.moderate_tip(actor=user, tip=tip, approve=approve, reason=reason)
     db.session.commit()
-    return tip
+    return tip_view(user, tip)
 
 
 @blp.route("/tips/<int:tip_id>/approve", methods=["POST"])
 @auth_required
 @checks_access
-@blp.response(200, TipFullSchema)
+@blp.response(200, TipViewSchema)
 def approve_tip(tip_id: int) -> Any:
     """Approve a tip waiting for moderation; its alert goes out now."""
     return _moderate(tip_id, approve=True)
@@ -180,7 +206,7 @@ def approve_tip(tip_id: int) -> Any:
 @auth_required
 @checks_access
 @blp.arguments(TipRejectSchema, required=False)
-@blp.response(200, TipFullSchema)
+@blp.response(200, TipViewSchema)
 def reject_tip(body: dict[str, Any], tip_id: int) -> Any:
     """Reject a tip waiting for moderation, optionally with a reason its reporter reads;
     nobody is alerted."""

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from flask import url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from grannsamverkan.console import labels
-from grannsamverkan.models import Area, Membership, User
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Area, Invitation, Membership, User
+from grannsamverkan.services import invitations as invitation_service
 from grannsamverkan.services import permissions
 
 
@@ -164,3 +166,48 @@ def decision_message(action: str, name: str) -> str:
         "demote": _("%(name)s is now an ordinary member.", name=name),
     }
     return messages[action]
+
+
+@dataclass(frozen=True)
+class InvitationRow:
+    """One line of the area page's list of invitations."""
+
+    id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    state_label: str
+    link_page: str | None
+    may_revoke: bool
+
+
+def invitation_rows(user: User, area: Area, *, limit: int = 20) -> list[InvitationRow]:
+    """The area's latest invitations for its page: whether each was used, and for open ones
+    the way to its link (for those who invite) and to revoking it (contact persons, police)."""
+    labels = {
+        "open": _("Not used yet"),
+        "used": _("Used"),
+        "revoked": _("Revoked"),
+        "expired": _("Expired"),
+    }
+    may_invite = permissions.can_invite_to_area(user, area)
+    query = invitation_service.invitations_query(area).limit(limit)
+    rows = []
+    for invitation in cast(list[Invitation], db.session.scalars(query).all()):
+        state = invitation.state
+        link_page = None
+        if state == "open" and may_invite:
+            token = invitation_service.token_of(invitation)
+            link_page = url_for("console.invitations.show", area_id=area.id, token=token)
+        rows.append(
+            InvitationRow(
+                invitation.id,
+                invitation.created_at,
+                invitation.expires_at,
+                invitation.used_at,
+                labels[state],
+                link_page,
+                state == "open",
+            )
+        )
+    return rows

@@ -229,6 +229,7 @@ def _render_detail(
         "settings": settings or {"name": area.name, "tip_moderation": area.tip_moderation},
         "may_invite": permissions.can_invite_to_area(user, area),
         "invitation_days": current_app.config["GSV_INVITATION_MAX_AGE"] // 86400,
+        "invitations": area_views.invitation_rows(user, area),
         "map_areas": [area_views.map_area(area)],
         "map": map_settings(),
         "errors": errors,

@@ -1,7 +1,8 @@
-"""Invitations: a contact person makes a signed link (POST /areas/{id}/invitations's service),
-sees it in full and prints an A4 letter with its QR code for the neighbours' letterboxes.
-The link opens a public page that tells how to accept in the phone app (a signed-in console
-user may accept right there, through the same service as the API)."""
+"""Invitations: a contact person makes a single-use link (POST /areas/{id}/invitations's
+service), sees it in full and prints an A4 letter with its QR code for one letterbox. The
+area page lists its invitations (used, open, revoked, expired); its contact persons and police
+revoke open ones there. The link opens a public page that tells how to accept in the phone
+app (a signed-in console user may accept right there, through the same service as the API)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from grannsamverkan.console.areas import load_managed_area
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import BadRequest, Forbidden, NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.services import memberships as membership_service
+from grannsamverkan.models import Invitation
+from grannsamverkan.services import invitations as invitation_service
 from grannsamverkan.services import permissions
 
 bp = Blueprint("invitations", __name__)
@@ -64,9 +66,23 @@ def create(area_id: int) -> Any:
     area = load_managed_area(user, area_id)
     if not permissions.can_invite_to_area(user, area):
         raise Forbidden(_("Only the area's contact persons invite."))
-    invitation = membership_service.create_invitation(area=area, email=None)
+    issued = invitation_service.create_invitation(area=area, created_by=user, email=None)
+    db.session.commit()
     flash(_("A new invitation link is ready."))
-    return redirect(url_for(".show", area_id=area.id, token=invitation["token"]))
+    return redirect(url_for(".show", area_id=area.id, token=issued.token))
+
+
+@bp.post("/areas/<int:area_id>/invitations/<int:invitation_id>/revoke")
+def revoke(area_id: int, invitation_id: int) -> Any:
+    """Revoke an open invitation (the area's contact persons and police)."""
+    area = load_managed_area(console_user(), area_id)
+    invitation = invitation_service.find_invitation(area, invitation_id)
+    if invitation is None:
+        raise NotFound("No such invitation.")
+    invitation_service.revoke_invitation(invitation)
+    db.session.commit()
+    flash(_("The invitation is revoked: its link no longer works."))
+    return redirect(url_for("console.areas.detail", area_id=area.id, _anchor="invite"))
 
 
 @bp.get("/areas/<int:area_id>/invitations/<token>")
@@ -100,11 +116,14 @@ def public(token: str) -> Any:
     area = invitation.area
     user = g.get("console_user")
     membership = permissions.membership_of(user, area) if user is not None else None
+    is_member = membership is not None and membership.status == "active"
+    if invitation.used_at is not None and not is_member:
+        return _invalid()
     context = {
         "area_name": area.name,
         "token": token,
         "signed_in": user is not None,
-        "is_member": membership is not None and membership.status == "active",
+        "is_member": is_member,
         "expires_at": invitation.expires_at,
     }
     return render_template("console/invitations/public.html", **context)
@@ -118,9 +137,14 @@ def accept(token: str) -> Any:
     if g.get("console_user") is None:
         return redirect(url_for("console.auth.sign_in_form", next=here))
     try:
-        membership = membership_service.accept_invitation(user=g.console_user, token=token)
-    except BadData:
+        membership = invitation_service.accept_invitation(user=g.console_user, token=token)
+    except (BadData, BadRequest):
+        db.session.rollback()
         return _invalid()
+    except Forbidden:
+        db.session.rollback()
+        flash(_("You were removed from this area, and an invitation does not undo that."))
+        return redirect(here)
     db.session.commit()
     flash(_("You are now a member of %(area)s.", area=membership.area.name))
     return redirect(here)
@@ -130,9 +154,9 @@ def _invalid() -> tuple[str, int]:
     return render_template("console/invitations/invalid.html", valid_days=valid_days()), 404
 
 
-def _valid_invitation(token: str) -> membership_service.Invitation | None:
+def _valid_invitation(token: str) -> Invitation | None:
     try:
-        return membership_service.read_invitation(token)
+        return invitation_service.read_invitation(token, allow_used=True)
     except (BadData, BadRequest):
         return None
 
@@ -144,9 +168,9 @@ def _own_invitation(area_id: int, token: str) -> InvitationView:
     if not permissions.can_invite_to_area(user, area):
         raise Forbidden(_("Only the area's contact persons invite."))
     try:
-        invitation = membership_service.read_invitation(token)
+        invitation = invitation_service.read_invitation(token)
     except (BadData, BadRequest):
         raise NotFound("No such invitation.") from None
-    if invitation.area.id != area.id:
+    if invitation.area_id != area.id:
         raise NotFound("No such invitation.")
     return InvitationView(area.id, area.name, token, invitation_link(token), invitation.expires_at)

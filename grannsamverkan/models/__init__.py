@@ -8,6 +8,7 @@ from grannsamverkan.models.delivery import Delivery
 from grannsamverkan.models.geocode import GeocodedAddress
 from grannsamverkan.models.help_resource import HelpResource
 from grannsamverkan.models.idempotency import IdempotencyKey
+from grannsamverkan.models.invitation import Invitation
 from grannsamverkan.models.tip import Tip
 from grannsamverkan.models.user import AuthSession, Device, User
 
@@ -23,6 +24,7 @@ __all__ = [
     "GeocodedAddress",
     "HelpResource",
     "IdempotencyKey",
+    "Invitation",
     "Membership",
     "Rsvp",
     "Tip",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
@@ -43,7 +43,7 @@ class Tip(Model):
     )
     category: Mapped[str] = mapped_column(String(32))
     description: Mapped[str] = mapped_column(Text)
-    # The raw point: police and the area's contact persons only. Members get it coarsened.
+    # The raw point: police and the reporter only; everyone else gets it coarsened.
     lat: Mapped[float] = mapped_column(Float)
     lon: Mapped[float] = mapped_column(Float)
     address: Mapped[str | None] = mapped_column(String(300))
@@ -51,6 +51,9 @@ class Tip(Model):
     vehicle_registration: Mapped[str | None] = mapped_column(String(20))
     vehicle_description: Mapped[str | None] = mapped_column(String(500))
     status: Mapped[str] = mapped_column(String(16), default="open")
+    # Violence in close relationships (services/sensitive.py): police and the reporter only,
+    # no alert, no moderation by contact persons.
+    police_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     police_note: Mapped[str | None] = mapped_column(Text)
     moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -63,12 +66,23 @@ class Tip(Model):
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
     alert: Mapped[Alert | None] = relationship(back_populates="tip", uselist=False)
+    # The first report this one repeats (services/tips.py find_duplicate).
+    duplicate_of: Mapped[Tip | None] = relationship(
+        remote_side="Tip.id", foreign_keys=[duplicate_of_id]
+    )
 
     __table_args__ = (
         Index("ix_tips_area_created", "area_id", "created_at"),
         # Duplicate hints look for the same category close in time, then in space.
         Index("ix_tips_category_created", "category", "created_at"),
     )
+
+    @property
+    def unprotected_reporter(self) -> User | None:
+        """The reporter, unless they have a protected identity (then None, as for a deleted
+        account): what the area's contact persons may be shown."""
+        reporter = self.reporter
+        return None if reporter is None or reporter.home_protected else reporter
 
     @property
     def location(self) -> dict[str, float]:

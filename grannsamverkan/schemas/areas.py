@@ -117,5 +117,25 @@ class InvitationCreateSchema(Schema):
 
 
 class InvitationSchema(Schema):
+    """A new invitation: its token is shown this once."""
+
+    id = fields.Integer()
     token = fields.String()
     expires_at = fields.DateTime()
+
+
+class InvitationListedSchema(Schema):
+    """An invitation in the area's list: never its token, nor who used it."""
+
+    id = fields.Integer()
+    email = fields.String(allow_none=True)
+    state = fields.String(
+        metadata={"enum": ["open", "used", "revoked", "expired"]},
+    )
+    created_at = fields.DateTime()
+    expires_at = fields.DateTime()
+    used_at = fields.DateTime(allow_none=True)
+    revoked_at = fields.DateTime(allow_none=True)
+
+
+InvitationPageSchema = page_of(InvitationListedSchema)

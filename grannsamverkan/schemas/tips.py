@@ -15,6 +15,7 @@ from grannsamverkan.schemas.common import (
     PointSchema,
     page_of,
 )
+from grannsamverkan.schemas.help import HelpResourceSchema
 from grannsamverkan.schemas.input_fields import Day, Id, Moment, Text
 from grannsamverkan.services import privacy
 
@@ -50,7 +51,13 @@ class TipCreateSchema(Schema):
 
 class AlertSummarySchema(Schema):
     id = fields.Integer()
-    recipient_count = fields.Integer()
+    recipient_count = fields.Integer(
+        metadata={
+            "description": "How many people were alerted. Exact for the area's police and "
+            "contact persons; for members rounded to the nearest ten and never below 10 "
+            "(1-14 read 10), 0 when nobody was."
+        }
+    )
 
 
 class TipCreatedSchema(Schema):
@@ -59,8 +66,25 @@ class TipCreatedSchema(Schema):
     status = fields.String()
     created_at = fields.DateTime()
     guidance = fields.String()
+    police_only = fields.Boolean(
+        metadata={
+            "description": "The text speaks of violence in close relationships: the tip went "
+            "to police only, nobody was alerted, and help_resources lists the help lines."
+        }
+    )
+    help_resources = fields.List(
+        fields.Nested(HelpResourceSchema),
+        metadata={"description": "Help lines for the reporter (empty unless police_only)."},
+    )
     alert = fields.Nested(AlertSummarySchema, allow_none=True)
-    duplicate_of = fields.Integer(allow_none=True)
+    duplicate_of = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "The earlier tip this one repeats (same category, within 50 m and "
+            "30 minutes), only when the reporter may see that tip in full (their own, or "
+            "their area's as contact person or police); else null."
+        },
+    )
 
 
 class MaskedVehicle(fields.Field):
@@ -100,21 +124,19 @@ class ReporterSchema(Schema):
     email = fields.String()
 
 
-class TipFullSchema(Schema):
-    """Police, the area's contact persons and the reporter: everything."""
+class _TipUnmaskedSchema(Schema):
+    """What police, the area's contact persons and the reporter all see of a tip."""
 
     id = fields.Integer()
     category = fields.String()
     status = fields.String()
     area_id = fields.Integer()
     description = fields.String()
-    location = fields.Nested(PointSchema)
     address = fields.String(allow_none=True)
     vehicle = fields.Dict(allow_none=True)
     observed_at = fields.DateTime()
     created_at = fields.DateTime()
     duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
-    reporter = fields.Nested(ReporterSchema, allow_none=True)
     police_note = fields.String(allow_none=True)
     moderated_by = fields.Integer(attribute="moderated_by_id", allow_none=True)
     moderated_at = fields.DateTime(allow_none=True)
@@ -124,11 +146,26 @@ class TipFullSchema(Schema):
     alert_id = fields.Function(lambda tip: tip.alert.id if tip.alert else None)
 
 
-class TipViewSchema(OneOfSchema):
-    """A tip: in full for police, the area's contact persons and the reporter; masked and
-    coarsened for the members who were alerted."""
+class TipFullSchema(_TipUnmaskedSchema):
+    """Police of the area and the reporter: everything."""
 
-    variants = (TipFullSchema, TipMemberSchema)
+    location = fields.Nested(PointSchema)
+    reporter = fields.Nested(ReporterSchema, allow_none=True)
+
+
+class TipContactPersonSchema(_TipUnmaskedSchema):
+    """The area's contact persons: everything but the exact point (the coarsened cell, as on
+    the console's maps) and a reporter with a protected identity (null)."""
+
+    location = CoarsePoint()
+    reporter = fields.Nested(ReporterSchema, attribute="unprotected_reporter", allow_none=True)
+
+
+class TipViewSchema(OneOfSchema):
+    """A tip: in full for police and the reporter; for the area's contact persons without the
+    exact point or a protected reporter; masked and coarsened for the members alerted."""
+
+    variants = (TipFullSchema, TipContactPersonSchema, TipMemberSchema)
 
 
 TipPageSchema = page_of(TipViewSchema)

@@ -32,6 +32,19 @@ def help_resources_query(
     return query
 
 
+# What someone who wrote about violence in close relationships is shown (a tip's answer).
+CLOSE_RELATIONSHIP_TOPICS = ("violence_in_close_relationships", "emergency")
+
+
+def help_for_close_relationship_violence(municipality_code: str) -> list[HelpResource]:
+    """The help lines for violence in close relationships and emergencies, national ones
+    first, then the municipality's own."""
+    query = help_resources_query(municipality_code=municipality_code).where(
+        HelpResource.topic.in_(CLOSE_RELATIONSHIP_TOPICS)
+    )
+    return list(db.session.scalars(query))
+
+
 def create_help_resource(*, fields: dict[str, Any]) -> HelpResource:
     """A new help resource; the caller may manage resources where it belongs."""
     resource = HelpResource(**{field: fields.get(field) for field in FIELDS})

@@ -1,21 +1,16 @@
-"""Memberships: join requests, invitations, approval, roles and leaving."""
+"""Memberships: join requests, approval, roles and leaving (invitations: invitations.py)."""
 
 from __future__ import annotations
 
-import secrets
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import Select, select
 from sqlalchemy.orm import contains_eager
 
-from grannsamverkan.errors import Conflict, Forbidden, InvalidLink, NotFound
+from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
-from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, signing
+from grannsamverkan.services import permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -34,53 +29,6 @@ def request_to_join(*, user: User, area: Area) -> Membership:
         db.session.add(membership)
     else:
         membership.status, membership.role, membership.decided_by_id = "pending", "member", None
-    db.session.flush()
-    return membership
-
-
-def create_invitation(*, area: Area, email: str | None) -> dict[str, Any]:
-    """A signed link that makes whoever accepts it (or only ``email``) an active member."""
-    max_age = current_app.config["GSV_INVITATION_MAX_AGE"]
-    payload = {"area_id": area.id, "email": email.lower() if email else None}
-    payload["nonce"] = secrets.token_urlsafe(8)
-    return {
-        "token": signing.sign(signing.INVITE, payload),
-        "expires_at": utcnow() + timedelta(seconds=max_age),
-    }
-
-
-@dataclass(frozen=True)
-class Invitation:
-    """What a valid invitation link says: the area, the one e-mail it is for (if any) and
-    when it stops working."""
-
-    area: Area
-    email: str | None
-    expires_at: datetime
-
-
-def read_invitation(token: str) -> Invitation:
-    """Raises itsdangerous.BadData (answered 400) when the link is forged or expired, and
-    InvalidLink when its area is gone."""
-    max_age = current_app.config["GSV_INVITATION_MAX_AGE"]
-    payload, signed_at = signing.unsign_dated(signing.INVITE, token, max_age=max_age)
-    area = db.session.get(Area, payload.get("area_id")) if isinstance(payload, dict) else None
-    if area is None:
-        raise InvalidLink("The invitation is invalid or its area no longer exists.")
-    return Invitation(area, payload.get("email"), signed_at + timedelta(seconds=max_age))
-
-
-def accept_invitation(*, user: User, token: str) -> Membership:
-    """The invited household becomes an active member (see read_invitation for errors)."""
-    invitation = read_invitation(token)
-    if invitation.email and invitation.email != user.email:
-        raise InvalidLink("This invitation was sent to another e-mail address.")
-    membership = find_membership(invitation.area, user.id)
-    if membership is None:
-        membership = Membership(area=invitation.area, user=user, role="member", status="active")
-        db.session.add(membership)
-    elif membership.status != "active":
-        membership.status = "active"
     db.session.flush()
     return membership
 

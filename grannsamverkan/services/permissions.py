@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 
 from grannsamverkan.models import (
     Alert,
@@ -127,12 +127,19 @@ def can_see_statistics(user: User) -> bool:
 # --- tips ------------------------------------------------------------------------------------
 
 
+def is_contact_person_for_tip(user: User, tip: Tip) -> bool:
+    """A contact person of the tip's area, and the tip is theirs to see: never a tip about
+    violence in close relationships (police only)."""
+    return not tip.police_only and is_contact_person(user, tip.area)
+
+
 def sees_tip_in_full(user: User, tip: Tip) -> bool:
-    """The reporter, the area's contact persons and its police see reporter and raw point."""
+    """The reporter, the area's contact persons and its police see the tip unmasked (the
+    point and the reporter as sees_exact_tip_point and sees_tip_reporter allow)."""
     return (
         tip.reporter_id == user.id
         or can_police_area(user, tip.area)
-        or is_contact_person(user, tip.area)
+        or is_contact_person_for_tip(user, tip)
     )
 
 
@@ -156,13 +163,35 @@ def can_triage_tip(user: User, tip: Tip) -> bool:
 def can_moderate_tip(user: User, tip: Tip) -> bool:
     """Approve or reject a tip waiting for moderation: the area's contact persons and its
     police (who may be the only ones at a desk on a Monday morning)."""
-    return is_contact_person(user, tip.area) or can_police_area(user, tip.area)
+    return is_contact_person_for_tip(user, tip) or can_police_area(user, tip.area)
 
 
 def sees_exact_tip_point(user: User, tip: Tip) -> bool:
-    """The console's maps: police of the area see the raw point, everyone else the coarsened
-    one (DESIGN.md: "Police see the raw point")."""
-    return can_police_area(user, tip.area)
+    """The raw point, in the API and the console's maps alike: police of the area and the
+    reporter; everyone else, the area's contact persons too, sees the coarsened grid cell
+    (DESIGN.md: "Police see the raw point")."""
+    return tip.reporter_id == user.id or can_police_area(user, tip.area)
+
+
+def sees_duplicate_link(user: User, tip: Tip) -> bool:
+    """Which earlier tip this one repeats (within 50 m and 30 minutes): only for those who
+    see that earlier tip in full (its reporter, its area's contact persons and police), else
+    a member's probe tips would pin other people's tips to 50 m."""
+    first = tip.duplicate_of
+    return first is not None and sees_tip_in_full(user, first)
+
+
+def sees_tip_reporter(user: User, tip: Tip) -> bool:
+    """Who reported a tip: police of the area and the reporter; the area's contact persons
+    too, unless the reporter has a protected identity (shown to no one but police)."""
+    if tip.reporter_id == user.id or can_police_area(user, tip.area):
+        return True
+    reporter = tip.reporter
+    return (
+        reporter is not None
+        and not reporter.home_protected
+        and is_contact_person_for_tip(user, tip)
+    )
 
 
 def can_export_tips(user: User) -> bool:
@@ -171,12 +200,12 @@ def can_export_tips(user: User) -> bool:
 
 
 def can_see_tip_deliveries(user: User, tip: Tip) -> bool:
-    return can_police_area(user, tip.area) or is_contact_person(user, tip.area)
+    return can_police_area(user, tip.area) or is_contact_person_for_tip(user, tip)
 
 
 def tip_scope(user: User) -> ColumnElement[bool] | None:
-    """Tips the user may list: their own, their contact-person areas', and police their
-    municipalities'. None: all (admins). The query joins Area."""
+    """Tips the user may list: their own, their contact-person areas' (not police-only
+    ones), and police their municipalities'. None: all (admins). The query joins Area."""
     if is_admin(user):
         return None
     contact_areas = select(Membership.area_id).where(
@@ -184,7 +213,10 @@ def tip_scope(user: User) -> ColumnElement[bool] | None:
         Membership.status == "active",
         Membership.role == "contact_person",
     )
-    scopes: list[Any] = [Tip.reporter_id == user.id, Tip.area_id.in_(contact_areas)]
+    scopes: list[Any] = [
+        Tip.reporter_id == user.id,
+        and_(Tip.area_id.in_(contact_areas), Tip.police_only.is_(False)),
+    ]
     if is_police(user) and user.municipality_codes:
         scopes.append(Area.municipality_code.in_(user.municipality_codes))
     return or_(*scopes)

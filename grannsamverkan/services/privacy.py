@@ -137,3 +137,16 @@ def mask_text(text: str) -> str:
 
 def mask_registration(registration: str | None) -> str | None:
     return MASK if registration else None
+
+
+# How many were alerted, as a member who reported the tip is told: exact counts would map
+# homes (two probe tips 40 m apart reached 10 and 8 people, issue 11).
+COUNT_STEP = 10
+
+
+def coarse_count(count: int) -> int:
+    """``count`` for members: 0 stays 0 (nobody was alerted); any other count is rounded to
+    the nearest ten (halves up), and never below 10, so 1 to 14 all read 10."""
+    if count <= 0:
+        return 0
+    return max(COUNT_STEP, (count + COUNT_STEP // 2) // COUNT_STEP * COUNT_STEP)

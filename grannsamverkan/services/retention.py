@@ -8,12 +8,15 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Delete, delete, or_
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AuthSession, Device, IdempotencyKey, Tip
+from grannsamverkan.models import Alert, AuthSession, Device, IdempotencyKey, Invitation, Tip
 
 # FCM: an Android token unused for 270 days is expired; keeping it only leaks who had a phone.
 DEVICE_MAX_SILENCE = timedelta(days=270)
 # API.md promises Idempotency-Keys for at least 24 h.
 IDEMPOTENCY_KEY_AGE = timedelta(hours=48)
+# An invitation stays on its area's page for a month after it stopped working (who used it
+# is personal data; after that, nobody needs to know).
+INVITATION_AGE = timedelta(days=30)
 
 
 def _deleted(statement: Delete) -> int:
@@ -23,7 +26,8 @@ def _deleted(statement: Delete) -> int:
 
 
 def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
-    """Delete old tips and alerts, stale devices, dead sessions and old idempotency keys."""
+    """Delete old tips and alerts, stale devices, dead sessions, old idempotency keys and
+    invitations a month past their expiry."""
     cutoff = now - timedelta(days=retention_days)
     deleted = {
         # Alerts first: a tip's alert goes with it anyway (ON DELETE CASCADE), a broadcast's
@@ -38,6 +42,9 @@ def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
         ),
         "idempotency_keys": _deleted(
             delete(IdempotencyKey).where(IdempotencyKey.created_at < now - IDEMPOTENCY_KEY_AGE)
+        ),
+        "invitations": _deleted(
+            delete(Invitation).where(Invitation.expires_at < now - INVITATION_AGE)
         ),
     }
     db.session.flush()

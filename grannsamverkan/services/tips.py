@@ -17,7 +17,7 @@ from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing, tip_places
+from grannsamverkan.services import permissions, privacy, routing, sensitive, tip_places
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
@@ -48,9 +48,11 @@ class TipReport(TypedDict):
 
 
 def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
-    """Store a member's tip and, unless its area moderates tips, alert the right people.
-    The reporter is an active member of an area (permissions.can_send_tips); the place must
-    be one they may tip about, and picks the area (services/tip_places.py)."""
+    """Store a member's tip and, unless its area moderates tips, alert the right people; a
+    tip about violence in close relationships (services/sensitive.py) is for police only:
+    no alert, no moderation. The reporter is an active member of an area
+    (permissions.can_send_tips); the place must be one they may tip about, and picks the
+    area (services/tip_places.py)."""
     now = utcnow()
     observed_at = report.get("observed_at")
     if observed_at is not None and observed_at > now + CLOCK_SKEW:
@@ -58,6 +60,9 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     category, lat, lon = report["category"], report["lat"], report["lon"]
     area = tip_places.area_for_tip(reporter=reporter, lat=lat, lon=lon)
     vehicle = report.get("vehicle") or {}
+    police_only = sensitive.concerns_close_relationship_violence(
+        report["description"], vehicle.get("description")
+    )
     tip = Tip(
         area=area,
         reporter=reporter,
@@ -69,13 +74,16 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
         observed_at=observed_at,
         vehicle_registration=vehicle.get("registration"),
         vehicle_description=vehicle.get("description"),
-        status="pending" if area.tip_moderation else "open",
-        duplicate_of_id=find_duplicate(category=category, lat=lat, lon=lon, at=now),
+        status="pending" if area.tip_moderation and not police_only else "open",
+        police_only=police_only,
+        duplicate_of_id=(
+            None if police_only else find_duplicate(category=category, lat=lat, lon=lon, at=now)
+        ),
         created_at=now,
     )
     db.session.add(tip)
     db.session.flush()
-    if tip.status == "pending":
+    if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         return ReportedTip(tip, None, 0)
     return _alert(tip, at=now)
 
@@ -89,6 +97,7 @@ def find_duplicate(*, category: str, lat: float, lon: float, at: datetime) -> in
             Tip.category == category,
             Tip.created_at >= at - DUPLICATE_WINDOW,
             Tip.status.in_(("open", "investigating")),
+            Tip.police_only.is_(False),
             Tip.lat.between(box.min_lat, box.max_lat),
             Tip.lon.between(box.min_lon, box.max_lon),
         )
@@ -142,7 +151,10 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
 
 
 def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
-    """Police triage: the tip's status and, when given, their note."""
+    """Police triage: the tip's status and, when given, their note. A tip waiting for
+    moderation is not triaged (409): only approving it opens it, and sends its alert."""
+    if tip.status == "pending":
+        raise Conflict("This tip waits for moderation: approve or reject it first.")
     tip.status = status
     if note is not None:
         tip.police_note = note
@@ -155,12 +167,17 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
 
     ``filters`` (TipQuerySchema): status, category, area_id; ``q``, words the description
     contains; ``date_from``/``date_to``, the days reported (Swedish local time, included)."""
-    # The joined area, and a page's alerts and reporters in one statement each: the views
-    # read all three for every tip.
+    # The joined area, and a page's alerts, reporters and first reports in one statement
+    # each: the views read them for every tip.
     query = (
         select(Tip)
         .join(Area, Area.id == Tip.area_id)
-        .options(contains_eager(Tip.area), selectinload(Tip.alert), selectinload(Tip.reporter))
+        .options(
+            contains_eager(Tip.area),
+            selectinload(Tip.alert),
+            selectinload(Tip.reporter),
+            selectinload(Tip.duplicate_of).joinedload(Tip.area),  # who may see the link
+        )
     )
     scope = permissions.tip_scope(user)
     if scope is not None:

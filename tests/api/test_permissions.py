@@ -19,7 +19,7 @@ import pytest
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership
-from grannsamverkan.services import accounts, memberships
+from grannsamverkan.services import accounts, invitations
 from tests.api.app_per_module import app_per_module
 from tests.conftest import PASSWORD, problem_of
 
@@ -59,6 +59,7 @@ class World:
     contact: Any  # another active contact person of the area
     outsider: Any  # a resident with no membership anywhere
     invitation: str
+    invitation_id: int
 
     @property
     def actor_or_member(self) -> Any:
@@ -177,6 +178,13 @@ ROUTES = (
         lambda w: f"/api/v1/invitations/{w.invitation}/accept",
         SIGNED_IN_200,
     ),
+    Route("list_invitations", "GET", lambda w: f"{_area(w)}/invitations", MANAGE_200),
+    Route(
+        "revoke_invitation",
+        "DELETE",
+        lambda w: f"{_area(w)}/invitations/{w.invitation_id}",
+        MANAGE_204,
+    ),
     Route("list_members", "GET", lambda w: f"{_area(w)}/members", MANAGE_200),
     Route(
         "approve_member",
@@ -292,7 +300,10 @@ def world(app) -> Callable[[str], World]:
             if "actor" in people:
                 token, _ = accounts.sign_in(email=people["actor"].email, password=PASSWORD)
                 refs["actor"].token = token
-            invitation = memberships.create_invitation(area=area, email=None)["token"]
+            issued = invitations.create_invitation(
+                area=area, created_by=people["contact"], email=None
+            )
+            invitation, invitation_id = issued.token, issued.id
             area_id = area.id
             db.session.commit()
         return World(
@@ -303,6 +314,7 @@ def world(app) -> Callable[[str], World]:
             contact=refs["contact"],
             outsider=refs["outsider"],
             invitation=invitation,
+            invitation_id=invitation_id,
         )
 
     return build

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area, Membership
-from grannsamverkan.services import memberships
+from grannsamverkan.models import Area, Invitation, Membership, User
+from grannsamverkan.services import invitations
 from tests.console.test_auth import csrf_token, sign_in
 
 POLYGON = {
@@ -218,9 +218,12 @@ def test_every_form_needs_the_csrf_token(
     member = make_user(name="Väntande")
     add_member(member, contact_person.area, status="pending")
     with app.test_request_context():
-        token = memberships.create_invitation(
-            area=db.session.get(Area, contact_person.area.id), email=None
-        )["token"]
+        token = invitations.create_invitation(
+            area=db.session.get(Area, contact_person.area.id),
+            created_by=db.session.get(User, contact_person.id),
+            email=None,
+        ).token
+        db.session.commit()
     actor = police if path == "/areas" else contact_person
     url = path.format(area=contact_person.area.id, member=member.id, token=token)
     answer = signed_in(actor).post(url, data=data)
@@ -229,3 +232,44 @@ def test_every_form_needs_the_csrf_token(
     assert membership(app, contact_person.area, member).status == "pending"
     with app.app_context():
         assert db.session.get(Area, contact_person.area.id).name == "Storgatan"
+
+
+# --- invitations: used or open, and revoking -----------------------------------------------
+
+
+def _console_invitation(client, area_id):
+    """Creates an invitation through the console; its link's token."""
+    page = f"/areas/{area_id}"
+    created = post(client, f"{page}/invitations", {}, form_page=page)
+    assert created.status_code == 302
+    return created.headers["Location"].rsplit("/", 1)[1]
+
+
+def test_the_area_page_shows_used_invitations_and_revokes_open_ones(
+    app, signed_in, police, contact_person, make_user
+):
+    client = signed_in(contact_person)
+    used_token = _console_invitation(client, contact_person.area.id)
+    open_token = _console_invitation(client, contact_person.area.id)
+    guest = make_user(name="Gäst")
+    accepted = app.test_client().post(
+        f"/api/v1/invitations/{used_token}/accept", headers=guest.headers
+    )
+    assert accepted.status_code == 200
+    page = client.get(f"/areas/{contact_person.area.id}").get_data(as_text=True)
+    table = page[page.index('id="invitations-table"') :]
+    assert "Använd" in table
+    assert table.count(">Återkalla</button>") == 1  # only the open one
+
+    # Police of the area revoke it; the link then leads nowhere, for anyone.
+    with app.app_context():
+        [open_id] = [i.id for i in db.session.scalars(select(Invitation)) if i.used_at is None]
+    as_police = signed_in(police)
+    page = f"/areas/{contact_person.area.id}"
+    revoked = post(as_police, f"{page}/invitations/{open_id}/revoke", {}, form_page=page)
+    assert revoked.status_code == 302
+    assert "Återkallad" in as_police.get(page).get_data(as_text=True)
+    other = app.test_client()
+    assert other.get(f"/invitations/{open_token}").status_code == 404
+    # A used link leads nowhere for anyone else either.
+    assert other.get(f"/invitations/{used_token}").status_code == 404

@@ -251,10 +251,9 @@ def test_the_scan_sees_what_it_must_find(day):
     assert any("57.66634" in leak for leak in found)
 
 
-# --- leaks that belong to the access items of issue 11 (branch access11) --------------------
+# --- the access items of issue 11 (location oracles, protected reporters) -------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11, access11: protected reporters shown to others")
 def test_a_protected_reporter_is_shown_to_nobody_but_police(
     client, make_user, make_area, add_member, post_tip
 ):
@@ -269,7 +268,6 @@ def test_a_protected_reporter_is_shown_to_nobody_but_police(
     assert hidden.email not in seen
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11, access11: location oracle duplicate_of")
 def test_the_tip_answer_names_no_other_members_tip(
     client, make_user, make_area, add_member, post_tip
 ):
@@ -282,7 +280,6 @@ def test_the_tip_answer_names_no_other_members_tip(
     assert answer["duplicate_of"] is None
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11, access11: location oracle recipient_count")
 def test_the_tip_answer_counts_recipients_coarsely(
     client, make_user, make_area, add_member, post_tip
 ):

@@ -53,6 +53,7 @@ def _render_detail(
     chosen_status = submitted.get("status", tip.status)
     context = {
         "tip": tip,
+        "show_reporter": permissions.sees_tip_reporter(user, tip),
         "category": labels.category(tip.category),
         "status": labels.label(labels.TIP_STATUS, tip.status),
         "errors": errors,
@@ -73,14 +74,10 @@ def _render_detail(
 
 
 def _duplicate(user: User, tip: Tip) -> dict[str, Any] | None:
-    if tip.duplicate_of_id is None:
+    first = tip.duplicate_of
+    if first is None or not permissions.sees_duplicate_link(user, tip):
         return None
-    first = db.session.get(Tip, tip.duplicate_of_id)
-    visible = first is not None and permissions.sees_tip_in_full(user, first)
-    return {
-        "text": _("Tip %(id)s", id=tip.duplicate_of_id),
-        "href": detail_url(first) if visible and first is not None else None,
-    }
+    return {"text": _("Tip %(id)s", id=first.id), "href": detail_url(first)}
 
 
 def _history(tip: Tip) -> list[HistoryEntry]:
