@@ -215,6 +215,11 @@ def app(
     if key is not None:
         _shared_apps[key] = app  # the most recently used last
         _drop_oldest(_shared_apps)
+        # A test may add a route of its own (security headers on an error, say), which Flask
+        # allows only before an app's first request: a shared app counts as new to each test,
+        # and one that got a route is dropped after the test (below).
+        app._got_first_request = False
+    rules = len(app.url_map._rules)
     app.instance_path = str(tmp_path)
     config = dict(app.config)
     from grannsamverkan.notify.runner import EXTENSION
@@ -237,6 +242,8 @@ def app(
             runner.mode = mode
             app.config.clear()
             app.config.update(config)
+            if len(app.url_map._rules) != rules:
+                _dispose(_shared_apps.pop(key))
 
 
 def _drop_oldest(apps: dict[SharedKey, Flask]) -> None:
