@@ -157,14 +157,41 @@ def app_config() -> dict[str, Any]:
     return {}
 
 
+# Apps kept per test process besides the default ones: a folder's own configuration (the
+# console's, say) is built once, not once per test. Configurations that differ from test to
+# test (a push sink's port) push the oldest out; its connections are closed.
+SHARED_APPS_KEPT = 4
+SharedKey = tuple[str, tuple[tuple[str, Any], ...]]
+
+
 @pytest.fixture(scope="session")
-def _shared_apps(database_urls: dict[str, str]) -> Iterator[dict[str, Flask]]:
-    """One app per backend with the default test configuration, built on first use."""
-    apps: dict[str, Flask] = {}
+def _shared_apps(database_urls: dict[str, str]) -> Iterator[dict[SharedKey, Flask]]:
+    """Apps per backend and configuration, built on first use (oldest dropped first)."""
+    apps: dict[SharedKey, Flask] = {}
     yield apps
     for app in apps.values():
-        with app.app_context():
-            db.engine.dispose()
+        _dispose(app)
+
+
+def _dispose(app: Flask) -> None:
+    with app.app_context():
+        db.engine.dispose()
+
+
+# Settings an app hands to process-wide objects when it is built (flask-limiter's one
+# limiter takes the storage of the app built last): an app with them is built for its test.
+BUILT_FOR_ONE_TEST = {"RATELIMIT_STORAGE_URI", "GSV_REDIS_URL"}
+
+
+def _shared_key(backend: str, app_config: dict[str, Any]) -> SharedKey | None:
+    """What identifies an app built with ``app_config``; None for an app of the test's own:
+    one handed an object, or one of ``BUILT_FOR_ONE_TEST``."""
+    plain = (str, int, float, bool, type(None))
+    if BUILT_FOR_ONE_TEST & app_config.keys() or not all(
+        isinstance(value, plain) for value in app_config.values()
+    ):
+        return None
+    return backend, tuple(sorted(app_config.items()))
 
 
 def reset_rate_limits() -> None:
@@ -185,22 +212,29 @@ def app(
     database_urls: dict[str, str],
     app_config: dict[str, Any],
     tmp_path: Path,
-    _shared_apps: dict[str, Flask],
+    _shared_apps: dict[SharedKey, Flask],
 ) -> Iterator[Flask]:
     """The app on this test's backend; its tables are emptied after the test.
 
-    Building an app (routes, the OpenAPI document) costs more than most tests, so the apps of
-    the default configuration are built once per backend (and test process) and reset for each
-    test: configuration, rate limit counters, the push runner's mode. A test folder that
-    overrides ``app_config`` gets an app of its own per test.
+    Building an app (routes, the OpenAPI document) costs more than most tests, so apps are
+    built once per backend and configuration (and test process) and reset for each test:
+    configuration, rate limit counters, the push runner's mode. Only the default apps are
+    kept for good; of the others, the last few used (``SHARED_APPS_KEPT``).
     """
-    shared = not app_config
-    if shared and backend in _shared_apps:
-        app = _shared_apps[backend]
+    key = _shared_key(backend, app_config)
+    shared = key is not None
+    if key is not None and key in _shared_apps:
+        app = _shared_apps.pop(key)
     else:
         app = create_app({**_test_config(database_urls[backend]), **app_config})
-        if shared:
-            _shared_apps[backend] = app
+    if key is not None:
+        _shared_apps[key] = app  # the most recently used last
+        _drop_oldest(_shared_apps)
+        # A test may add a route of its own (security headers on an error, say), which Flask
+        # allows only before an app's first request: a shared app counts as new to each test,
+        # and one that got a route is dropped after the test (below).
+        app._got_first_request = False
+    rules = len(app.url_map._rules)
     app.instance_path = str(tmp_path)
     app.test_client_class = EnglishApiClient
     config = dict(app.config)
@@ -224,6 +258,15 @@ def app(
             runner.mode = mode
             app.config.clear()
             app.config.update(config)
+            if len(app.url_map._rules) != rules:
+                _dispose(_shared_apps.pop(key))
+
+
+def _drop_oldest(apps: dict[SharedKey, Flask]) -> None:
+    """Keep the default apps and the ``SHARED_APPS_KEPT`` configured ones used last."""
+    configured = [key for key in apps if key[1]]
+    for key in configured[: max(0, len(configured) - SHARED_APPS_KEPT)]:
+        _dispose(apps.pop(key))
 
 
 @pytest.fixture

@@ -157,9 +157,9 @@ def _messages(values: dict[str, Any]) -> dict[str, str]:
         "target.circle.lon": _("Enter the centre's longitude, for example 15.8557"),
         "target.circle.radius_m": _("Enter a radius between 100 and 50,000 metres"),
         "event.topic": _("Choose a topic"),
-        "event.starts_at": _("Enter when the event starts, as a date and time"),
-        "event.ends_at": _("Enter when the event ends, after it starts"),
-        "event.place": _("Enter where the event is held"),
+        "event.starts_at": _("Enter when the training event starts, as a date and time"),
+        "event.ends_at": _("Enter when the training event ends, after it starts"),
+        "event.place": _("Enter where the training event is held"),
         "event.capacity": _("Enter the number of places, from 1 to 10,000"),
         "event.location.lat": _("Enter the location's latitude, or leave both empty"),
         "event.location.lon": _("Enter the location's longitude, or leave both empty"),
@@ -225,8 +225,8 @@ def add_service_error(error: DomainError, values: dict[str, Any], errors: forms.
     name = next(iter(error.errors or {}), "target")
     messages = {
         "expires_at": _("The expiry must lie in the future"),
-        "event.starts_at": _("The event must start in the future"),
-        "event.ends_at": _("Enter when the event ends, after it starts"),
+        "event.starts_at": _("The training event must start in the future"),
+        "event.ends_at": _("Enter when the training event ends, after it starts"),
         "target.area_ids": _("Choose among your areas"),
     }
     if name in messages:

@@ -29,7 +29,7 @@ NAV = (
     ("console.tips.index", _l("Tips"), False),
     ("console.areas.index", _l("Areas"), False),
     ("console.broadcasts.index", _l("Broadcasts"), True),
-    ("console.events.index", _l("Events"), True),
+    ("console.events.index", _l("Training events"), True),
     ("console.stats.index", _l("Statistics"), True),
 )
 

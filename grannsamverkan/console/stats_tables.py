@@ -1,7 +1,8 @@
 """The statistics page's tables and chart, from ``services/stats.py``.
 
 The service counts: each table is one call, the same as GET /stats/tips with the table's two
-groupings. This lays the rows out as cross tables and adds the totals, the chart and labels.
+groupings, and the households per area one more. This lays the rows out as cross tables and
+adds the totals, the chart and labels.
 """
 
 from __future__ import annotations
@@ -114,11 +115,7 @@ def collect(selection: Selection) -> Statistics:
     by_category_month = _count(selection, ("category", "month"))
     by_area_month = _count(selection, ("area", "month"))
     by_area_category = _count(selection, ("category", "area"))
-    areas = stats.area_stats(
-        municipality_codes=selection.codes,
-        date_from=selection.date_from,
-        date_to=selection.date_to,
-    )
+    areas = stats.area_households(municipality_codes=selection.codes)
     months_axis = _months_axis(selection)
     categories_axis = _categories_axis({row["category"] for row in by_area_category})
     areas_axis = Axis("area_id", [(row["area_id"], row["name"]) for row in areas])

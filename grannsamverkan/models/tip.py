@@ -72,7 +72,8 @@ class Tip(Model):
     )
 
     __table_args__ = (
-        Index("ix_tips_area_created", "area_id", "created_at"),
+        # An area's tips by time; the category too, so statistics read the index alone.
+        Index("ix_tips_area_created_category", "area_id", "created_at", "category"),
         # Duplicate hints look for the same category close in time, then in space.
         Index("ix_tips_category_created", "category", "created_at"),
     )

@@ -98,7 +98,7 @@ def test_compose_a_training_event(app, signed_in_page, town):
     expect(event_fields).to_be_visible()
     page.get_by_label("Bedrägerivarning").check()
     expect(event_fields).to_be_hidden()  # only for a training event
-    page.get_by_label("Utbildningstillfälle").check()
+    page.get_by_label("Utbildning", exact=True).check()
     page.get_by_label("Rubrik").fill("Trygghetsvandring på Näs")
     page.get_by_label("Text", exact=True).fill("Vi går runt kvarteren och ser över belysningen.")
     page.get_by_label("Ämne").select_option("safety_walk")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from playwright.sync_api import expect
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from grannsamverkan.console.charts import tick_step
 from grannsamverkan.console.stats import default_period, printed_count
@@ -289,6 +289,30 @@ def test_bad_dates_are_refused_with_a_message(client, police):
         response = client.get(f"{path}?from=yesterday")
         assert response.status_code == 400
         assert "Skriv första dagen som ett datum" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["/stats", "/stats/report"])
+def test_the_pages_ask_only_for_what_they_show(app, client, police, tips_world, path):
+    """Three counts of tips and one of households: not the API's alert, delivery and read
+    rates, which neither page shows (bench/console_pages.py: they were a tenth of /stats)."""
+    sign_in(client, police.email)
+    statements: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        response = client.get(f"{path}?from=2026-09-01&to=2026-11-30")
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert response.status_code == 200
+    counts = [sql for sql in statements if re.search(r"\bcount\(", sql, re.I)]
+    assert len(counts) == 4, counts
+    unshown = re.compile(r"\b(alerts|deliveries|alert_recipients)\b", re.I)
+    assert [sql for sql in statements if unshown.search(sql)] == []
 
 
 # --- the pieces ------------------------------------------------------------------------------

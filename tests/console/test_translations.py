@@ -3,6 +3,7 @@ clone and a wheel use) are compiled from the current .po files. ``./dev i18n`` f
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -74,3 +75,34 @@ def test_compiled_catalogues_match_their_sources(locale):
         if m.id and m.string and not m.fuzzy
     }
     assert compiled == source, "run ./dev i18n to compile the catalogues"
+
+
+# One word per thing in each language: a police officer who reads "Utbildningar" in the menu
+# must not find "Kommande evenemang" on the start page for the same heart-starter training.
+TERMS = {
+    "sv": {"training events": ("utbildning", ("evenemang", "tillfälle", "kurser", "kursen"))},
+    "en": {"training events": ("training event", ())},
+}
+# "an event" in a text, except what a neighbour sees happen ("suspicious events").
+EVENT = re.compile(r"(?<!suspicious )\bevents?\b")
+
+
+def _texts(locale):
+    for message in catalogue(locale):
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        yield from zip(ids, [text or ids[0] for text in strings], strict=False)
+
+
+@pytest.mark.parametrize("locale", ["sv", "en"])
+def test_training_events_have_one_name(locale):
+    word, others = TERMS[locale]["training events"]
+    texts = list(_texts(locale))
+    assert [text for _id, text in texts if any(other in text.lower() for other in others)] == []
+    # Every text about an event (a training: the console sends no other kind) names it so.
+    about_events = [(id_, text) for id_, text in texts if EVENT.search(id_)]
+    assert about_events, "the catalogue has no texts about training events"
+    loose = [id_ for id_, text in about_events if word not in text.lower()]
+    assert loose == []
