@@ -16,7 +16,7 @@ from grannsamverkan.console import area_views, forms, pagination
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area, User
+from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.request_input import AREA_BODY, allow_body_bytes
 from grannsamverkan.schemas.areas import AreaCreateSchema, AreaPatchSchema
 from grannsamverkan.services import areas as area_service
@@ -222,10 +222,15 @@ def _render_detail(
     settings: dict[str, Any] | None,
     status: int,
 ) -> tuple[str, int]:
-    listed = list(db.session.scalars(membership_service.members_query(area)))
+    # Waiting and removed households in full; members a page at a time, so that a street of
+    # hundreds of households keeps the page within its weight (docs/console.md).
+    households = membership_service.members_query(area)
+    members_page = pagination.paginate(households.where(Membership.status == "active"))
+    others = db.session.scalars(households.where(Membership.status != "active"))
     context = {
         "area": area_views.area_summary(area),
-        "members": area_views.member_sections(user, area, listed),
+        "members": area_views.member_sections(user, area, [*others, *members_page.items]),
+        "members_page": members_page,
         "settings": settings or {"name": area.name, "tip_moderation": area.tip_moderation},
         "may_invite": permissions.can_invite_to_area(user, area),
         "invitation_days": current_app.config["GSV_INVITATION_MAX_AGE"] // 86400,

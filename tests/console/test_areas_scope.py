@@ -91,6 +91,25 @@ def test_protected_members_are_never_listed(signed_in, contact_person, make_user
     assert "Skyddad Person" not in html
 
 
+def test_members_are_listed_a_page_at_a_time(signed_in, contact_person, make_user, add_member):
+    """A street of many households keeps the page light: 50 members a page, waiting
+    households always on the first."""
+    for n in range(55):
+        add_member(make_user(name=f"Granne {n:02d}"), contact_person.area)
+    add_member(make_user(name="Väntande Hushåll"), contact_person.area, status="pending")
+    client = signed_in(contact_person)
+    first = client.get(f"/areas/{contact_person.area.id}").get_data(as_text=True)
+    second = client.get(f"/areas/{contact_person.area.id}?page=2").get_data(as_text=True)
+    on_first = set(re.findall(r"Granne \d\d", first))
+    on_second = set(re.findall(r"Granne \d\d", second))
+    # 56 active members: the contact person and 55 neighbours, in the order they joined.
+    assert len(on_first) == 49 and len(on_second) == 6
+    assert on_first.isdisjoint(on_second)
+    assert "Väntande Hushåll" in first
+    assert re.search(r'class="count">56<', first)
+    assert 'rel="next"' in first and 'rel="prev"' in second
+
+
 # --- the member rules ----------------------------------------------------------------------
 
 
