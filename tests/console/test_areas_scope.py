@@ -103,11 +103,13 @@ def test_members_are_listed_a_page_at_a_time(signed_in, contact_person, make_use
     on_first = set(re.findall(r"Granne \d\d", first))
     on_second = set(re.findall(r"Granne \d\d", second))
     # 56 active members: the contact person and 55 neighbours, in the order they joined.
-    assert len(on_first) == 49 and len(on_second) == 6
+    assert len(on_first) == 49
+    assert len(on_second) == 6
     assert on_first.isdisjoint(on_second)
     assert "Väntande Hushåll" in first
     assert re.search(r'class="count">56<', first)
-    assert 'rel="next"' in first and 'rel="prev"' in second
+    assert 'rel="next"' in first
+    assert 'rel="prev"' in second
 
 
 # --- the member rules ----------------------------------------------------------------------
