@@ -72,8 +72,9 @@ class Tip(Model):
     )
 
     __table_args__ = (
-        # An area's tips by time; the category too, so statistics read the index alone.
-        Index("ix_tips_area_created_category", "area_id", "created_at", "category"),
+        # An area's tips by time; the category and status too, so statistics (which leave
+        # rejected tips out) read the index alone.
+        Index("ix_tips_area_created_category", "area_id", "created_at", "category", "status"),
         # Duplicate hints look for the same category close in time, then in space.
         Index("ix_tips_category_created", "category", "created_at"),
     )

@@ -1,5 +1,6 @@
-"""tips: the area-and-time index also holds the category, so the statistics' counts per
-category, area and month read the index alone (bench/console_pages.py)
+"""tips: the area-and-time index also holds the category and the status, so the statistics'
+counts per category, area and month (rejected tips left out) read the index alone
+(bench/console_pages.py)
 
 Revision ID: 7e4c2a91d5f0
 Revises: d307a6859204
@@ -19,7 +20,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('tips', schema=None) as batch_op:
         batch_op.create_index(
-            'ix_tips_area_created_category', ['area_id', 'created_at', 'category'], unique=False
+            'ix_tips_area_created_category',
+            ['area_id', 'created_at', 'category', 'status'],
+            unique=False,
         )
         batch_op.drop_index('ix_tips_area_created')
 

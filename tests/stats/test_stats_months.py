@@ -72,7 +72,7 @@ def test_months_are_swedish_at_the_edges(app: Flask, edge_tips: int) -> None:
 
 def test_sqlite_counts_read_the_index_alone(app: Flask, backend: str, edge_tips: int) -> None:
     """Every count the statistics page asks for finds its tips by area and time in an index
-    that also holds the category: no row of the table is read."""
+    that also holds the category and the status: no row of the table is read."""
     if backend != "sqlite":
         pytest.skip("the query plan checked is SQLite's")
     executed: list[tuple[str, Any]] = []
