@@ -8,7 +8,9 @@ live server: every other request is refused and fails the test (the console work
 from __future__ import annotations
 
 import json
+import queue
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,7 +19,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from werkzeug.serving import make_server
+from werkzeug.serving import BaseWSGIServer
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import User
@@ -56,10 +58,54 @@ class LiveServer:
     app: Flask
 
 
+class PooledWSGIServer(BaseWSGIServer):
+    """werkzeug's server answering on a pool of threads started one at a time, up front.
+
+    werkzeug's threaded server starts a thread per connection; under coverage two threads
+    starting at once could fail to install its tracer ("Cannot install a trace function while
+    another trace function is being installed") and a request was lost now and then. One
+    request per connection (HTTP/1.0) so that idle keep-alive connections hold no thread.
+    """
+
+    def __init__(self, app: Flask, *, threads: int = 8) -> None:
+        super().__init__("127.0.0.1", 0, app)
+        self.connections: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue()
+        self.workers = []
+        for n in range(threads):
+            running = threading.Event()
+            worker = threading.Thread(
+                target=self._answer, args=(running,), name=f"live-server-{n}", daemon=True
+            )
+            worker.start()
+            running.wait()
+            self.workers.append(worker)
+
+    def _answer(self, running: threading.Event) -> None:
+        running.set()
+        while (connection := self.connections.get()) is not None:
+            request, client_address = connection
+            try:
+                self.finish_request(request, client_address)
+            except Exception:  # noqa: BLE001 - as socketserver's own threads do
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections.put((request, client_address))
+
+    def server_close(self) -> None:
+        for _ in self.workers:
+            self.connections.put(None)
+        for worker in self.workers:
+            worker.join(timeout=10)
+        super().server_close()
+
+
 @pytest.fixture
 def live_server(app: Flask) -> Iterator[LiveServer]:
     """``app`` (on this test's backend) served by werkzeug on 127.0.0.1 in a thread."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = PooledWSGIServer(app)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.server_port}"
