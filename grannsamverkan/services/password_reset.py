@@ -29,8 +29,8 @@ from grannsamverkan.services.passwords import check_password_strength
 RESET_LINK_INVALID = N_(
     "This password reset link is invalid, has expired or was already used. Ask for a new one."
 )
-# Where the link in the e-mail leads (the console's form); the app may open it itself.
-RESET_PATH = "/console/password-reset"
+# Where the link in the e-mail leads: the console's form (console/password_reset.py).
+RESET_PATH = "/password-reset"
 
 SUBJECT = {"sv": "Återställ ditt lösenord", "en": "Reset your password"}
 BODY = {
@@ -85,7 +85,8 @@ def request_reset(email: str) -> None:
     )
 
 
-def _user_for(token: str) -> User:
+def user_for_token(token: str) -> User:
+    """The account a reset token is for, while it works; else InvalidLink (400)."""
     try:
         payload: Any = signing.unsign(
             signing.PASSWORD_RESET,
@@ -106,7 +107,7 @@ def _user_for(token: str) -> User:
 
 def confirm_reset(token: str, password: str) -> User:
     """Set the new password and revoke every session of the account."""
-    user = _user_for(token)
+    user = user_for_token(token)
     check_password_strength(password, email=user.email, name=user.name)
     user.password_hash = hash_password(password)
     db.session.execute(

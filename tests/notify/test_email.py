@@ -215,3 +215,34 @@ def test_smtp_urls(url, expected):
 def test_a_wrong_smtp_url_is_refused():
     with pytest.raises(ValueError, match="GSV_SMTP_URL"):
         parse_smtp_url("http://mail.example.se")
+
+
+def _follow(client: Any, link: str) -> Any:
+    """Open the e-mail's link in the app (the path and query of it)."""
+    parts = urlsplit(link)
+    return client.get(f"{parts.path}?{parts.query}", headers={"Accept-Language": "sv"})
+
+
+def test_the_mailed_link_opens_a_page_that_sets_the_password(
+    app, client, smtp, dispatcher, make_user
+):
+    user = make_user()
+    client.post("/api/v1/auth/password-reset", json={"email": user.email})
+    send_all(app, dispatcher)
+    link = _reset_link(smtp)
+    page = _follow(client, link)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "Välj ett nytt lösenord" in html
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert csrf
+    form = {"csrf_token": csrf.group(1), "token": _token(link)}
+    weak = client.post("/password-reset", data={**form, "password": "1234567890"})
+    assert weak.status_code == 422
+    done = client.post("/password-reset", data={**form, "password": NEW_PASSWORD})
+    assert done.status_code == 200
+    assert "Ditt lösenord är bytt" in done.get_data(as_text=True)
+    assert client.get("/api/v1/me", headers=user.headers).status_code == 401
+    used = _follow(client, link)
+    assert used.status_code == 400
+    assert "redan använts" in used.get_data(as_text=True)
