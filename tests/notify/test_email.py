@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Delivery
-from grannsamverkan.notify.mail import parse_smtp_url
+from grannsamverkan.notify.mail import LogMailer, Mail, make_mailer, parse_smtp_url
+from grannsamverkan.notify.sender import Outcome
 from tests.conftest import problem_of, send_all
 from tests.notify.smtp_server import SmtpSink, start_smtp_server
 
@@ -246,3 +248,41 @@ def test_the_mailed_link_opens_a_page_that_sets_the_password(
     used = _follow(client, link)
     assert used.status_code == 400
     assert "redan använts" in used.get_data(as_text=True)
+
+
+def test_a_mail_claimed_by_a_dispatcher_that_died_is_sent_by_another(
+    app, client, smtp, dispatcher, make_user
+):
+    from grannsamverkan.models.types import utcnow
+    from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
+
+    user = make_user()
+    client.post("/api/v1/auth/password-reset", json={"email": user.email})
+    with app.app_context():
+        assert len(dispatcher.claim()) == 1  # ... and the process is killed before sending
+        row = db.session.scalars(select(Delivery)).one()
+        row.claimed_until = utcnow()  # its lease runs out
+        db.session.commit()
+    other = dispatcher_for(app, app.extensions[EXTENSION].sender)
+    send_all(app, other)
+    assert [r.rcpt_tos for r in smtp.received] == [[user.email]]
+
+
+def test_reset_requests_share_the_sign_in_limit(client):
+    answers = [
+        client.post("/api/v1/auth/password-reset", json={"email": "x@example.se"}).status_code
+        for _ in range(11)
+    ]
+    assert answers == [202] * 10 + [429]
+
+
+def test_without_smtp_settings_mails_are_logged_without_their_content(caplog):
+    mailer = make_mailer({})
+    assert isinstance(mailer, LogMailer)
+    with caplog.at_level(logging.INFO, logger="grannsamverkan.mail"):
+        results = mailer.send([Mail("a@example.se", "Återställ", "secret-link")])
+    assert [r.outcome for r in results] == [Outcome.SENT]
+    assert "Återställ" in caplog.text
+    assert "secret-link" not in caplog.text
+    with pytest.raises(ValueError, match="GSV_MAIL_FROM"):
+        make_mailer({"GSV_SMTP_URL": "smtp://127.0.0.1:25"})
