@@ -95,7 +95,7 @@ def test_reset_mail_arrives_in_swedish_and_its_link_sets_a_new_password(
     assert "förhoppningsvis" in body
     assert "Länken fungerar en gång" in body
     link = _reset_link(smtp)
-    assert link.startswith("https://grannsamverkan.example.se/console/password-reset?token=")
+    assert link.startswith("https://grannsamverkan.example.se/password-reset?token=")
 
     confirmed = client.post(
         "/api/v1/auth/password-reset/confirm",
