@@ -72,6 +72,9 @@ class Settings:
     firebase_project_id: str | None = field(default_factory=lambda: _env("FIREBASE_PROJECT_ID"))
     fcm_endpoint: str | None = field(default_factory=lambda: _env("FCM_ENDPOINT"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
+    # E-mail (README "E-mail"): neither set logs e-mails instead of sending them.
+    smtp_url: str | None = field(default_factory=lambda: _env("SMTP_URL"))
+    mail_from: str | None = field(default_factory=lambda: _env("MAIL_FROM"))
     # Where the app's root is served publicly (e.g. https://grannsamverkan.vimmerby.se): the
     # base of every absolute link it writes; https makes the console's cookie Secure.
     public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
@@ -163,6 +166,8 @@ class Settings:
             "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
             "GSV_FCM_ENDPOINT": self.fcm_endpoint,
             "GSV_REDIS_URL": self.redis_url,
+            "GSV_SMTP_URL": self.smtp_url,
+            "GSV_MAIL_FROM": self.mail_from,
             "GSV_PUBLIC_URL": self.public_url,
             "GSV_GEOCODER": self.geocoder,
             "GSV_NOMINATIM_URL": self.nominatim_url,
@@ -185,6 +190,7 @@ class Settings:
             # Not environment-driven: fixed parts of the contract.
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
+            "GSV_PASSWORD_RESET_MAX_AGE": 3600,
             "GSV_PASSWORD_HASH_METHOD": "scrypt",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             # Redis down: count in process memory (each process its own) rather than fail

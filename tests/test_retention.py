@@ -65,3 +65,19 @@ def test_purge_deletes_invitations_a_month_past_their_expiry(app, make_user, mak
     assert "1 invitations" in result.output
     with app.app_context():
         assert list(db.session.scalars(select(Invitation.id))) == [recent_id]
+
+
+def test_purge_deletes_email_outbox_rows_a_week_old(app):
+    from grannsamverkan.services.emails import queue_email
+
+    with app.app_context():
+        for age_days in (8, 6):
+            queue_email(to="a@example.se", subject="s", body="b", purpose="password-reset")
+            row = db.session.scalars(select(Delivery).order_by(Delivery.id.desc())).first()
+            assert row is not None
+            row.created_at = utcnow() - timedelta(days=age_days)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["purge"])
+    assert "1 emails" in result.output
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Delivery.id))) == 1

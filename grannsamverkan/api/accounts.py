@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import current_app, g
 
 from grannsamverkan.api.auth import auth_required, authenticate, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.openapi import documents
-from grannsamverkan.api.ratelimit import sign_in_limits
+from grannsamverkan.api.ratelimit import client_address_key, rate_limited, sign_in_limits
 from grannsamverkan.errors import Unauthorized
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
@@ -22,11 +22,14 @@ from grannsamverkan.schemas.accounts import (
     LoginSchema,
     MePatchSchema,
     MeSchema,
+    PasswordResetAcceptedSchema,
+    PasswordResetConfirmSchema,
+    PasswordResetRequestSchema,
     RegisterSchema,
     TokenSchema,
     UserSchema,
 )
-from grannsamverkan.services import accounts, exports
+from grannsamverkan.services import accounts, exports, password_reset
 
 blp = Blueprint("accounts", __name__, description="Accounts, profile and devices")
 
@@ -63,6 +66,34 @@ def login(body: dict[str, Any]) -> Any:
 def logout() -> None:
     """Revoke the access token this request carries."""
     accounts.sign_out(authenticate())  # type: ignore[arg-type]
+    db.session.commit()
+
+
+@blp.route("/auth/password-reset", methods=["POST"])
+@sign_in_limits
+@blp.arguments(PasswordResetRequestSchema)
+@blp.response(202, PasswordResetAcceptedSchema)
+def request_password_reset(body: dict[str, Any]) -> Any:
+    """E-mail a link to choose a new password (valid an hour, once). The answer is the same
+    whether or not the address has an account."""
+    password_reset.request_reset(body["email"])
+    db.session.commit()
+    return {"expires_in": current_app.config["GSV_PASSWORD_RESET_MAX_AGE"]}
+
+
+def _address_limit() -> str:
+    return current_app.config["GSV_LOGIN_ADDRESS_LIMIT"]
+
+
+@blp.route("/auth/password-reset/confirm", methods=["POST"])
+@rate_limited(_address_limit, key_func=client_address_key, methods=["POST"])
+@documents(400)
+@blp.arguments(PasswordResetConfirmSchema)
+@blp.response(204)
+def confirm_password_reset(body: dict[str, Any]) -> None:
+    """Set a new password with the e-mailed link's token; every session of the account is
+    signed out."""
+    password_reset.confirm_reset(body["token"], body["password"])
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ from grannsamverkan.console import (
     events,
     invitations,
     layout,
+    password_reset,
     session,
     settings,
     today,
@@ -28,6 +29,7 @@ from grannsamverkan.console import tips as tip_pages
 # Page groups in the order their routes are registered; a new page group adds its module here.
 PAGE_GROUPS = (
     auth,
+    password_reset,
     today,
     settings,
     apidocs,

@@ -1,10 +1,11 @@
-"""The push outbox: one row per push of an alert to a device, and what became of it."""
+"""The outbox: one row per push of an alert to a device, or per e-mail to an address, and
+what became of it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
@@ -13,15 +14,20 @@ from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import Device
 
 DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
+# "push" to a device (alert_id and device_id set) or "email" to an address (email_* set).
+CHANNELS = ("push", "email")
 
 
 class Delivery(Model):
-    """The outbox: one push of one alert, for one purpose, to one device."""
+    """The outbox: one push of one alert, for one purpose, to one device; or one e-mail
+    (a password reset, which belongs to no alert) to one address."""
 
     __tablename__ = "deliveries"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(8), default="push", server_default="push")
+    # None for an e-mail that is about no alert (a password reset).
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
     # SET NULL: a pruned device keeps its delivery record for the counts.
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
     # "alert" | "update" | "cancel" | "promotion" | "reminder", optionally with a "-suffix"
@@ -37,10 +43,15 @@ class Delivery(Model):
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
+    # An e-mail's address and content; the content is cleared once the row is done with, so
+    # a reset link does not outlive its sending in the database.
+    email_to: Mapped[str | None] = mapped_column(String(320))
+    email_subject: Mapped[str | None] = mapped_column(String(200))
+    email_body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    alert: Mapped[Alert] = relationship()
+    alert: Mapped[Alert | None] = relationship()
     device: Mapped[Device | None] = relationship()
 
     __table_args__ = (

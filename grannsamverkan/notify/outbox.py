@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.messages import PushKind, build_message
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 
@@ -55,12 +56,16 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class Claimed:
     delivery_id: int
-    alert_id: int
+    alert_id: int | None
     token: str | None
     locale: str
     silent: bool
     purpose: str
     attempts: int
+    channel: str = "push"
+    email_to: str | None = None
+    email_subject: str | None = None
+    email_body: str | None = None
 
 
 class Dispatcher:
@@ -76,6 +81,8 @@ class Dispatcher:
         chores: Sequence[Chore] = (),
     ) -> None:
         self.sender = sender
+        # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
+        self.mailer: Mailer = LogMailer()
         # Work that writes outbox rows when it is due rather than on a request (event
         # reminders): run at the start of each pass, each in a transaction of its own.
         self.chores = tuple(chores)
@@ -179,6 +186,10 @@ class Dispatcher:
                     Delivery.silent,
                     Delivery.purpose,
                     Delivery.attempts,
+                    Delivery.channel,
+                    Delivery.email_to,
+                    Delivery.email_subject,
+                    Delivery.email_body,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
                 .where(_one_of(Delivery.id, ids))
@@ -191,23 +202,26 @@ class Dispatcher:
         return [Claimed(*row) for row in rows]
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
-        """Send the claimed rows, one multicast per (alert, purpose, language, silence)."""
+        """Send the claimed rows, one multicast per (alert, purpose, language, silence), and
+        the e-mail rows over the mailer."""
         now = utcnow()
+        emails = [c for c in claimed if c.channel == "email"]
+        claimed = [c for c in claimed if c.channel != "email"]
         alert_ids = {c.alert_id for c in claimed}
         alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
         # Detached, the alerts keep their loaded values: reading them while FCM answers must
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()
         db.session.commit()
-        results: dict[int, TokenResult] = {}
+        results: dict[int, TokenResult] = send_emails(self.mailer, emails) if emails else {}
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
-            alert = alerts.get(row.alert_id)
+            alert = alerts.get(row.alert_id) if row.alert_id is not None else None
             if row.token is None:  # the device was removed meanwhile
                 results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
             elif alert is None or _expired(alert, now):
                 results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
-            else:
+            elif row.alert_id is not None:
                 groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
         for (alert_id, kind), rows in groups.items():
             message = build_message(
@@ -277,6 +291,9 @@ class Dispatcher:
             values["next_attempt_at"] = now + timedelta(seconds=delay)
         else:
             values["state"] = "failed"
+        if row.channel == "email" and "state" in values:
+            # Done with: the content (a reset link is a credential) is not kept.
+            values["email_body"] = None
         return values
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from grannsamverkan.notify.backends import make_sender
+from grannsamverkan.notify.mail import Mailer, make_mailer
 from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 
@@ -31,7 +32,7 @@ POLL_S = 5.0
 def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
     """A dispatcher configured from the app, with the chores the factory registered."""
     config = app.config
-    return Dispatcher(
+    dispatcher = Dispatcher(
         sender,
         batch_size=config["GSV_PUSH_BATCH_SIZE"],
         lease_s=config["GSV_PUSH_LEASE_S"],
@@ -42,6 +43,8 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
         ),
         chores=app.extensions[EXTENSION].chores,
     )
+    dispatcher.mailer = app.extensions[EXTENSION].mailer
+    return dispatcher
 
 
 class PushRunner:
@@ -54,6 +57,8 @@ class PushRunner:
             "rq" if app.config["GSV_REDIS_URL"] else "thread"
         )
         self._sender: PushSender | None = None
+        # Built now, so that a wrong GSV_SMTP_URL stops the app at start-up.
+        self.mailer: Mailer = make_mailer(app.config)
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._stop = threading.Event()

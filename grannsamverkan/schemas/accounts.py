@@ -30,6 +30,21 @@ class LoginSchema(Schema):
     password = Text(required=True, load_only=True, validate=validate.Length(1, 200))
 
 
+class PasswordResetRequestSchema(Schema):
+    email = Text(required=True, validate=validate.Length(1, 254))
+
+
+class PasswordResetConfirmSchema(Schema):
+    token = Text(required=True, load_only=True, validate=validate.Length(1, 1000))
+    # The same rule as registration: length here, strength in services/passwords.py.
+    password = Text(blank=True, required=True, load_only=True, validate=validate.Length(10, 200))
+
+
+class PasswordResetAcceptedSchema(Schema):
+    # Seconds the e-mailed link works; the same whether or not the address has an account.
+    expires_in = fields.Integer()
+
+
 class TokenSchema(Schema):
     access_token = fields.String()
     token_type = fields.String()

@@ -5,10 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Delete, delete, or_
+from sqlalchemy import CursorResult, Delete, and_, delete, or_
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AuthSession, Device, IdempotencyKey, Invitation, Tip
+from grannsamverkan.models import (
+    Alert,
+    AuthSession,
+    Delivery,
+    Device,
+    IdempotencyKey,
+    Invitation,
+    Tip,
+)
 
 # FCM: an Android token unused for 270 days is expired; keeping it only leaks who had a phone.
 DEVICE_MAX_SILENCE = timedelta(days=270)
@@ -17,6 +25,8 @@ IDEMPOTENCY_KEY_AGE = timedelta(hours=48)
 # An invitation stays on its area's page for a month after it stopped working (who used it
 # is personal data; after that, nobody needs to know).
 INVITATION_AGE = timedelta(days=30)
+# An e-mail's outbox row (its address) is kept a week for the delivery record, then goes.
+EMAIL_AGE = timedelta(days=7)
 
 
 def _deleted(statement: Delete) -> int:
@@ -26,8 +36,8 @@ def _deleted(statement: Delete) -> int:
 
 
 def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
-    """Delete old tips and alerts, stale devices, dead sessions, old idempotency keys and
-    invitations a month past their expiry."""
+    """Delete old tips and alerts, stale devices, dead sessions, old idempotency keys,
+    invitations a month past their expiry and e-mail outbox rows older than a week."""
     cutoff = now - timedelta(days=retention_days)
     deleted = {
         # Alerts first: a tip's alert goes with it anyway (ON DELETE CASCADE), a broadcast's
@@ -45,6 +55,11 @@ def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
         ),
         "invitations": _deleted(
             delete(Invitation).where(Invitation.expires_at < now - INVITATION_AGE)
+        ),
+        "emails": _deleted(
+            delete(Delivery).where(
+                and_(Delivery.channel == "email", Delivery.created_at < now - EMAIL_AGE)
+            )
         ),
     }
     db.session.flush()

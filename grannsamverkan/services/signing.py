@@ -10,6 +10,8 @@ from itsdangerous import URLSafeTimedSerializer
 
 ACCESS = "access"
 INVITE = "invite"
+# Password reset links (services/password_reset.py).
+PASSWORD_RESET = "password-reset"  # noqa: S105 - a salt's name, not a password
 # Page cursors of lists (api/pagination.py): only cursors the API made are accepted.
 CURSOR = "cursor"
 

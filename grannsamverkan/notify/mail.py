@@ -1,0 +1,185 @@
+"""E-mail, the outbox's second channel: the ``Mailer`` interface, an SMTP mailer on the
+standard library's smtplib and email packages, a logging one for development, and
+``make_mailer`` that picks one from GSV_SMTP_URL / GSV_MAIL_FROM.
+
+The dispatcher (outbox.py) claims e-mail rows with the push rows, with the same leases,
+retries and backoff, and hands them to ``send_emails``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import smtplib
+import ssl
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+from grannsamverkan.notify.sender import Outcome, TokenResult
+
+logger = logging.getLogger("grannsamverkan.mail")
+
+SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One plain-text e-mail to one address."""
+
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class MailResult:
+    outcome: Outcome
+    error: str | None = None
+
+
+class Mailer(Protocol):
+    """Sends e-mails; never raises for delivery problems."""
+
+    def send(self, mails: Sequence[Mail]) -> list[MailResult]:
+        """One result per mail, in order."""
+        ...
+
+
+class LogMailer:
+    """For development and when no SMTP server is configured: logs, reports SENT."""
+
+    def send(self, mails: Sequence[Mail]) -> list[MailResult]:
+        for mail in mails:
+            # The body may hold a reset link, a credential: only the subject is logged.
+            logger.info("e-mail (not sent: GSV_SMTP_URL unset) subject=%r", mail.subject)
+        return [MailResult(Outcome.SENT) for _ in mails]
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    tls: str  # "none" | "starttls" | "implicit"
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpSettings:
+    """``smtp://host:port``, ``smtp+starttls://user:pass@host:587`` or ``smtps://…``."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise ValueError(
+            "GSV_SMTP_URL must be like smtp://host:25, smtp+starttls://user:pass@host:587 "
+            "or smtps://user:pass@host:465"
+        )
+    tls = {"smtp": "none", "smtp+starttls": "starttls", "smtps": "implicit"}[parts.scheme]
+    return SmtpSettings(
+        host=parts.hostname,
+        port=parts.port or SCHEMES[parts.scheme],
+        tls=tls,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+class SmtpMailer:
+    """Sends each claimed batch over one SMTP connection."""
+
+    def __init__(self, settings: SmtpSettings, sender: str, *, timeout_s: float = 10) -> None:
+        self.settings = settings
+        self.sender = sender
+        self.timeout_s = timeout_s
+
+    def compose(self, mail: Mail) -> EmailMessage:
+        """UTF-8 text; a non-ASCII subject is RFC 2047-encoded by the SMTP policy."""
+        message = EmailMessage(policy=SMTP)
+        message["From"] = self.sender
+        message["To"] = mail.to
+        message["Subject"] = mail.subject
+        message["Date"] = email.utils.formatdate(localtime=False)
+        domain = email.utils.parseaddr(self.sender)[1].rpartition("@")[2] or None
+        message["Message-ID"] = email.utils.make_msgid(domain=domain)
+        message["Auto-Submitted"] = "auto-generated"
+        message.set_content(mail.body, charset="utf-8")
+        return message
+
+    def _connect(self) -> smtplib.SMTP:
+        s = self.settings
+        client: smtplib.SMTP
+        if s.tls == "implicit":
+            context = ssl.create_default_context()
+            client = smtplib.SMTP_SSL(s.host, s.port, timeout=self.timeout_s, context=context)
+        else:
+            client = smtplib.SMTP(s.host, s.port, timeout=self.timeout_s)
+        if s.tls == "starttls":
+            client.starttls(context=ssl.create_default_context())
+        if s.username:
+            client.login(s.username, s.password or "")
+        return client
+
+    def send(self, mails: Sequence[Mail]) -> list[MailResult]:
+        try:
+            client = self._connect()
+        except OSError as error:  # smtplib.SMTPException is an OSError
+            logger.warning("SMTP server not reachable: %r", error)
+            return [_classify(error) for _ in mails]
+        results = []
+        try:
+            for mail in mails:
+                try:
+                    client.send_message(self.compose(mail))
+                    results.append(MailResult(Outcome.SENT))
+                except OSError as error:  # smtplib.SMTPException is an OSError
+                    results.append(_classify(error))
+                    lost = not isinstance(error, smtplib.SMTPException)
+                    if lost or isinstance(error, smtplib.SMTPServerDisconnected):
+                        break
+        finally:
+            try:
+                client.quit()
+            except OSError:
+                client.close()
+        # Mails after a lost connection were not tried: another pass will.
+        results += [MailResult(Outcome.RETRY, "not tried")] * (len(mails) - len(results))
+        return results
+
+
+def _classify(error: BaseException) -> MailResult:
+    """5xx (and refused recipients) are final; 4xx and transport failures are retried."""
+    text = f"{type(error).__name__}: {error}"[:500]
+    code = getattr(error, "smtp_code", None)
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [c for c, _ in error.recipients.values()]
+        code = max(codes) if codes else None
+    if isinstance(code, int) and code >= 500:
+        return MailResult(Outcome.FAILED, text)
+    return MailResult(Outcome.RETRY, text)
+
+
+def make_mailer(config: Mapping[str, Any]) -> Mailer:
+    """SMTP when GSV_SMTP_URL and GSV_MAIL_FROM are set, the log when neither is."""
+    url = config.get("GSV_SMTP_URL") or None
+    sender = config.get("GSV_MAIL_FROM") or None
+    if url is None and sender is None:
+        return LogMailer()
+    if url is None or sender is None:
+        raise ValueError("GSV_SMTP_URL and GSV_MAIL_FROM are set together, or neither")
+    return SmtpMailer(parse_smtp_url(url), sender)
+
+
+def send_emails(mailer: Mailer, rows: Sequence[Any]) -> dict[int, TokenResult]:
+    """Send claimed e-mail rows (``delivery_id``, ``email_to``, ``email_subject``,
+    ``email_body``); results keyed by delivery id, as the dispatcher records them."""
+    results: dict[int, TokenResult] = {}
+    sendable = [r for r in rows if r.email_to and r.email_body is not None]
+    for row in rows:
+        if row not in sendable:
+            results[row.delivery_id] = TokenResult("", Outcome.FAILED, error="no content")
+    mails = [Mail(r.email_to, r.email_subject or "", r.email_body) for r in sendable]
+    for row, result in zip(sendable, mailer.send(mails), strict=True):
+        results[row.delivery_id] = TokenResult("", result.outcome, error=result.error)
+    return results
