@@ -82,9 +82,11 @@ def _init_extensions(app: Flask) -> None:
 
     from grannsamverkan.notify import runner
     from grannsamverkan.services.broadcasts import queue_due_reminders
+    from grannsamverkan.services.notices import escalate_unmoderated_tips
 
-    # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
-    runner.init_app(app, chores=[queue_due_reminders])
+    # notify/ knows nothing of broadcasts or tips: the reminder and escalation sweeps are
+    # handed to it here.
+    runner.init_app(app, chores=[queue_due_reminders, escalate_unmoderated_tips])
 
 
 def migrations_directory() -> Path:

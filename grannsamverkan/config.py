@@ -99,6 +99,11 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: int = field(default_factory=lambda: int(_env("TRUSTED_PROXIES", "0")))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
+    # Minutes an urgent tip (burglary) may wait for a contact person's moderation before its
+    # municipality's police are told and may approve it (services/notices.py).
+    moderation_escalate_min: float = field(
+        default_factory=lambda: float(_env("MODERATION_ESCALATE_MIN", "10"))
+    )
     # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
     dispatcher: str | None = field(default_factory=lambda: _env("DISPATCHER"))
     rq_queue: str = field(default_factory=lambda: _env("RQ_QUEUE", "push"))
@@ -179,6 +184,7 @@ class Settings:
             "GSV_LOGIN_ADDRESS_LIMIT": self.login_address_limit,
             "GSV_TRUSTED_PROXIES": self.trusted_proxies,
             "GSV_RETENTION_DAYS": self.retention_days,
+            "GSV_MODERATION_ESCALATE_MIN": self.moderation_escalate_min,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
             "GSV_PUSH_BATCH_SIZE": self.push_batch_size,

@@ -56,3 +56,82 @@ def tip_guidance(locale: str) -> str:
 
 def close_relationship_guidance(locale: str) -> str:
     return CLOSE_RELATIONSHIP_GUIDANCE.get(locale, CLOSE_RELATIONSHIP_GUIDANCE["sv"])
+
+
+# Notices (services/notices.py): code → language → (title, body). {category} is the tip's
+# category, {detail} the alert's stored detail (an area's name, a rejection's reason).
+NOTICE_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "tip_new": {
+        "sv": ("Nytt tips: {category}", "I {detail}. Läs det i konsolen."),
+        "en": ("New tip: {category}", "In {detail}. Read it in the console."),
+    },
+    # A tip for police only (violence in close relationships): neither its category nor its
+    # area passes through the push service.
+    "tip_new_police_only": {
+        "sv": ("Nytt tips till polisen", "Läs det i konsolen."),
+        "en": ("New tip for the police", "Read it in the console."),
+    },
+    "tip_waiting": {
+        "sv": ("Tips att granska: {category}", "I {detail}. Godkänn eller avvisa det."),
+        "en": ("Tip to moderate: {category}", "In {detail}. Approve or reject it."),
+    },
+    "tip_escalated": {
+        "sv": (
+            "Ogranskat tips: {category}",
+            "I {detail}. Ingen kontaktperson har granskat det: polisen kan godkänna det.",
+        ),
+        "en": (
+            "Tip not moderated: {category}",
+            "In {detail}. No contact person has moderated it: police may approve it.",
+        ),
+    },
+    "join_request": {
+        "sv": ("Ny medlemsansökan", "Ett hushåll vill gå med i {detail}."),
+        "en": ("New request to join", "A household asks to join {detail}."),
+    },
+    "tip_approved": {
+        "sv": ("Ditt tips är godkänt", "{category}: tipset har gått ut."),
+        "en": ("Your tip is approved", "{category}: the tip has gone out."),
+    },
+    "tip_rejected": {
+        "sv": ("Ditt tips avvisades", "{category}. Skäl: {detail}"),
+        "en": ("Your tip was rejected", "{category}. Reason: {detail}"),
+    },
+    "tip_rejected_no_reason": {
+        "sv": ("Ditt tips avvisades", "{category}."),
+        "en": ("Your tip was rejected", "{category}."),
+    },
+    "tip_closed": {
+        "sv": ("Ditt tips är avslutat", "{category}. Tack för att du hörde av dig."),
+        "en": ("Your tip is closed", "{category}. Thank you for telling us."),
+    },
+    "tip_false_alarm": {
+        "sv": ("Ditt tips bedömdes som falsklarm", "{category}. Tack för att du hörde av dig."),
+        "en": ("Your tip was found a false alarm", "{category}. Thank you for telling us."),
+    },
+}
+# What a push of a rejection says instead of the moderator's words, which stay in the inbox.
+REASON_IN_INBOX = {
+    "sv": "{category}. Läs skälet i appen.",
+    "en": "{category}. Read the reason in the app.",
+}
+
+
+def _notice(code: str, locale: str) -> tuple[str, str]:
+    texts = NOTICE_TEXTS.get(code, NOTICE_TEXTS["tip_new_police_only"])
+    return texts.get(locale, texts["sv"])
+
+
+def notice_title(code: str, locale: str, category: str | None) -> str:
+    title, _ = _notice(code, locale)
+    return title.format(category=category_label(category, locale) if category else "")
+
+
+def notice_body(
+    code: str, locale: str, category: str | None, detail: str, *, push: bool = False
+) -> str:
+    _, body = _notice(code, locale)
+    if push and code == "tip_rejected":
+        body = REASON_IN_INBOX.get(locale, REASON_IN_INBOX["sv"])
+    label = category_label(category, locale) if category else ""
+    return body.format(category=label, detail=detail)

@@ -25,7 +25,8 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
         "kind": alert.kind,
         "category": alert.category,
         "title": alert.title_in(locale),
-        "body": alert.body,
+        "body": alert.body_in(locale),
+        "tip_id": alert.about_tip_id,
         # Stored coarsened already; snapping again is free and keeps this path safe alone.
         "location": coarsen(location["lat"], location["lon"]) if location else None,
         "created_at": alert.created_at,

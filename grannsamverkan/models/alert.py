@@ -10,12 +10,17 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
 from grannsamverkan.models.types import UTCDateTime, point, utcnow
-from grannsamverkan.texts import category_label
+from grannsamverkan.texts import category_label, notice_body, notice_title
 
 if TYPE_CHECKING:
     from grannsamverkan.models.tip import Tip
 
-ALERT_STATUSES = ("active", "updated", "cancelled")
+# "resolved": the tip behind it was closed; "withdrawn": rejected or a false alarm (one
+# follow-up push told the phones that got it, services/tip_outcomes.py).
+ALERT_STATUSES = ("active", "updated", "cancelled", "resolved", "withdrawn")
+# "tip" and "broadcast" alert members; a "notice" tells one person something about a tip or
+# an area that concerns them (police, contact persons, the reporter: services/notices.py).
+ALERT_KINDS = ("tip", "broadcast", "notice")
 
 
 class Alert(Model):
@@ -32,7 +37,14 @@ class Alert(Model):
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcasts.id", ondelete="CASCADE"), unique=True
     )
+    # A notice's tip (police, contact persons and the reporter are told about it): not
+    # tip_id, which is the tip's one member alert and gives its readers a view of the tip.
+    about_tip_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tips.id", ondelete="CASCADE"), index=True
+    )
     category: Mapped[str | None] = mapped_column(String(32))
+    # A notice's title is its code (texts.NOTICE_TEXTS), its body the detail the text names
+    # (an area's name, a rejection's reason): both rendered in the reader's language.
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     # Already coarsened when written (grid cell centre).
@@ -44,7 +56,7 @@ class Alert(Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    tip: Mapped[Tip | None] = relationship(back_populates="alert")
+    tip: Mapped[Tip | None] = relationship(back_populates="alert", foreign_keys=[tip_id])
 
     @property
     def location(self) -> dict[str, float] | None:
@@ -53,9 +65,18 @@ class Alert(Model):
     def title_in(self, locale: str) -> str:
         """The title shown in the inbox and on phones: a tip alert is titled with its
         category in the reader's language; a broadcast with the police's own title."""
+        if self.kind == "notice":
+            return notice_title(self.title, locale, self.category)
         if self.kind == "tip" and self.category:
             return category_label(self.category, locale)
         return self.title
+
+    def body_in(self, locale: str, *, push: bool = False) -> str:
+        """The body shown in the inbox; ``push``: what a push may carry (through Google),
+        which for a notice leaves out a moderator's free text."""
+        if self.kind == "notice":
+            return notice_body(self.title, locale, self.category, self.body, push=push)
+        return self.body
 
 
 class AlertRecipient(Model):

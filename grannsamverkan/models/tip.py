@@ -28,8 +28,9 @@ TIP_CATEGORIES = (
     "unsafe_place",
 )
 # "pending" waits for a contact person in moderated areas; the rest are police's statuses.
-TIP_STATUSES = ("pending", "open", "investigating", "closed", "rejected")
-POLICE_TIP_STATUSES = ("open", "investigating", "closed", "rejected")
+# "false_alarm": police found nothing behind it; like "rejected" it withdraws the tip's alert.
+TIP_STATUSES = ("pending", "open", "investigating", "closed", "rejected", "false_alarm")
+POLICE_TIP_STATUSES = ("open", "investigating", "closed", "rejected", "false_alarm")
 
 
 class Tip(Model):
@@ -59,13 +60,17 @@ class Tip(Model):
     moderated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Why a moderator rejected the tip: shown to its reporter.
     rejection_reason: Mapped[str | None] = mapped_column(String(500))
+    # When police were told that this urgent tip still waits for moderation (once).
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     area: Mapped[Area] = relationship()
     reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
     moderated_by: Mapped[User | None] = relationship(foreign_keys=[moderated_by_id])
-    alert: Mapped[Alert | None] = relationship(back_populates="tip", uselist=False)
+    alert: Mapped[Alert | None] = relationship(
+        back_populates="tip", uselist=False, foreign_keys="Alert.tip_id"
+    )
     # The first report this one repeats (services/tips.py find_duplicate).
     duplicate_of: Mapped[Tip | None] = relationship(
         remote_side="Tip.id", foreign_keys=[duplicate_of_id]

@@ -24,6 +24,19 @@ PURPOSE_PREFIX = {
     "reminder": {"sv": "Påminnelse: ", "en": "Reminder: "},
     "promotion": {"sv": "Du har fått en plats: ", "en": "You have a place: "},
 }
+# The one follow-up about a tip alert's outcome (services/tip_outcomes.py), by the status the
+# alert took: the tip closed, or rejected / found a false alarm.
+OUTCOME_PREFIX = {
+    "resolved": {"sv": "Avslutat: ", "en": "Resolved: "},
+    "withdrawn": {"sv": "Avskrivet: ", "en": "Withdrawn: "},
+}
+
+
+def title_prefix(alert: Alert, purpose: str, locale: str) -> str:
+    """What a push's title starts with: why this push comes after the first one, if it does."""
+    if purpose == "outcome":
+        return OUTCOME_PREFIX.get(alert.status, OUTCOME_PREFIX["withdrawn"]).get(locale, "")
+    return PURPOSE_PREFIX.get(purpose, {}).get(locale, "")
 
 
 def base_purpose(purpose: str) -> str:
@@ -54,7 +67,7 @@ class PushKind:
 def build_message(alert: Alert, kind: PushKind, *, tokens: list[str], now: datetime) -> PushMessage:
     """The push for these devices; the body is shortened to keep within FCM's 4 KB."""
     purpose = base_purpose(kind.purpose)
-    title = PURPOSE_PREFIX.get(purpose, {}).get(kind.locale, "") + alert.title_in(kind.locale)
+    title = title_prefix(alert, purpose, kind.locale) + alert.title_in(kind.locale)
     data = _data(alert, purpose=purpose, title=title)
 
     def message_with(body: str) -> PushMessage:
@@ -68,7 +81,7 @@ def build_message(alert: Alert, kind: PushKind, *, tokens: list[str], now: datet
             collapse_key=f"alert-{alert.id}",
         )
 
-    return _fitted(alert.body, message_with)
+    return _fitted(alert.body_in(kind.locale, push=True), message_with)
 
 
 # Before sending, the alert and broadcast ids are unknown: ids this wide make the preview's
@@ -102,6 +115,8 @@ def _data(alert: Alert, *, purpose: str, title: str) -> dict[str, str]:
     }
     if alert.broadcast_id is not None:
         data["broadcast_id"] = str(alert.broadcast_id)
+    if alert.about_tip_id is not None:
+        data["tip_id"] = str(alert.about_tip_id)
     if alert.category:
         data["category"] = alert.category
     if alert.lat is not None and alert.lon is not None:

@@ -6,6 +6,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from grannsamverkan.models.alert import ALERT_KINDS, ALERT_STATUSES
+from grannsamverkan.models.delivery import CHANNELS
 from grannsamverkan.models.tip import POLICE_TIP_STATUSES, TIP_CATEGORIES, TIP_STATUSES
 from grannsamverkan.schemas.common import (
     CoarsePoint,
@@ -17,6 +19,7 @@ from grannsamverkan.schemas.common import (
 )
 from grannsamverkan.schemas.help import HelpResourceSchema
 from grannsamverkan.schemas.input_fields import Day, Id, Moment, Text
+from grannsamverkan.schemas.stats import DeliveryCountsSchema
 from grannsamverkan.services import privacy
 
 
@@ -213,14 +216,39 @@ class DeliveryItemSchema(Schema):
     updated_at = fields.DateTime()
 
 
+DeliveriesByChannelSchema = Schema.from_dict(
+    {channel: fields.Nested(DeliveryCountsSchema) for channel in CHANNELS},
+    name="DeliveriesByChannelSchema",
+)
+
+
 class DeliveryReportSchema(Schema):
-    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    counts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Deliveries by state, every channel together."},
+    )
+    by_channel = fields.Nested(
+        DeliveriesByChannelSchema,
+        metadata={"description": "The same counts for each channel (push, e-mail, ...)."},
+    )
     items = fields.List(fields.Nested(DeliveryItemSchema))
 
 
 class InboxAlertSchema(Schema):
     id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(
+        metadata={
+            "description": "tip (a neighbour's tip), broadcast (from the police) or notice "
+            "(something for the reader to act on or know: a new tip, a tip to moderate, a "
+            "request to join, the outcome of their own tip).",
+            "enum": list(ALERT_KINDS),
+        }
+    )
+    tip_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "A notice's tip (open it with GET /tips/{id}); else null."},
+    )
     category = fields.String(allow_none=True)
     title = fields.String()
     body = fields.String()
@@ -228,7 +256,13 @@ class InboxAlertSchema(Schema):
     created_at = fields.DateTime()
     expires_at = fields.DateTime(allow_none=True)
     read_at = fields.DateTime(allow_none=True)
-    status = fields.String()
+    status = fields.String(
+        metadata={
+            "description": "resolved: the tip was closed; withdrawn: it was rejected or a "
+            "false alarm (the phones that got the alert were told once).",
+            "enum": list(ALERT_STATUSES),
+        }
+    )
     silent = fields.Boolean()
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.orm import contains_eager
 from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
-from grannsamverkan.services import permissions
+from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import notices, permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -30,6 +31,7 @@ def request_to_join(*, user: User, area: Area) -> Membership:
     else:
         membership.status, membership.role, membership.decided_by_id = "pending", "member", None
     db.session.flush()
+    notices.notify_join_request(membership, at=utcnow())
     return membership
 
 

@@ -16,8 +16,17 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Tip, User
+from grannsamverkan.models.delivery import CHANNELS, DELIVERY_STATES
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing, sensitive, tip_places
+from grannsamverkan.services import (
+    notices,
+    permissions,
+    privacy,
+    routing,
+    sensitive,
+    tip_outcomes,
+    tip_places,
+)
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
@@ -83,6 +92,7 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     )
     db.session.add(tip)
     db.session.flush()
+    notices.notify_tip_reported(tip, at=now)
     if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         return ReportedTip(tip, None, 0)
     return _alert(tip, at=now)
@@ -136,7 +146,8 @@ def _alert(tip: Tip, *, at: datetime) -> ReportedTip:
 
 def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = None) -> ReportedTip:
     """A contact person or the area's police approve (the alert goes out now) or reject a
-    waiting tip; a rejection's ``reason`` is kept for the reporter to read."""
+    waiting tip; a rejection's ``reason`` is kept for the reporter to read, and the reporter
+    is told either way."""
     if tip.status != "pending":
         raise Conflict("This tip is not waiting for moderation.")
     now = utcnow()
@@ -145,6 +156,7 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
     if not approve:
         tip.rejection_reason = (reason or "").strip() or None
     db.session.flush()
+    notices.notify_reporter(tip, "tip_approved" if approve else "tip_rejected", at=now)
     if not approve:
         return ReportedTip(tip, None, 0)
     return _alert(tip, at=now)
@@ -152,13 +164,21 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
 
 def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
     """Police triage: the tip's status and, when given, their note. A tip waiting for
-    moderation is not triaged (409): only approving it opens it, and sends its alert."""
+    moderation is not triaged (409): only approving it opens it, and sends its alert.
+
+    Closing, rejecting or finding it a false alarm tells its reporter, and the phones its
+    alert reached (services/tip_outcomes.py), once."""
     if tip.status == "pending":
         raise Conflict("This tip waits for moderation: approve or reject it first.")
+    changed = status != tip.status
     tip.status = status
     if note is not None:
         tip.police_note = note
     db.session.flush()
+    if changed and status in notices.REPORTER_CODES:
+        now = utcnow()
+        notices.notify_reporter(tip, notices.REPORTER_CODES[status], at=now)
+        tip_outcomes.settle_alert(tip, at=now)
     return tip
 
 
@@ -253,17 +273,20 @@ def tips_csv(query: Select[Any]) -> str:
 
 
 def delivery_report(tip: Tip) -> dict[str, Any]:
-    """Counts and per-device states of the tip's pushes: no tokens, no people."""
-    counts = dict.fromkeys(("pending", "sent", "failed", "unregistered"), 0)
+    """Counts (all channels, and by channel) and per-device states of the tip's alert's
+    deliveries, follow-ups included: no tokens, no addresses, no people."""
+    by_channel = {channel: dict.fromkeys(DELIVERY_STATES, 0) for channel in CHANNELS}
+    counts = dict.fromkeys(DELIVERY_STATES, 0)
     if tip.alert is None:
-        return {"counts": counts, "items": []}
-    for state, count in db.session.execute(
-        select(Delivery.state, func.count())
+        return {"counts": counts, "by_channel": by_channel, "items": []}
+    for channel, state, count in db.session.execute(
+        select(Delivery.channel, Delivery.state, func.count())
         .where(Delivery.alert_id == tip.alert.id)
-        .group_by(Delivery.state)
+        .group_by(Delivery.channel, Delivery.state)
     ):
-        counts[state] = count
+        by_channel.setdefault(channel, dict.fromkeys(DELIVERY_STATES, 0))[state] = count
+        counts[state] += count
     items = db.session.scalars(
         select(Delivery).where(Delivery.alert_id == tip.alert.id).order_by(Delivery.id)
     ).all()
-    return {"counts": counts, "items": items}
+    return {"counts": counts, "by_channel": by_channel, "items": items}

@@ -33,10 +33,22 @@ def street(app, make_user, make_area, add_member):
 
 
 def _alerted(app):
+    """Inbox rows and alerts for members (notices to police are counted by _noticed)."""
+    member_alert = Alert.kind != "notice"
     with app.app_context():
-        return db.session.scalar(select(func.count(AlertRecipient.id))), db.session.scalar(
-            select(func.count(Alert.id))
-        )
+        return db.session.scalar(
+            select(func.count(AlertRecipient.id)).join(Alert).where(member_alert)
+        ), db.session.scalar(select(func.count(Alert.id)).where(member_alert))
+
+
+def _noticed(app):
+    """Who got a notice, and what its push may show: (user id, code, category) rows."""
+    with app.app_context():
+        return db.session.execute(
+            select(AlertRecipient.user_id, Alert.title, Alert.category, Alert.body)
+            .join(Alert)
+            .where(Alert.kind == "notice")
+        ).all()
 
 
 def test_the_issues_example_reaches_police_only(app, client, street, post_tip):
@@ -46,6 +58,8 @@ def test_the_issues_example_reaches_police_only(app, client, street, post_tip):
     assert answer["alert"] is None
     assert answer["police_only"] is True
     assert _alerted(app) == (0, 0)
+    # Police are told, by a notice that names neither category nor area.
+    assert _noticed(app) == [(street["police"].id, "tip_new_police_only", None, "")]
     # The reporter is given the help lines.
     assert "020-50 50 50" in answer["guidance"]
     assert "112" in answer["guidance"]

@@ -40,10 +40,19 @@ def cast(make_user, make_area, add_member, add_device, area):
 
 
 def counts(app) -> dict[str, int]:
+    """Tips, and the member alerts with their inbox and outbox rows (not the notices to
+    contact persons, police and the reporter: tests/tips/test_notices.py)."""
+    member_alert = Alert.kind != "notice"
     with app.app_context():
         return {
-            model.__name__: db.session.scalar(select(func.count()).select_from(model))
-            for model in (Tip, Alert, AlertRecipient, Delivery)
+            "Tip": db.session.scalar(select(func.count()).select_from(Tip)),
+            **{
+                model.__name__: db.session.scalar(
+                    select(func.count()).select_from(model).join(Alert).where(member_alert)
+                )
+                for model in (AlertRecipient, Delivery)
+            },
+            "Alert": db.session.scalar(select(func.count()).where(member_alert)),
         }
 
 
