@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, literal, null, select, update
+from sqlalchemy import func, insert, literal, null, select, update
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Tip
@@ -76,8 +76,9 @@ def _queue_follow_up(alert_id: int, *, at: datetime) -> int:
         Delivery.purpose == "alert",
         Delivery.state.in_(REACHED),
     )
-    done = db.session.execute(insert(Delivery).from_select([c.name for c in columns], rows))
-    written = done.rowcount or 0  # type: ignore[attr-defined]
+    # Counted first: SQLite's driver gives no row count for INSERT … SELECT.
+    written = db.session.scalar(select(func.count()).select_from(rows.subquery())) or 0
     if written:
+        db.session.execute(insert(Delivery).from_select([c.name for c in columns], rows))
         db.session.info["deliveries_written"] = True
     return written
