@@ -78,7 +78,7 @@ NOTICE_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "tip_escalated": {
         "sv": (
             "Ogranskat tips: {category}",
-            "I {detail}. Ingen kontaktperson har granskat det: polisen kan godkänna det.",
+            "I {detail}. Inget kontaktombud har granskat det: polisen kan godkänna det.",
         ),
         "en": (
             "Tip not moderated: {category}",

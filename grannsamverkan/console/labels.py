@@ -15,6 +15,16 @@ TIP_STATUS = {
     "investigating": _l("Being investigated"),
     "closed": _l("Closed"),
     "rejected": _l("Rejected"),
+    "false_alarm": _l("False alarm"),
+}
+
+# A tip's alert, as the tip page tells it (models.alert.ALERT_STATUSES).
+ALERT_STATUS = {
+    "active": _l("Sent to the phones"),
+    "updated": _l("Updated"),
+    "cancelled": _l("Cancelled"),
+    "resolved": _l("Resolved: the phones that got it were told"),
+    "withdrawn": _l("Withdrawn: the phones that got it were told"),
 }
 
 MEMBERSHIP_STATUS = {

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Area, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import permissions
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import in_quiet_hours
 from grannsamverkan.services.routing import URGENT_CATEGORIES
@@ -128,8 +129,10 @@ def escalate_unmoderated_tips(now: datetime | None = None) -> int:
 
 def police_serving(municipality_code: str) -> list[User]:
     """Police accounts serving the municipality (few: read all, test the JSON list here)."""
-    officers = db.session.scalars(select(User).where(User.role == "police").order_by(User.id))
-    return [o for o in officers if municipality_code in (o.municipality_codes or [])]
+    officers = db.session.scalars(
+        select(User).where(permissions.is_police_account()).order_by(User.id)
+    )
+    return [o for o in officers if permissions.serves_municipality(o, municipality_code)]
 
 
 def contact_persons_of(area_id: int) -> list[User]:

@@ -37,6 +37,11 @@ def role_serves_municipalities(role: str) -> bool:
     return role == "police"
 
 
+def is_police_account() -> ColumnElement[bool]:
+    """is_police as SQL: the accounts told of new tips in the municipalities they serve."""
+    return User.role == "police"
+
+
 def served_municipalities(user: User) -> list[str] | None:
     """The municipalities the user acts in: None for admins (all), none for residents."""
     if is_admin(user):

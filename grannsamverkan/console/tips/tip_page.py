@@ -56,6 +56,9 @@ def _render_detail(
         "show_reporter": permissions.sees_tip_reporter(user, tip),
         "category": labels.category(tip.category),
         "status": labels.label(labels.TIP_STATUS, tip.status),
+        "alert_status": (
+            labels.label(labels.ALERT_STATUS, tip.alert.status) if tip.alert is not None else None
+        ),
         "errors": errors,
         "map": tip_map(user, [tip]),
         "duplicate": _duplicate(user, tip),
@@ -92,7 +95,10 @@ def _history(tip: Tip) -> list[HistoryEntry]:
         else:
             text = _("Approved by %(name)s; the alert went out", name=who)
         entries.append(HistoryEntry(tip.moderated_at, text))
-    return entries
+    if tip.escalated_at is not None:
+        text = _("Sent to the police: no contact person had moderated it in time")
+        entries.append(HistoryEntry(tip.escalated_at, text))
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 def _deliveries(user: User, tip: Tip) -> list[list[Any]] | None:
