@@ -19,7 +19,11 @@ def test_seed_demo_command_creates_areas_logins_and_tips(app, client):
         assert db.session.scalar(select(func.count()).select_from(Area)) == 3
         assert db.session.scalar(select(func.count()).select_from(Tip)) == len(DEMO_TIPS)
         # Burglary, suspicious vehicle and unsafe place alert someone; traffic is police-only.
-        assert db.session.scalar(select(func.count()).select_from(Alert)) == 3
+        member_alerts = select(func.count()).select_from(Alert).where(Alert.kind != "notice")
+        assert db.session.scalar(member_alerts) == 3
+        # Police are told of each tip by a notice.
+        notices = select(func.count()).select_from(Alert).where(Alert.kind == "notice")
+        assert db.session.scalar(notices) == len(DEMO_TIPS)
         assert db.session.scalar(select(func.count()).select_from(AlertRecipient)) > 3
         # Demo phones: the demo's alerts wait in the outbox for them, so pushes show at once.
         phones = db.session.scalar(select(func.count()).select_from(Device))

@@ -14,12 +14,14 @@ from sqlalchemy import select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import is_coarse
-from grannsamverkan.models import Delivery, Tip
+from grannsamverkan.models import Alert, Delivery, Tip
 from tests.console.conftest import check_page
 from tests.tips.conftest import NAS, SPOT, offset
 
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+# Alerts to members, not the notices to contact persons, police and reporters.
+MEMBER_ALERT = Alert.kind != "notice"
 REJECTED = "Tipset är avvisat; den som lämnade det ser ditt skäl."
 
 
@@ -156,6 +158,16 @@ def test_police_open_a_tip_see_the_reporter_and_change_its_status(signed_in_page
             "Patrull skickad 10.40, bilen hittades inte.",
         )
 
+    # Closed: its alert is resolved, and the page says the phones were told.
+    expect(page.locator(".summary")).to_contain_text("Skickat till mobilerna")
+    page.get_by_label("Status", exact=True).select_option("closed")
+    page.get_by_role("button", name="Spara").click()
+    expect(page.locator(".status-tag")).to_have_text("Avslutat")
+    expect(page.locator(".summary")).to_contain_text(
+        "Avslutat: mobilerna som fick larmet har fått veta det"
+    )
+    check_page(page)
+
 
 def test_a_contact_person_approves_a_waiting_tip_and_the_alert_goes_out(signed_in_page, town, app):
     page = signed_in_page(town["people"]["contact"], viewport=PHONE)
@@ -177,7 +189,9 @@ def test_a_contact_person_approves_a_waiting_tip_and_the_alert_goes_out(signed_i
     assert_no_sideways_scroll(page)
     check_page(page)
     with app.app_context():
-        platforms = db.session.scalars(select(Delivery.platform).order_by(Delivery.platform))
+        platforms = db.session.scalars(
+            select(Delivery.platform).join(Alert).where(MEMBER_ALERT).order_by(Delivery.platform)
+        )
         assert list(platforms) == ["android", "ios"]
 
 
@@ -203,7 +217,8 @@ def test_reject_with_a_reason_the_reporter_reads(signed_in_page, town, app, clie
     own_view = client.get(f"/api/v1/tips/{tip_id}", headers=reporter.headers).get_json()
     assert own_view["rejection_reason"] == reason
     with app.app_context():
-        assert db.session.scalar(select(Delivery.id)) is None  # nobody was alerted
+        # Nobody was alerted (the contact person's notice of the tip to moderate aside).
+        assert db.session.scalar(select(Delivery.id).join(Alert).where(MEMBER_ALERT)) is None
 
 
 def test_a_contact_person_sees_coarse_points_only(signed_in_page, town, make_user, add_member):
