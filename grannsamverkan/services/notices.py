@@ -23,7 +23,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, Area, Membership, Tip, User
+from grannsamverkan.models import Alert, AlertRecipient, Area, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions
 from grannsamverkan.services.alerts import AlertTarget, write_alert
@@ -49,6 +49,9 @@ class Notice:
     category: str | None
     detail: str
     urgent: bool = False
+    # False: the inbox only. A reporter of violence in close relationships is not pushed
+    # about it: a lock screen may be read by the very person the tip is about.
+    pushed: bool = True
 
 
 def notify_tip_reported(tip: Tip, *, at: datetime) -> None:
@@ -89,7 +92,8 @@ def notify_reporter(tip: Tip, code: str, *, at: datetime) -> None:
     detail = (tip.rejection_reason or "") if code == "tip_rejected" else ""
     if code == "tip_rejected" and not detail:
         code = "tip_rejected_no_reason"
-    _write(Notice(code, tip.category, detail), [reporter], tip=tip, at=at)
+    notice = Notice(code, tip.category, detail, pushed=not tip.police_only)
+    _write(notice, [reporter], tip=tip, at=at)
 
 
 def escalation_delay() -> timedelta:
@@ -167,6 +171,12 @@ def _write(notice: Notice, people: Iterable[User], *, tip: Tip | None, at: datet
         updated_at=at,
         expires_at=at + NOTICE_LIFETIME,
     )
+    if not notice.pushed:
+        db.session.add(alert)
+        db.session.flush()
+        db.session.add_all(AlertRecipient(alert_id=alert.id, user_id=p.id) for p in people)
+        db.session.flush()
+        return
     targets = [
         AlertTarget(
             p.id, silent=not notice.urgent and in_quiet_hours(p.quiet_start, p.quiet_end, at)

@@ -145,6 +145,19 @@ def test_a_tip_for_police_only_reaches_them_without_category_or_place(
     # The police officer opens it from the notice's tip id.
     response = client.get(f"{API}/tips/{notice['data']['tip_id']}", headers=town["police"].headers)
     assert response.get_json()["description"] == SENSITIVE
+    # Closed: the reporter reads it in the inbox, but no push shows it on a lock screen.
+    patched = client.patch(
+        f"{API}/tips/{tip['id']}", json={"status": "closed"}, headers=town["police"].headers
+    )
+    assert patched.status_code == 200
+    send_all(app, dispatcher)
+    assert sink.tray("reporter") == []
+    [item] = inbox(client, town["reporter"])
+    assert (item["kind"], item["title"], item["tip_id"]) == (
+        "notice",
+        "Ditt tips är avslutat",
+        tip["id"],
+    )
 
 
 # --- contact persons: tips to moderate, households asking to join ----------------------------
