@@ -207,6 +207,11 @@ class TipRejectSchema(Schema):
 class TipPatchSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(POLICE_TIP_STATUSES))
     note = Text(blank=True, validate=validate.Length(max=2000))
+    reason = Text(
+        blank=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "With status rejected: why; its reporter reads it."},
+    )
 
 
 class DeliveryItemSchema(Schema):

@@ -162,18 +162,21 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
     return _alert(tip, at=now)
 
 
-def update_tip_status(*, tip: Tip, status: str, note: str | None) -> Tip:
+def update_tip_status(*, tip: Tip, status: str, note: str | None, reason: str | None = None) -> Tip:
     """Police triage: the tip's status and, when given, their note. A tip waiting for
     moderation is not triaged (409): only approving it opens it, and sends its alert.
 
     Closing, rejecting or finding it a false alarm tells its reporter, and the phones its
-    alert reached (services/tip_outcomes.py), once."""
+    alert reached (services/tip_outcomes.py), once; a rejection's ``reason`` is kept for the
+    reporter to read, as a moderator's."""
     if tip.status == "pending":
         raise Conflict("This tip waits for moderation: approve or reject it first.")
     changed = status != tip.status
     tip.status = status
     if note is not None:
         tip.police_note = note
+    if status == "rejected" and reason is not None:
+        tip.rejection_reason = reason.strip() or None
     db.session.flush()
     if changed and status in notices.REPORTER_CODES:
         now = utcnow()

@@ -392,3 +392,22 @@ def test_the_reporter_is_told_once_when_police_close_the_tip(
     assert closed["notification"]["body"] == "Skadegörelse. Tack för att du hörde av dig."
     [item] = [i for i in inbox(client, town["reporter"]) if i["kind"] == "notice"]
     assert item["title"] == "Ditt tips är avslutat"
+
+
+def test_police_reject_an_open_tip_with_a_reason_the_reporter_reads(
+    app, client, sink, dispatcher, town, post_tip
+):
+    tip = post_tip(town["reporter"], "vandalism")
+    reason = "Skadan gäller en privat tomt: kontakta fastighetsägaren."
+    response = client.patch(
+        f"{API}/tips/{tip['id']}",
+        json={"status": "rejected", "reason": reason},
+        headers=town["police"].headers,
+    )
+    assert response.status_code == 200
+    assert response.get_json()["rejection_reason"] == reason
+    send_all(app, dispatcher)
+    [pushed] = notices(sink, "reporter")
+    assert pushed["notification"]["body"] == "Skadegörelse. Läs skälet i appen."
+    [item] = [i for i in inbox(client, town["reporter"]) if i["kind"] == "notice"]
+    assert item["body"] == f"Skadegörelse. Skäl: {reason}"
