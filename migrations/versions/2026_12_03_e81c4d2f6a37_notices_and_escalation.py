@@ -1,7 +1,7 @@
 """alerts: a notice's tip (about_tip_id); tips: when an unmoderated urgent tip was escalated
 
 Revision ID: e81c4d2f6a37
-Revises: a3e9d1c47b62
+Revises: b71c0d2e9f10
 Create Date: 2026-12-03 18:20:00.000000
 
 """
@@ -13,7 +13,7 @@ import grannsamverkan.models.types
 
 # revision identifiers, used by Alembic.
 revision = 'e81c4d2f6a37'
-down_revision = 'a3e9d1c47b62'
+down_revision = 'b71c0d2e9f10'
 branch_labels = None
 depends_on = None
 
