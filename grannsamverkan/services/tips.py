@@ -92,10 +92,13 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     )
     db.session.add(tip)
     db.session.flush()
-    notices.notify_tip_reported(tip, at=now)
     if tip.status == "pending" or police_only:  # police find it in their list, nobody else
-        return ReportedTip(tip, None, 0)
-    return _alert(tip, at=now)
+        reported = ReportedTip(tip, None, 0)
+    else:
+        reported = _alert(tip, at=now)
+    # After the alert: dispatchers claim by alert id, so the neighbours' pushes go first.
+    notices.notify_tip_reported(tip, at=now)
+    return reported
 
 
 def find_duplicate(*, category: str, lat: float, lon: float, at: datetime) -> int | None:

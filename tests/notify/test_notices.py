@@ -116,6 +116,20 @@ def test_police_are_told_of_a_new_tip_by_their_categories_and_quiet_hours(
     assert [i["kind"] for i in inbox(client, town["neighbour"])] == ["tip"]
 
 
+def test_the_neighbours_alert_is_sent_before_the_notices(app, town, post_tip):
+    """A dispatcher claims by alert id: the member alert is written first, so a burglary's
+    neighbours do not wait for the police's notices to be sent."""
+    tip = post_tip(town["reporter"], "burglary")
+    with app.app_context():
+        claimed = dispatcher_for(app, app.extensions[EXTENSION].sender).claim()
+        kinds = dict(db.session.execute(select(Alert.id, Alert.kind)).all())
+    # The neighbour and the contact person; three police (not the traffic officer, not
+    # Hultsfred's).
+    assert len(claimed) == 5
+    order = [kinds[row.alert_id] for row in claimed]
+    assert order == ["tip", "tip"] + ["notice"] * 3, tip
+
+
 def test_an_urgent_tip_rings_for_police_even_in_quiet_hours(app, sink, dispatcher, town, post_tip):
     post_tip(town["reporter"], "burglary")
     send_all(app, dispatcher)
