@@ -148,7 +148,7 @@ def _member_row(membership: Membership, actions: list[Action]) -> MemberRow:
     return MemberRow(
         user_id=person.id,
         name=person.name,
-        email=person.email,
+        email=person.email or "",
         address=person.home_address or "",
         role=labels.label(labels.MEMBERSHIP_ROLE, membership.role),
         status=labels.label(labels.MEMBERSHIP_STATUS, membership.status),

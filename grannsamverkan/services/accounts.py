@@ -83,7 +83,7 @@ def create_user(**account: Unpack[NewAccount]) -> User:
 def check_password(*, email: str, password: str) -> User | None:
     """The account these credentials belong to, or None; as slow for an unknown e-mail."""
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or user.password_hash is None:  # no account, or a household's
         check_password_hash(_dummy_hash(current_app.config["GSV_PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password):
