@@ -128,7 +128,8 @@ def classify_response(response: requests.Response) -> SmsResult:
     detail = f"HTTP {status}: {response.text.strip()[:200]}"
     if status == 429:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
-        return SmsResult(Outcome.RETRY, retry_after_s=wait or THROTTLED_WAIT_S, error=detail)
+        wait = THROTTLED_WAIT_S if wait is None else wait
+        return SmsResult(Outcome.RETRY, retry_after_s=wait, error=detail)
     if status >= 500:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         return SmsResult(Outcome.RETRY, retry_after_s=wait, error=detail)

@@ -8,14 +8,14 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
 from itsdangerous import BadData
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grannsamverkan.errors import N_, Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.sweden import in_sweden
-from grannsamverkan.models import AuthSession, Device, User
+from grannsamverkan.models import AuthSession, Delivery, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import signing
@@ -231,5 +231,12 @@ def delete_account(user: User) -> None:
     """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
     first waiting for a freed place moves up); tips stay, without their reporter."""
     release_places(user)
+    # The foreign key keeps SMS rows for the counts, without the person; the number goes.
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.user_id == user.id)
+        .values(sms_to=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.delete(user)
     db.session.flush()
