@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
-from grannsamverkan.services import permissions
+from grannsamverkan.services import accounts, permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -80,6 +80,10 @@ def remove_membership(*, area: Area, user_id: int) -> None:
     membership = find_membership(area, user_id)
     if membership is None:
         raise NotFound("No such member in this area.")
+    if membership.user.is_household:
+        # A household exists only as this membership: removed, it is erased, not orphaned.
+        accounts.delete_account(membership.user)
+        return
     db.session.delete(membership)
     db.session.flush()
 
