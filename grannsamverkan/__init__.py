@@ -104,6 +104,7 @@ def _register_blueprints(app: Flask) -> None:
         broadcasts,
         health,
         help,
+        households,
         stats,
         tips,
         warning_documents,
@@ -111,7 +112,17 @@ def _register_blueprints(app: Flask) -> None:
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas, tips, alerts, broadcasts, warning_documents, help, stats):
+    for module in (
+        accounts,
+        areas,
+        households,
+        tips,
+        alerts,
+        broadcasts,
+        warning_documents,
+        help,
+        stats,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
     from grannsamverkan import console

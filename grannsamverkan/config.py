@@ -75,6 +75,16 @@ class Settings:
     # E-mail (README "E-mail"): neither set logs e-mails instead of sending them.
     smtp_url: str | None = field(default_factory=lambda: _env("SMTP_URL"))
     mail_from: str | None = field(default_factory=lambda: _env("MAIL_FROM"))
+    # SMS (README "SMS"): "log" (default) logs texts; "elks" posts them to a 46elks-style
+    # API at sms_endpoint with basic auth, from a sender name of at most 11 characters.
+    sms_backend: str = field(default_factory=lambda: _env("SMS_BACKEND", "log"))
+    sms_endpoint: str | None = field(default_factory=lambda: _env("SMS_ENDPOINT"))
+    sms_username: str | None = field(default_factory=lambda: _env("SMS_USERNAME"))
+    sms_password: str | None = field(default_factory=lambda: _env("SMS_PASSWORD"))
+    sms_from: str | None = field(default_factory=lambda: _env("SMS_FROM"))
+    sms_timeout_s: float = field(default_factory=lambda: float(_env("SMS_TIMEOUT_S", "10")))
+    # Text messages per municipality per calendar month (Swedish time); 0 sends none.
+    sms_monthly_budget: int = field(default_factory=lambda: int(_env("SMS_MONTHLY_BUDGET", "500")))
     # Where the app's root is served publicly (e.g. https://grannsamverkan.vimmerby.se): the
     # base of every absolute link it writes; https makes the console's cookie Secure.
     public_url: str | None = field(default_factory=lambda: _env("PUBLIC_URL"))
@@ -135,7 +145,18 @@ class Settings:
     )
 
     def as_flask_config(self) -> dict[str, Any]:
-        return {**self._api_config(), **self._console_config()}
+        return {**self._api_config(), **self._sms_config(), **self._console_config()}
+
+    def _sms_config(self) -> dict[str, Any]:
+        return {
+            "GSV_SMS_BACKEND": self.sms_backend,
+            "GSV_SMS_ENDPOINT": self.sms_endpoint,
+            "GSV_SMS_USERNAME": self.sms_username,
+            "GSV_SMS_PASSWORD": self.sms_password,
+            "GSV_SMS_FROM": self.sms_from,
+            "GSV_SMS_TIMEOUT_S": self.sms_timeout_s,
+            "GSV_SMS_MONTHLY_BUDGET": self.sms_monthly_budget,
+        }
 
     def _console_config(self) -> dict[str, Any]:
         """The web console (grannsamverkan/console): maps, a cookie session of its own,

@@ -10,13 +10,17 @@ from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.errors import Forbidden
 from grannsamverkan.models import User
+from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import (
     AreaStatsSchema,
+    SmsBudgetQuerySchema,
+    SmsBudgetSchema,
     StatsRangeSchema,
     TipStatsQuerySchema,
     TipStatsSchema,
 )
-from grannsamverkan.services import permissions, stats
+from grannsamverkan.services import permissions, sms_budget, stats
+from grannsamverkan.services.local_time import local_month
 
 blp = Blueprint(
     "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"
@@ -118,3 +122,15 @@ def area_stats(query: dict[str, Any]) -> Any:
             date_to=query.get("date_to"),
         )
     }
+
+
+@blp.route("/stats/sms", methods=["GET"])
+@auth_required
+@checks_access
+@blp.arguments(SmsBudgetQuerySchema, location="query")
+@blp.response(200, SmsBudgetSchema)
+def sms_budget_use(query: dict[str, Any]) -> Any:
+    """A municipality's SMS budget for a month: its size, texts queued, texts skipped
+    because it was used up (GSV_SMS_MONTHLY_BUDGET; police of the municipality, admins)."""
+    (code,) = statistics_scope(current_user(), query["municipality_code"]) or []
+    return sms_budget.budget_use(code, month=query.get("month") or local_month(utcnow()))

@@ -34,6 +34,15 @@ class NewAreaForm:
 
 
 @dataclass(frozen=True)
+class HouseholdForm:
+    """The form for a household without a smartphone: its values and choices."""
+
+    values: MultiDict[str, str]
+    channels: list[Choice]
+    consent_methods: list[Choice]
+
+
+@dataclass(frozen=True)
 class AreaSummary:
     id: int
     name: str
@@ -59,6 +68,7 @@ class MemberRow:
     status: str
     since: datetime
     actions: list[Action] = field(default_factory=list)
+    household: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,29 @@ def new_area_form(municipalities: list[str] | None, values: MultiDict[str, str])
         else [Choice(code, code, code == chosen) for code in municipalities]
     )
     return NewAreaForm(values, choices)
+
+
+def household_form(
+    viewer: User, area: Area, values: MultiDict[str, str] | None
+) -> HouseholdForm | None:
+    """The household form for those who may register households here, else None."""
+    if not permissions.can_register_households(viewer, area):
+        return None
+    values = values or MultiDict({"household_channels": "sms"})
+    chosen = values.getlist("household_channels")
+    method = values.get("household_consent_method", "")
+    return HouseholdForm(
+        values,
+        [
+            Choice("sms", _("Text message (SMS)"), "sms" in chosen),
+            Choice("email", _("E-mail"), "email" in chosen),
+        ],
+        [
+            Choice("written", _("In writing"), method == "written"),
+            Choice("verbal", _("Verbally, in person"), method == "verbal"),
+            Choice("by_phone", _("By phone"), method == "by_phone"),
+        ],
+    )
 
 
 def moderation_label(area: Area) -> str:
@@ -134,6 +167,8 @@ def _actions(viewer: User, membership: Membership) -> list[Action]:
         return [Action("approve", _("Approve")), Action("decline", _("Decline"), warning=True)]
     if membership.status == "removed":
         return [Action("approve", _("Take back"))]
+    if membership.user.is_household:  # no account: removing it erases it (console/areas.py)
+        return [Action("remove", _("Remove"), warning=True)]
     actions = []
     if police and permissions.is_ordinary_member(membership):
         actions.append(Action("appoint", _("Make contact person")))
@@ -148,12 +183,13 @@ def _member_row(membership: Membership, actions: list[Action]) -> MemberRow:
     return MemberRow(
         user_id=person.id,
         name=person.name,
-        email=person.email,
+        email=person.email or "",
         address=person.home_address or "",
         role=labels.label(labels.MEMBERSHIP_ROLE, membership.role),
         status=labels.label(labels.MEMBERSHIP_STATUS, membership.status),
         since=membership.updated_at or membership.created_at,
         actions=actions,
+        household=person.is_household,
     )
 
 

@@ -4,6 +4,7 @@ settings, join requests and members. The same schemas, services and rules as the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
@@ -20,6 +21,7 @@ from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.request_input import AREA_BODY, allow_body_bytes
 from grannsamverkan.schemas.areas import AreaCreateSchema, AreaPatchSchema
 from grannsamverkan.services import areas as area_service
+from grannsamverkan.services import households as household_service
 from grannsamverkan.services import memberships as membership_service
 from grannsamverkan.services import permissions
 
@@ -33,6 +35,14 @@ ACTIONS: dict[str, tuple[str, str | None]] = {
     "appoint": ("active", "contact_person"),
     "demote": ("active", "member"),
 }
+
+
+@dataclass(frozen=True)
+class Refill:
+    """What a form on the area page was sent with, to show it again with its errors."""
+
+    settings: dict[str, Any] | None = None
+    household: MultiDict[str, str] | None = None
 
 
 def load_managed_area(user: User, area_id: int) -> Area:
@@ -168,7 +178,7 @@ def detail(area_id: int) -> Any:
     """An area's settings, join requests and members."""
     user = console_user()
     area = load_managed_area(user, area_id)
-    return _render_detail(user, area, forms.FormErrors(), None, 200)
+    return render_detail(user, area, forms.FormErrors(), 200)
 
 
 @bp.post("/areas/<int:area_id>/settings")
@@ -186,7 +196,7 @@ def save_settings(area_id: int) -> Any:
         AreaPatchSchema(), values, errors, messages={"name": _("Enter the area's name")}
     )
     if errors or loaded is None:
-        return _render_detail(user, area, errors, values, 422)
+        return render_detail(user, area, errors, 422, Refill(settings=values))
     area_service.update_area(area, loaded)
     db.session.commit()
     flash(_("The area's settings are saved."))
@@ -207,6 +217,13 @@ def decide(area_id: int, user_id: int) -> Any:
         raise NotFound("No such member in this area.")
     status, role = ACTIONS[action]
     membership_service.check_may_set_membership(user, area, user_id, role)
+    if action == "remove" and membership.user.is_household:
+        # A household has no account to come back to: removing it erases it.
+        name = membership.user.name
+        household_service.remove_household(membership.user)
+        db.session.commit()
+        flash(_("%(name)s is removed and their details erased.", name=name))
+        return redirect(url_for(".detail", area_id=area.id, _anchor="members"))
     membership_service.set_membership(
         actor=user, area=area, user=membership.user, status=status, role=role
     )
@@ -215,13 +232,16 @@ def decide(area_id: int, user_id: int) -> Any:
     return redirect(url_for(".detail", area_id=area.id, _anchor="members"))
 
 
-def _render_detail(
+def render_detail(
     user: User,
     area: Area,
     errors: forms.FormErrors,
-    settings: dict[str, Any] | None,
     status: int,
+    refill: Refill | None = None,
 ) -> tuple[str, int]:
+    """The area page; ``refill`` puts back what a form with errors was sent with."""
+    refill = refill or Refill()
+    settings = refill.settings
     # Waiting and removed households in full; members a page at a time, so that a street of
     # hundreds of households keeps the page within its weight (docs/console.md).
     households = membership_service.members_query(area)
@@ -238,5 +258,6 @@ def _render_detail(
         "map_areas": [area_views.map_area(area)],
         "map": map_settings(),
         "errors": errors,
+        "household_form": area_views.household_form(user, area, refill.household),
     }
     return render_template("console/areas/detail.html", **context), status

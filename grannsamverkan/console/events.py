@@ -122,7 +122,9 @@ def _attendee(number: int, person: User, answered: Any) -> Attendee:
         return Attendee(
             number, _("Protected identity"), "", format_datetime(answered, "d MMM, HH:mm")
         )
-    return Attendee(number, person.name, person.email, format_datetime(answered, "d MMM, HH:mm"))
+    return Attendee(
+        number, person.name, person.email or "", format_datetime(answered, "d MMM, HH:mm")
+    )
 
 
 def _load_event(user: User, broadcast_id: int) -> Broadcast:

@@ -23,8 +23,8 @@ from grannsamverkan.errors import Forbidden
 from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import StatsRangeSchema
-from grannsamverkan.services import permissions, stats
-from grannsamverkan.services.local_time import LOCAL_TIME
+from grannsamverkan.services import permissions, sms_budget, stats
+from grannsamverkan.services.local_time import LOCAL_TIME, local_month
 
 bp = Blueprint("stats", __name__)
 
@@ -54,6 +54,7 @@ def index() -> Any:
         stats=collect(selection),
         form=_form_values(selection),
         municipalities=_municipality_choices(user, selection.municipality_code),
+        sms=_sms_budgets(selection),
         errors=errors,
     ), (422 if errors else 200)
 
@@ -95,6 +96,15 @@ def report() -> Any:
         smallest=SMALLEST_PRINTED_COUNT,
         printed_at=utcnow(),
     )
+
+
+def _sms_budgets(selection: Selection) -> list[tuple[str, sms_budget.BudgetUse]]:
+    """This month's SMS budget of each municipality in the selection (GET /stats/sms)."""
+    codes = selection.codes
+    if codes is None:  # admins: the municipalities that have areas
+        codes = stats.municipalities_with_areas()
+    month = local_month(utcnow())
+    return [(municipality_name(code), sms_budget.budget_use(code, month=month)) for code in codes]
 
 
 def _bad_selection(errors: forms.FormErrors) -> Any:

@@ -9,6 +9,7 @@ from grannsamverkan.models.geocode import GeocodedAddress
 from grannsamverkan.models.help_resource import HelpResource
 from grannsamverkan.models.idempotency import IdempotencyKey
 from grannsamverkan.models.invitation import Invitation
+from grannsamverkan.models.sms_month import SmsMonth
 from grannsamverkan.models.tip import Tip
 from grannsamverkan.models.user import AuthSession, Device, User
 
@@ -27,6 +28,7 @@ __all__ = [
     "Invitation",
     "Membership",
     "Rsvp",
+    "SmsMonth",
     "Tip",
     "User",
 ]

@@ -14,8 +14,9 @@ from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import Device
 
 DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
-# "push" to a device (alert_id and device_id set) or "email" to an address (email_* set).
-CHANNELS = ("push", "email")
+# "push" to a device (alert_id and device_id set), "email" to an address (email_* set) or
+# "sms" to a phone number (alert_id, user_id and sms_to set; the text is made when sent).
+CHANNELS = ("push", "email", "sms")
 
 
 class Delivery(Model):
@@ -48,6 +49,11 @@ class Delivery(Model):
     email_to: Mapped[str | None] = mapped_column(String(320))
     email_subject: Mapped[str | None] = mapped_column(String(200))
     email_body: Mapped[str | None] = mapped_column(Text)
+    # An SMS: the person and their number (E.164) when it was queued. The text is rendered
+    # when sent from (alert, purpose, locale), so a follow-up copies these and a new purpose.
+    # SET NULL with the number cleared by delete_account: erasure leaves only the count.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    sms_to: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -57,6 +63,10 @@ class Delivery(Model):
     __table_args__ = (
         # A device never gets the same (alert, purpose) twice.
         UniqueConstraint("alert_id", "device_id", "purpose"),
+        # A person never gets the same (alert, purpose) twice by one channel (SMS rows).
+        UniqueConstraint("alert_id", "user_id", "channel", "purpose", name="uq_deliveries_person"),
         Index("ix_deliveries_state_next", "state", "next_attempt_at"),
         Index("ix_deliveries_alert_state", "alert_id", "state"),
+        # Erasing a person finds their SMS rows (and the foreign key's SET NULL does).
+        Index("ix_deliveries_user", "user_id"),
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
@@ -22,14 +22,20 @@ DEFAULT_ALERT_RADIUS_M = 1000
 # Every person also has the inbox (GET /alerts), whatever they choose here.
 ALERT_CHANNELS = ("push", "email", "sms")
 DEFAULT_ALERT_CHANNELS = ["push"]
+# A household without a smartphone, registered by a contact person: reached by these only.
+HOUSEHOLD_CHANNELS = ("sms", "email")
+# How a household's resident gave their consent to be registered.
+CONSENT_METHODS = ("written", "verbal", "by_phone")
 
 
 class User(Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(256))
+    # None for a household registered without an e-mail address.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # None: the account cannot sign in (a household registered by a contact person).
+    password_hash: Mapped[str | None] = mapped_column(String(256))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="resident")
     locale: Mapped[str] = mapped_column(String(2), default="sv")
@@ -54,6 +60,13 @@ class User(Model):
     )
     # E.164 ("+46701234567"), for SMS; never shown to other members.
     phone: Mapped[str | None] = mapped_column(String(16))
+    # A household without a smartphone (services/households.py): who registered it (SET
+    # NULL: the record outlives the contact person's account), and the resident's consent.
+    registered_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    consent_given_on: Mapped[date | None] = mapped_column(Date)
+    consent_method: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Web console: when the person last had the Today page open ("new since your last visit").
     console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -79,6 +92,11 @@ class User(Model):
         if self.home_address:
             home["address"] = self.home_address
         return home
+
+    @property
+    def is_household(self) -> bool:
+        """Registered by a contact person with the resident's consent; cannot sign in."""
+        return self.consent_given_on is not None
 
     @property
     def quiet_hours(self) -> dict[str, str] | None:

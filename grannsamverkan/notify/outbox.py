@@ -30,6 +30,8 @@ from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.messages import PushKind, build_message
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
+from grannsamverkan.notify.sms import LogSmsSender, SmsSender, send_text_messages
+from grannsamverkan.notify.sms_text import SmsSubject, place_names
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +68,7 @@ class Claimed:
     email_to: str | None = None
     email_subject: str | None = None
     email_body: str | None = None
+    sms_to: str | None = None
 
 
 class Dispatcher:
@@ -83,6 +86,8 @@ class Dispatcher:
         self.sender = sender
         # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
         self.mailer: Mailer = LogMailer()
+        # SMS rows go out through this; dispatcher_for sets the configured one.
+        self.sms_sender: SmsSender = LogSmsSender()
         # Work that writes outbox rows when it is due rather than on a request (event
         # reminders): run at the start of each pass, each in a transaction of its own.
         self.chores = tuple(chores)
@@ -190,6 +195,7 @@ class Dispatcher:
                     Delivery.email_to,
                     Delivery.email_subject,
                     Delivery.email_body,
+                    Delivery.sms_to,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
                 .where(_one_of(Delivery.id, ids))
@@ -202,18 +208,23 @@ class Dispatcher:
         return [Claimed(*row) for row in rows]
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
-        """Send the claimed rows, one multicast per (alert, purpose, language, silence), and
-        the e-mail rows over the mailer."""
+        """Send the claimed rows, one multicast per (alert, purpose, language, silence), the
+        e-mail rows over the mailer and the SMS rows over the SMS sender."""
         now = utcnow()
         emails = [c for c in claimed if c.channel == "email"]
-        claimed = [c for c in claimed if c.channel != "email"]
-        alert_ids = {c.alert_id for c in claimed}
+        texts = [c for c in claimed if c.channel == "sms"]
+        claimed = [c for c in claimed if c.channel not in ("email", "sms")]
+        alert_ids = {c.alert_id for c in claimed} | {c.alert_id for c in texts}
         alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
+        places = place_names({c.alert_id for c in texts if c.alert_id is not None})
         # Detached, the alerts keep their loaded values: reading them while FCM answers must
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()
         db.session.commit()
         results: dict[int, TokenResult] = send_emails(self.mailer, emails) if emails else {}
+        if texts:
+            subjects = {i: SmsSubject(a, places.get(i)) for i, a in alerts.items()}
+            results.update(send_text_messages(self.sms_sender, texts, subjects, now=now))
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None

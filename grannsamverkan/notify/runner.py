@@ -21,6 +21,7 @@ from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.mail import Mailer, make_mailer
 from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
+from grannsamverkan.notify.sms import SmsSender, make_sms_sender
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
         chores=app.extensions[EXTENSION].chores,
     )
     dispatcher.mailer = app.extensions[EXTENSION].mailer
+    dispatcher.sms_sender = app.extensions[EXTENSION].sms_sender
     return dispatcher
 
 
@@ -59,6 +61,8 @@ class PushRunner:
         self._sender: PushSender | None = None
         # Built now, so that a wrong GSV_SMTP_URL stops the app at start-up.
         self.mailer: Mailer = make_mailer(app.config)
+        # Likewise a wrong GSV_SMS_* setting; one sender (one HTTP session) per process.
+        self.sms_sender: SmsSender = make_sms_sender(app.config)
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._stop = threading.Event()

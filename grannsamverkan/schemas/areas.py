@@ -103,7 +103,9 @@ class MemberPutSchema(Schema):
 class MemberSchema(Schema):
     user_id = fields.Integer()
     name = fields.String(attribute="user.name")
-    email = fields.String(attribute="user.email")
+    email = fields.String(attribute="user.email", allow_none=True)
+    # Registered by a contact person, without a smartphone (POST /areas/{id}/households).
+    household = fields.Boolean(attribute="user.is_household")
     role = fields.String()
     status = fields.String()
     address = fields.String(attribute="user.home_address", allow_none=True)

@@ -94,3 +94,29 @@ class AreaStatsRowSchema(Schema):
 
 class AreaStatsSchema(Schema):
     rows = fields.List(fields.Nested(AreaStatsRowSchema))
+
+
+class SmsBudgetQuerySchema(Schema):
+    municipality_code = fields.String(
+        required=True,
+        validate=MUNICIPALITY_CODE,
+        metadata={"description": "One of the municipalities the caller serves (else 403)."},
+    )
+    month = fields.String(
+        validate=validate.Regexp(
+            r"^20\d\d-(0[1-9]|1[0-2])$", error=N_("A month is written YYYY-MM.")
+        ),
+        metadata={"description": "YYYY-MM, Swedish time; default the current month."},
+    )
+
+
+class SmsBudgetSchema(Schema):
+    """A municipality's SMS budget for one month: texts queued (used) and texts not sent
+    because the budget was used up (skipped)."""
+
+    municipality_code = fields.String()
+    month = fields.String()
+    budget = fields.Integer()
+    used = fields.Integer()
+    skipped = fields.Integer()
+    remaining = fields.Integer()

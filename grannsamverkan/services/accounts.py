@@ -8,14 +8,14 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
 from itsdangerous import BadData
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grannsamverkan.errors import N_, Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.sweden import in_sweden
-from grannsamverkan.models import AuthSession, Device, User
+from grannsamverkan.models import AuthSession, Delivery, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import signing
@@ -83,7 +83,7 @@ def create_user(**account: Unpack[NewAccount]) -> User:
 def check_password(*, email: str, password: str) -> User | None:
     """The account these credentials belong to, or None; as slow for an unknown e-mail."""
     user = find_user_by_email(email)
-    if user is None:
+    if user is None or user.password_hash is None:  # no account, or a household's
         check_password_hash(_dummy_hash(current_app.config["GSV_PASSWORD_HASH_METHOD"]), password)
         return None
     if not check_password_hash(user.password_hash, password):
@@ -231,5 +231,12 @@ def delete_account(user: User) -> None:
     """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
     first waiting for a freed place moves up); tips stay, without their reporter."""
     release_places(user)
+    # The foreign key keeps SMS rows for the counts, without the person; the number goes.
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.user_id == user.id)
+        .values(sms_to=None)
+        .execution_options(synchronize_session=False)
+    )
     db.session.delete(user)
     db.session.flush()

@@ -12,11 +12,25 @@ from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, Delivery, Device, User
+from grannsamverkan.models import (
+    Alert,
+    AlertRecipient,
+    Area,
+    Broadcast,
+    Delivery,
+    Device,
+    Membership,
+    Tip,
+    User,
+)
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import sms_budget
+from grannsamverkan.services.local_time import quiet_hours_end
 
 # Phones not seen for this long are probably gone; radius alerts skip them (FCM guidance).
 STALE_DEVICE_AGE = timedelta(days=30)
+# Police broadcasts of these kinds go by SMS too (urgent tip alerts are the other case).
+SMS_BROADCAST_KINDS = frozenset({"fraud_warning"})
 # Recipient lists are written and looked up in slices, to stay far below the bound
 # parameters a statement may carry (SQLite 32,766; PostgreSQL 65,535).
 CHUNK = 5000
@@ -51,11 +65,16 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
 
 
 def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: str) -> int:
-    """One pending delivery row per registered device of each target."""
+    """One pending delivery row per registered device of each target, and an SMS row for
+    each target who chose SMS when the alert is one that goes by SMS (_sms_rows)."""
     now = utcnow()
     written = 0
+    texted = sms_is_sent_for(alert)
     for start in range(0, len(targets), CHUNK):
-        rows = _delivery_rows(alert, targets[start : start + CHUNK], purpose=purpose, now=now)
+        chunk = targets[start : start + CHUNK]
+        rows = _delivery_rows(alert, chunk, purpose=purpose, now=now)
+        if texted:
+            rows += _sms_rows(alert, chunk, purpose=purpose, now=now)
         if rows:
             db.session.execute(insert(Delivery), rows)
             db.session.info["deliveries_written"] = True
@@ -93,6 +112,114 @@ def _delivery_rows(
             }
         )
     return rows
+
+
+def sms_is_sent_for(alert: Alert) -> bool:
+    """SMS costs money and wakes people: only for urgent tip alerts (a burglary in progress)
+    and police warnings."""
+    if alert.kind == "tip":
+        return bool(alert.urgent)
+    if alert.kind == "broadcast" and alert.broadcast_id is not None:
+        kind = db.session.scalar(select(Broadcast.kind).where(Broadcast.id == alert.broadcast_id))
+        return kind in SMS_BROADCAST_KINDS
+    return False
+
+
+def _sms_rows(
+    alert: Alert, targets: Sequence[AlertTarget], *, purpose: str, now: datetime
+) -> list[dict[str, Any]]:
+    """An SMS row for each target who chose SMS and has a number, within the monthly budget
+    of their municipality; those beyond it are counted as skipped (services/sms_budget.py).
+
+    A first alert goes to everyone who chose SMS; anything later about it (an update, a
+    cancel, a follow-up) only to those who were texted the first. People with no other way
+    to be reached (no push) come first when the budget runs short. A text held back by
+    quiet hours (a silent target) waits until they end."""
+    by_user = {t.user_id: t for t in targets}
+    people = db.session.execute(
+        select(User.id, User.phone, User.locale, User.channels, User.quiet_start, User.quiet_end)
+        .where(User.id.in_(list(by_user)), User.phone.is_not(None))
+        .order_by(User.id)
+    ).all()
+    people = [p for p in people if "sms" in (p.channels or [])]
+    if people and base_purpose(purpose) != "alert":
+        texted = _texted_first(alert)
+        people = [p for p in people if p.id in texted]
+    if not people:
+        return []
+    people.sort(key=lambda p: ("push" in (p.channels or []), p.id))
+    rows: list[dict[str, Any]] = []
+    for code, group in _by_municipality(alert, people).items():
+        granted = sms_budget.take(code, len(group), at=now)
+        for person in group[:granted]:
+            target = by_user[person.id]
+            due = now
+            if target.silent and person.quiet_end is not None:
+                due = quiet_hours_end(person.quiet_end, now)
+            rows.append(
+                {
+                    "channel": "sms",
+                    "alert_id": alert.id,
+                    "user_id": person.id,
+                    "sms_to": person.phone,
+                    "purpose": purpose,
+                    "platform": "sms",
+                    "locale": person.locale,
+                    "silent": target.silent,
+                    "state": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": due,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    return rows
+
+
+def base_purpose(purpose: str) -> str:
+    """ "update-2" is an "update": suffixes only keep the outbox key unique."""
+    return purpose.split("-", 1)[0]
+
+
+def _texted_first(alert: Alert) -> set[int]:
+    """The people the alert itself reached by SMS (not failed: a bad number stays bad)."""
+    return set(
+        db.session.scalars(
+            select(Delivery.user_id).where(
+                Delivery.alert_id == alert.id,
+                Delivery.channel == "sms",
+                Delivery.purpose == "alert",
+                Delivery.state.in_(("pending", "sent")),
+                Delivery.user_id.is_not(None),
+            )
+        )
+    )
+
+
+def _by_municipality(alert: Alert, people: list[Any]) -> dict[str, list[Any]]:
+    """Whose budget each text comes from: a tip's municipality; for a broadcast, that of
+    each person's area (the lowest code if several)."""
+    if alert.kind == "tip":
+        code = db.session.scalar(
+            select(Area.municipality_code)
+            .join(Tip, Tip.area_id == Area.id)
+            .join(Alert, Alert.tip_id == Tip.id)
+            .where(Alert.id == alert.id)
+        )
+        return {code: people} if code else {}
+    reached = db.session.execute(
+        select(Membership.user_id, func.min(Area.municipality_code))
+        .join(Area, Area.id == Membership.area_id)
+        .where(Membership.user_id.in_([p.id for p in people]), Membership.status == "active")
+        .group_by(Membership.user_id)
+    ).all()
+    code_of = dict(reached)
+    groups: dict[str, list[Any]] = {}
+    for person in people:
+        code = code_of.get(person.id)
+        if code is not None:
+            groups.setdefault(code, []).append(person)
+    return groups
 
 
 def recipient_count(alert: Alert) -> int:

@@ -89,7 +89,7 @@ def accept_invitation(*, user: User, token: str) -> Membership:
     member keeps their membership as it is (and the link stays unused); a removed one is
     refused (403): an invitation never undoes a removal."""
     invitation = read_invitation(token, allow_used=True)
-    if invitation.email and invitation.email != user.email.lower():
+    if invitation.email and invitation.email != (user.email or "").lower():
         raise InvalidLink("This invitation was sent to another e-mail address.")
     membership = find_membership(invitation.area, user.id)
     if membership is not None and membership.status == "active":

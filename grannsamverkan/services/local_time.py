@@ -3,7 +3,7 @@ by local day and month, and quiet hours are local clock times."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TIME = ZoneInfo("Europe/Stockholm")
@@ -28,3 +28,14 @@ def in_quiet_hours(start: str | None, end: str | None, at: datetime) -> bool:
     if begin <= finish:
         return begin <= now < finish
     return now >= begin or now < finish
+
+
+def quiet_hours_end(end: str, at: datetime) -> datetime:
+    """The next moment the local clock shows ``end`` (HH:MM) at or after ``at``: when a text
+    held back in quiet hours may go."""
+    local = at.astimezone(LOCAL_TIME)
+    finish = time.fromisoformat(end)
+    moment = datetime.combine(local.date(), finish, tzinfo=LOCAL_TIME)
+    if moment < local:
+        moment = datetime.combine(local.date() + timedelta(days=1), finish, tzinfo=LOCAL_TIME)
+    return moment.astimezone(at.tzinfo)

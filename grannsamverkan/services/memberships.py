@@ -11,7 +11,7 @@ from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import notices, permissions
+from grannsamverkan.services import accounts, notices, permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -82,6 +82,10 @@ def remove_membership(*, area: Area, user_id: int) -> None:
     membership = find_membership(area, user_id)
     if membership is None:
         raise NotFound("No such member in this area.")
+    if membership.user.is_household:
+        # A household exists only as this membership: removed, it is erased, not orphaned.
+        accounts.delete_account(membership.user)
+        return
     db.session.delete(membership)
     db.session.flush()
 

@@ -67,8 +67,10 @@ def reset_link(token: str) -> str:
 def request_reset(email: str) -> None:
     """Queue a reset e-mail if an account has this address; otherwise nothing is sent."""
     user = find_user_by_email(email)
+    if user is not None and (user.password_hash is None or user.email is None):
+        user = None  # a household registered by a contact person has no password to reset
     # The token is made either way, so both paths do the same work before the insert.
-    subject_hash = user.password_hash if user is not None else email
+    subject_hash = user.password_hash if user is not None and user.password_hash else email
     token = signing.sign(
         signing.PASSWORD_RESET,
         {"uid": user.id if user is not None else 0, "pw": _fingerprint(subject_hash)},
@@ -77,7 +79,7 @@ def request_reset(email: str) -> None:
         return
     locale = user.locale if user.locale in SUBJECT else "sv"
     queue_email(
-        to=user.email,
+        to=email if user.email is None else user.email,
         subject=SUBJECT[locale],
         body=BODY[locale].format(name=user.name, link=reset_link(token)),
         purpose="password-reset",
@@ -98,8 +100,10 @@ def user_for_token(token: str) -> User:
     if not isinstance(payload, dict) or not isinstance(payload.get("uid"), int):
         raise InvalidLink(RESET_LINK_INVALID)
     user = db.session.get(User, payload["uid"])
-    if user is None or not hmac.compare_digest(
-        str(payload.get("pw")), _fingerprint(user.password_hash)
+    if (
+        user is None
+        or user.password_hash is None
+        or not hmac.compare_digest(str(payload.get("pw")), _fingerprint(user.password_hash))
     ):
         raise InvalidLink(RESET_LINK_INVALID)
     return user
@@ -108,7 +112,7 @@ def user_for_token(token: str) -> User:
 def confirm_reset(token: str, password: str) -> User:
     """Set the new password and revoke every session of the account."""
     user = user_for_token(token)
-    check_password_strength(password, email=user.email, name=user.name)
+    check_password_strength(password, email=user.email or "", name=user.name)
     user.password_hash = hash_password(password)
     db.session.execute(
         update(AuthSession)

@@ -95,6 +95,12 @@ def can_invite_to_area(user: User, area: Area) -> bool:
     return is_contact_person(user, area)
 
 
+def can_register_households(user: User, area: Area) -> bool:
+    """Register (and remove) households without a smartphone: the area's contact persons,
+    who know them, and its police."""
+    return can_manage_area(user, area)
+
+
 def is_ordinary_member(membership: Membership) -> bool:
     return membership.role == "member"
 

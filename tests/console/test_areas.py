@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Area, Membership
+from grannsamverkan.models import Area, Membership, User
 from tests.console.conftest import check_page
 
 PHONE = {"width": 375, "height": 740}
@@ -227,3 +227,50 @@ def test_a_signed_in_console_user_accepts_an_invitation(
     check_page(page)
     found = membership_of(live_server.app, contact_person.area.id, neighbour.id)
     assert (found.status, found.role) == ("active", "member")
+
+
+def test_a_contact_person_registers_a_household_without_a_smartphone(
+    signed_in_page, contact_person, live_server
+):
+    page = signed_in_page(contact_person, viewport=PHONE)
+    page.goto(f"/areas/{contact_person.area.id}")
+    form = page.locator("#household")
+    form.get_by_role("button", name="Registrera hushållet").click()
+    summary = page.get_by_role("alert")
+    expect(summary).to_contain_text("Ange den boendes namn")
+    expect(summary).to_contain_text("Ange dagen då den boende gav sitt samtycke")
+    expect(page).to_have_title(re.compile("^Fel: Storgatan"))
+    check_page(page)
+
+    form = page.locator("#household")
+    form.get_by_label("Boende").fill("Gunnel Åberg")
+    form.get_by_label("Mobilnummer").fill("070-111 22 33")
+    form.get_by_label("Latitud (frivillig)").fill("57,6668")
+    form.get_by_label("Longitud (frivillig)").fill("15,8561")
+    form.get_by_label("Samtycke givet den").fill("2026-11-30")
+    form.get_by_label("Skriftligt").check()
+    expect(form.get_by_label("Sms")).to_be_checked()
+    form.get_by_role("button", name="Registrera hushållet").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Gunnel Åberg är registrerad och får larm på det sätt som valts."
+    )
+    row = page.locator("#members-table tr", has_text="Gunnel Åberg")
+    expect(row).to_contain_text("Utan smartphone")
+    check_page(page)
+    screenshot(page, "household-phone")
+    with live_server.app.app_context():
+        person = db.session.scalar(select(User).where(User.name == "Gunnel Åberg"))
+        assert (person.phone, person.channels, person.consent_method) == (
+            "+46701112233",
+            ["sms"],
+            "written",
+        )
+        assert person.password_hash is None
+        person_id = person.id
+
+    row.get_by_role("button", name="Ta bort: Gunnel Åberg").click()
+    expect(page.get_by_role("status")).to_have_text(
+        "Gunnel Åberg är borttagen och uppgifterna raderade."
+    )
+    with live_server.app.app_context():
+        assert db.session.get(User, person_id) is None

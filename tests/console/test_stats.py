@@ -353,3 +353,20 @@ def test_rejected_tips_are_not_counted_here_nor_in_the_api(
     sign_in(client, police.email)
     csv_text = client.get("/stats/tips.csv").get_data(as_text=True)
     assert [line.split(",")[-1] for line in csv_text.splitlines()[1:]] == ["1"]
+
+
+def test_police_see_this_months_sms_budget(app, client, police, tips_world):
+    from grannsamverkan.services import sms_budget
+
+    app.config["GSV_SMS_MONTHLY_BUDGET"] = 10
+    with app.app_context():
+        assert sms_budget.take("0884", 12, at=utcnow()) == 10  # two more than the budget
+        db.session.commit()
+    sign_in(client, police.email)
+    page = client.get("/stats").get_data(as_text=True)
+    table = page[page.index('id="sms-table"') :]
+    row = re.search(r'<th scope="row">[^<]*0884[^<]*</th>(.*?)</tr>', table, re.S)
+    assert row is not None
+    cells = re.findall(r'<td class="numeric">(\d+)</td>', row.group(1))
+    assert cells == ["10", "10", "2", "0"]  # budget, used, skipped, left
+    assert "Hultsfred" not in table
