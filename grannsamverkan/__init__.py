@@ -82,9 +82,13 @@ def _init_extensions(app: Flask) -> None:
 
     from grannsamverkan.notify import runner
     from grannsamverkan.services.broadcasts import queue_due_reminders
+    from grannsamverkan.services.digests import queue_due_digests
+    from grannsamverkan.services.unsubscribe import unsubscribe_links
 
-    # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
-    runner.init_app(app, chores=[queue_due_reminders])
+    # notify/ knows nothing of broadcasts, digests or signed links: they are handed to it here.
+    runner.init_app(
+        app, chores=[queue_due_reminders, queue_due_digests], unsubscribe_links=unsubscribe_links
+    )
 
 
 def migrations_directory() -> Path:

@@ -191,6 +191,8 @@ class Settings:
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
             "GSV_PASSWORD_RESET_MAX_AGE": 3600,
+            # Unsubscribe links keep working in e-mails a few months old.
+            "GSV_UNSUBSCRIBE_MAX_AGE": 180 * 24 * 3600,
             "GSV_PASSWORD_HASH_METHOD": "scrypt",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             # Redis down: count in process memory (each process its own) rather than fail

@@ -120,12 +120,13 @@ def request_to_join(area_id: int) -> Any:
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
     """A single-use invitation token to the area, for its contact person to pass on to one
-    household; valid 7 days."""
+    household; valid 7 days. With ``email``, the link is also e-mailed to that address."""
     area = load_area_for_member_admin(area_id)
     actor = current_user()
     if not permissions.can_invite_to_area(actor, area):
         raise Forbidden("Only the area's contact persons invite.")
     issued = invitations.create_invitation(area=area, created_by=actor, email=body.get("email"))
+    invitations.email_invitation(issued)
     db.session.commit()
     return issued
 

@@ -168,7 +168,7 @@ def detail(area_id: int) -> Any:
     """An area's settings, join requests and members."""
     user = console_user()
     area = load_managed_area(user, area_id)
-    return _render_detail(user, area, forms.FormErrors(), None, 200)
+    return render_detail(user, area, forms.FormErrors(), None, 200)
 
 
 @bp.post("/areas/<int:area_id>/settings")
@@ -186,7 +186,7 @@ def save_settings(area_id: int) -> Any:
         AreaPatchSchema(), values, errors, messages={"name": _("Enter the area's name")}
     )
     if errors or loaded is None:
-        return _render_detail(user, area, errors, values, 422)
+        return render_detail(user, area, errors, values, 422)
     area_service.update_area(area, loaded)
     db.session.commit()
     flash(_("The area's settings are saved."))
@@ -215,7 +215,7 @@ def decide(area_id: int, user_id: int) -> Any:
     return redirect(url_for(".detail", area_id=area.id, _anchor="members"))
 
 
-def _render_detail(
+def render_detail(
     user: User,
     area: Area,
     errors: forms.FormErrors,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import ColumnElement, String, cast, func, insert, or_, select
 from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import NotFound
@@ -51,15 +51,21 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
 
 
 def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: str) -> int:
-    """One pending delivery row per registered device of each target."""
+    """One pending delivery row per registered device of each target, and one e-mail row
+    per target who chose e-mail."""
     now = utcnow()
     written = 0
     for start in range(0, len(targets), CHUNK):
-        rows = _delivery_rows(alert, targets[start : start + CHUNK], purpose=purpose, now=now)
-        if rows:
-            db.session.execute(insert(Delivery), rows)
-            db.session.info["deliveries_written"] = True
-            written += len(rows)
+        chunk = targets[start : start + CHUNK]
+        # Each kind in a statement of its own: the rows of one insert share their columns.
+        for rows in (
+            _delivery_rows(alert, chunk, purpose=purpose, now=now),
+            _email_rows(alert, chunk, purpose=purpose, now=now),
+        ):
+            if rows:
+                db.session.execute(insert(Delivery), rows)
+                db.session.info["deliveries_written"] = True
+                written += len(rows)
     return written
 
 
@@ -93,6 +99,41 @@ def _delivery_rows(
             }
         )
     return rows
+
+
+def _email_rows(
+    alert: Alert, targets: Sequence[AlertTarget], *, purpose: str, now: datetime
+) -> list[dict[str, Any]]:
+    """One e-mail row per target who chose e-mail (channels). Routing chose the targets
+    (categories, radius); quiet hours do not matter: an e-mail never rings. The row names
+    only the address, alert, purpose and language: the dispatcher renders the content when it
+    sends, so a copy of the row (a follow-up about the same alert) is rendered alike."""
+    people = db.session.execute(
+        select(User.email, User.locale, User.channels).where(
+            User.id.in_([t.user_id for t in targets]),
+            # A JSON list, stored as text on both databases: a cheap pre-filter, checked below.
+            cast(User.channels, String).like('%"email"%'),
+        )
+    ).all()
+    return [
+        {
+            "channel": "email",
+            "alert_id": alert.id,
+            "device_id": None,
+            "purpose": purpose,
+            "platform": "email",
+            "locale": locale,
+            "silent": False,
+            "email_to": email,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for email, locale, channels in people
+        if email and "email" in (channels or [])
+    ]
 
 
 def recipient_count(alert: Alert) -> int:
