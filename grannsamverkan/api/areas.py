@@ -8,6 +8,7 @@ from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
+from grannsamverkan.api.ratelimit import invitation_email_limits
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
@@ -116,6 +117,7 @@ def request_to_join(area_id: int) -> Any:
 @blp.route("/areas/<int:area_id>/invitations", methods=["POST"])
 @auth_required
 @checks_access
+@invitation_email_limits
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:

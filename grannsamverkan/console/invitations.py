@@ -17,6 +17,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadData
 from markupsafe import Markup
 
+from grannsamverkan.api.ratelimit import invitation_email_limits
 from grannsamverkan.console import forms, session
 from grannsamverkan.console.areas import load_managed_area, render_detail
 from grannsamverkan.console.session import console_user
@@ -60,6 +61,7 @@ def qr_svg(link: str, title: str) -> Markup:
 
 
 @bp.post("/areas/<int:area_id>/invitations")
+@invitation_email_limits
 def create(area_id: int) -> Any:
     """A new invitation link to the area (its contact persons); with an e-mail address, the
     link is e-mailed there (POST /areas/{id}/invitations with ``email``)."""

@@ -8,14 +8,14 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
 from itsdangerous import BadData
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from grannsamverkan.errors import N_, Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.sweden import in_sweden
-from grannsamverkan.models import AuthSession, Device, User
+from grannsamverkan.models import AuthSession, Delivery, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import signing
@@ -229,7 +229,15 @@ def remove_device(user: User, token: str) -> None:
 
 def delete_account(user: User) -> None:
     """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
-    first waiting for a freed place moves up); tips stay, without their reporter."""
+    first waiting for a freed place moves up); tips stay, without their reporter. E-mails not
+    yet sent to the account's address are dropped, as its phones' pushes are."""
     release_places(user)
+    db.session.execute(
+        delete(Delivery).where(
+            Delivery.channel == "email",
+            Delivery.email_to == user.email,
+            Delivery.state == "pending",
+        )
+    )
     db.session.delete(user)
     db.session.flush()

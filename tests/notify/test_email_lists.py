@@ -395,3 +395,36 @@ def test_an_alert_mail_for_an_expired_alert_is_not_sent(app, smtp, dispatcher, p
     with app.app_context():
         row = db.session.scalars(select(Delivery).where(Delivery.channel == "email")).one()
         assert (row.state, row.last_error) == ("failed", "expired")
+
+
+def test_a_deleted_account_gets_no_email_still_waiting(
+    app, client, smtp, dispatcher, post_tip, street
+):
+    post_tip(street["reporter"])
+    assert client.delete("/api/v1/me", headers=street["asa"].headers).status_code == 204
+    send_all(app, dispatcher)
+    assert smtp.received == []
+
+
+def test_the_export_has_the_email_choices(client, street):
+    client.patch("/api/v1/me", json={"digest": True}, headers=street["asa"].headers)
+    exported = client.get("/api/v1/me/export", headers=street["asa"].headers).get_json()
+    assert exported["alert_settings"]["channels"] == ["push", "email"]
+    assert exported["alert_settings"]["digest"] is True
+
+
+def test_invitations_by_email_are_limited_per_inviter(
+    app, client, make_user, make_area, add_member
+):
+    app.config["GSV_INVITATION_EMAIL_LIMIT"] = "2/hour"
+    area = make_area()
+    contact = make_user()
+    add_member(contact, area, role="contact_person")
+    url = f"/api/v1/areas/{area.id}/invitations"
+    answers = [
+        client.post(url, json={"email": f"granne{n}@example.se"}, headers=contact.headers)
+        for n in range(3)
+    ]
+    assert [a.status_code for a in answers] == [201, 201, 429]
+    # A link without an e-mail is not counted.
+    assert client.post(url, json={}, headers=contact.headers).status_code == 201
