@@ -14,9 +14,10 @@ import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from grannsamverkan.notify.sender import Outcome, TokenResult
@@ -24,6 +25,27 @@ from grannsamverkan.notify.sender import Outcome, TokenResult
 logger = logging.getLogger("grannsamverkan.mail")
 
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
+
+
+class UnfoldedHeader(UnstructuredHeader):
+    """A header that is one URL in angle brackets (``List-Unsubscribe``): written on one line
+    as it is. Folded by the standard rules, a URL longer than a line would become RFC 2047
+    encoded words, which mail clients do not read as a URL. One line stays within RFC 5322's
+    998 characters."""
+
+    def fold(self, *, policy: Any) -> str:
+        header: Any = self  # the registry mixes BaseHeader (its name, its str value) in
+        return f"{header.name}: {header}{policy.linesep}"
+
+
+def _mail_policy() -> Any:
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", cast(Any, UnfoldedHeader))
+    return SMTP.clone(header_factory=registry)
+
+
+# UTF-8 text, CRLF line ends, non-ASCII headers RFC 2047-encoded; list links on one line.
+MAIL_POLICY = _mail_policy()
 
 
 @dataclass(frozen=True)
@@ -99,7 +121,7 @@ class SmtpMailer:
 
     def compose(self, mail: Mail) -> EmailMessage:
         """UTF-8 text; a non-ASCII subject is RFC 2047-encoded by the SMTP policy."""
-        message = EmailMessage(policy=SMTP)
+        message = EmailMessage(policy=MAIL_POLICY)
         message["From"] = self.sender
         message["To"] = mail.to
         message["Subject"] = mail.subject

@@ -100,6 +100,12 @@ def test_a_member_who_chose_email_gets_the_alert_by_email_and_a_push_only_one_no
     assert raw_subject.group(1).startswith(b"=?utf-8?")
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     _unsubscribe_path(message)
+    # On the wire as it is: a mail client reads the URL, not RFC 2047 encoded words.
+    assert re.search(
+        rb"^List-Unsubscribe: <https://grannsamverkan\.example\.se/unsubscribe/[\w.-]+>\r?$",
+        received.raw,
+        re.M,
+    )
     assert message.get_content_type() == "multipart/alternative"
     text, html = _text_and_html(message)
     assert "bröt upp altandörren på baksidan" in text
