@@ -434,3 +434,15 @@ def test_invitations_by_email_are_limited_per_inviter(
     assert [a.status_code for a in answers] == [201, 201, 429]
     # A link without an e-mail is not counted.
     assert client.post(url, json={}, headers=contact.headers).status_code == 201
+
+
+def test_the_digest_command_handles_each_person_once_a_week(app, smtp, street, make_user):
+    with app.app_context():
+        for actor in (street["asa"], street["per"]):
+            db.session.get(User, actor.id).digest = True  # type: ignore[union-attr]
+        db.session.commit()
+    first = app.test_cli_runner().invoke(args=["digest", "send"])
+    assert first.exit_code == 0, first.output
+    assert first.output.startswith("2 people handled")
+    again = app.test_cli_runner().invoke(args=["digest", "send"])
+    assert again.output.startswith("0 people handled")
