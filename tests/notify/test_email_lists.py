@@ -446,3 +446,29 @@ def test_the_digest_command_handles_each_person_once_a_week(app, smtp, street, m
     assert first.output.startswith("2 people handled")
     again = app.test_cli_runner().invoke(args=["digest", "send"])
     assert again.output.startswith("0 people handled")
+
+
+def test_a_copy_of_an_alert_email_row_with_another_purpose_is_rendered_alike(
+    app, smtp, dispatcher, post_tip, street
+):
+    """A follow-up copies the first rows with a new purpose (as the tip outcome follow-ups
+    do): the copy names no content, and is rendered with a generic prefix and the status."""
+    post_tip(street["reporter"])
+    send_all(app, dispatcher)
+    smtp.clear()
+    with app.app_context():
+        first = db.session.scalars(select(Delivery).where(Delivery.channel == "email")).one()
+        alert = db.session.get(Alert, first.alert_id)
+        alert.status = "withdrawn"  # type: ignore[union-attr]
+        copy = {
+            c.name: getattr(first, c.name) for c in Delivery.__table__.columns if c.name != "id"
+        }
+        copy.update(purpose="outcome", state="pending", attempts=0, next_attempt_at=utcnow())
+        db.session.add(Delivery(**copy))
+        db.session.commit()
+    send_all(app, dispatcher)
+    message = _only_mail(smtp)
+    assert message["Subject"] == "Nytt om: Inbrott"
+    text, _ = _text_and_html(message)
+    assert "Läge: Avskrivet" in text
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
