@@ -82,11 +82,17 @@ def _init_extensions(app: Flask) -> None:
 
     from grannsamverkan.notify import runner
     from grannsamverkan.services.broadcasts import queue_due_reminders
+    from grannsamverkan.services.digests import queue_due_digests
     from grannsamverkan.services.notices import escalate_unmoderated_tips
+    from grannsamverkan.services.unsubscribe import unsubscribe_links
 
-    # notify/ knows nothing of broadcasts or tips: the reminder and escalation sweeps are
-    # handed to it here.
-    runner.init_app(app, chores=[queue_due_reminders, escalate_unmoderated_tips])
+    # notify/ knows nothing of broadcasts, tips, digests or signed links: the reminder,
+    # escalation and digest sweeps and the unsubscribe links are handed to it here.
+    runner.init_app(
+        app,
+        chores=[queue_due_reminders, escalate_unmoderated_tips, queue_due_digests],
+        unsubscribe_links=unsubscribe_links,
+    )
 
 
 def migrations_directory() -> Path:

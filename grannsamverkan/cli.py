@@ -100,8 +100,22 @@ def push_worker_command(burst: bool) -> None:
         worker.run_polling_worker(app, burst=burst)
 
 
+digest_cli = AppGroup("digest", help="The weekly digest by e-mail.")
+
+
+@digest_cli.command("send")
+def send_digests_command() -> None:
+    """Queue this week's digests still owed (the dispatcher also does, from Monday 07:00);
+    a person gets one a week however often this runs. The outbox sends them."""
+    from grannsamverkan.services.digests import send_all_due_digests
+
+    handled = send_all_due_digests()
+    click.echo(f"{handled} people handled (those with nothing to tell get no e-mail)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(push_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(digest_cli)

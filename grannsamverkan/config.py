@@ -106,6 +106,10 @@ class Settings:
     login_address_limit: str = field(
         default_factory=lambda: _env("LOGIN_ADDRESS_LIMIT", "60/minute;600/hour")
     )
+    # Invitations a contact person may e-mail (API and console together).
+    invitation_email_limit: str = field(
+        default_factory=lambda: _env("INVITATION_EMAIL_LIMIT", "20/hour;50/day")
+    )
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: int = field(default_factory=lambda: int(_env("TRUSTED_PROXIES", "0")))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
@@ -203,6 +207,7 @@ class Settings:
             "GSV_TIP_LIMIT": self.tip_limit,
             "GSV_LOGIN_LIMIT": self.login_limit,
             "GSV_LOGIN_ADDRESS_LIMIT": self.login_address_limit,
+            "GSV_INVITATION_EMAIL_LIMIT": self.invitation_email_limit,
             "GSV_TRUSTED_PROXIES": self.trusted_proxies,
             "GSV_RETENTION_DAYS": self.retention_days,
             "GSV_MODERATION_ESCALATE_MIN": self.moderation_escalate_min,
@@ -218,6 +223,8 @@ class Settings:
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,
             "GSV_PASSWORD_RESET_MAX_AGE": 3600,
+            # Unsubscribe links keep working in e-mails a few months old.
+            "GSV_UNSUBSCRIBE_MAX_AGE": 180 * 24 * 3600,
             "GSV_PASSWORD_HASH_METHOD": "scrypt",
             "RATELIMIT_STORAGE_URI": self.redis_url or "memory://",
             # Redis down: count in process memory (each process its own) rather than fail

@@ -8,6 +8,7 @@ from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.openapi import documents
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query, paginate_ranked
+from grannsamverkan.api.ratelimit import invitation_email_limits
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, User
@@ -116,16 +117,18 @@ def request_to_join(area_id: int) -> Any:
 @blp.route("/areas/<int:area_id>/invitations", methods=["POST"])
 @auth_required
 @checks_access
+@invitation_email_limits
 @blp.arguments(InvitationCreateSchema)
 @blp.response(201, InvitationSchema)
 def create_invitation(body: dict[str, Any], area_id: int) -> Any:
     """A single-use invitation token to the area, for its contact person to pass on to one
-    household; valid 7 days."""
+    household; valid 7 days. With ``email``, the link is also e-mailed to that address."""
     area = load_area_for_member_admin(area_id)
     actor = current_user()
     if not permissions.can_invite_to_area(actor, area):
         raise Forbidden("Only the area's contact persons invite.")
     issued = invitations.create_invitation(area=area, created_by=actor, email=body.get("email"))
+    invitations.email_invitation(issued)
     db.session.commit()
     return issued
 

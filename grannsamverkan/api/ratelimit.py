@@ -20,6 +20,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 # tries left on the API, and the other way round.
 SIGN_IN_ACCOUNT_SCOPE = "sign-in:account"
 SIGN_IN_ADDRESS_SCOPE = "sign-in:address"
+# Invitations e-mailed to addresses their maker types (the API's and the console's share it):
+# a contact person's account must not become a way to mail strangers in bulk.
+INVITATION_EMAIL_SCOPE = "invitation-email"
 
 
 def rate_limit_key() -> str:
@@ -77,6 +80,35 @@ def sign_in_limits(view: F) -> F:
         # signature is kept at run time (functools.wraps), so F stays true.
         view = cast(F, limited)
     return document_problem(view, 429)
+
+
+def _inviter_key() -> str:
+    """The signed-in maker, on the API (``g.user``) or the console (``g.console_user``)."""
+    user = g.get("user") or g.get("console_user")
+    return f"user:{user.id}" if user is not None else client_address_key()
+
+
+def _mails_no_invitation() -> bool:
+    body = request.get_json(silent=True)
+    email = body.get("email") if isinstance(body, dict) else request.form.get("invite_email")
+    return not email
+
+
+def _invitation_email_limit() -> str:
+    return current_app.config["GSV_INVITATION_EMAIL_LIMIT"]
+
+
+def invitation_email_limits(view: F) -> F:
+    """Limit the invitations a person e-mails (GSV_INVITATION_EMAIL_LIMIT), on the API and
+    the console together; invitations without an e-mail are not counted."""
+    limited = limiter.shared_limit(
+        _invitation_email_limit,
+        scope=INVITATION_EMAIL_SCOPE,
+        key_func=_inviter_key,
+        methods=["POST"],
+        exempt_when=_mails_no_invitation,
+    )(view)
+    return document_problem(cast(F, limited), 429)
 
 
 def rate_limited(limit: Callable[[], str], **options: Any) -> Callable[[F], F]:

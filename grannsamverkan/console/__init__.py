@@ -23,6 +23,7 @@ from grannsamverkan.console import (
     session,
     settings,
     today,
+    unsubscribe,
 )
 from grannsamverkan.console import stats as statistics
 from grannsamverkan.console import tips as tip_pages
@@ -41,6 +42,7 @@ PAGE_GROUPS = (
     broadcasts,
     events,
     statistics,
+    unsubscribe,
 )
 
 

@@ -11,18 +11,20 @@ from datetime import datetime
 from typing import Any
 
 import segno
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadData
 from markupsafe import Markup
 
-from grannsamverkan.console import session
-from grannsamverkan.console.areas import load_managed_area
+from grannsamverkan.api.ratelimit import invitation_email_limits
+from grannsamverkan.console import forms, session
+from grannsamverkan.console.areas import load_managed_area, render_detail
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import BadRequest, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Invitation
+from grannsamverkan.schemas.areas import InvitationCreateSchema
 from grannsamverkan.services import invitations as invitation_service
 from grannsamverkan.services import permissions
 
@@ -44,9 +46,8 @@ def valid_days() -> int:
 
 def invitation_link(token: str) -> str:
     """The full link: on GSV_PUBLIC_URL when it is set, else on the host this request came to."""
-    public_url = current_app.config.get("GSV_PUBLIC_URL")
-    if public_url:
-        return public_url.rstrip("/") + url_for("console.invitations.public", token=token)
+    if current_app.config.get("GSV_PUBLIC_URL"):
+        return invitation_service.invitation_link(token)
     return url_for("console.invitations.public", token=token, _external=True)
 
 
@@ -60,14 +61,34 @@ def qr_svg(link: str, title: str) -> Markup:
 
 
 @bp.post("/areas/<int:area_id>/invitations")
+@invitation_email_limits
 def create(area_id: int) -> Any:
-    """A new invitation link to the area (its contact persons)."""
+    """A new invitation link to the area (its contact persons); with an e-mail address, the
+    link is e-mailed there (POST /areas/{id}/invitations with ``email``)."""
     user = console_user()
     area = load_managed_area(user, area_id)
     if not permissions.can_invite_to_area(user, area):
         raise Forbidden(_("Only the area's contact persons invite."))
-    issued = invitation_service.create_invitation(area=area, created_by=user, email=None)
+    email = None
+    if "invite_email" in request.form:
+        errors = forms.FormErrors()
+        loaded = forms.load(
+            InvitationCreateSchema(),
+            {"email": request.form["invite_email"].strip()},
+            errors,
+            messages={"email": _("Enter an e-mail address like name@example.se")},
+            fields={"email": "invite_email"},
+        )
+        if loaded is None or not loaded.get("email"):
+            errors.add("invite_email", _("Enter an e-mail address like name@example.se"))
+            return render_detail(user, area, errors, 422)
+        email = loaded["email"]
+    issued = invitation_service.create_invitation(area=area, created_by=user, email=email)
+    invitation_service.email_invitation(issued)
     db.session.commit()
+    if email is not None:
+        flash(_("The invitation is sent by e-mail to %(email)s.", email=email))
+        return redirect(url_for("console.areas.detail", area_id=area.id, _anchor="invite"))
     flash(_("A new invitation link is ready."))
     return redirect(url_for(".show", area_id=area.id, token=issued.token))
 

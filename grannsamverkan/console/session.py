@@ -45,6 +45,13 @@ def public(view: F) -> F:
     return view
 
 
+def without_csrf(view: F) -> F:
+    """A public POST that a signed token in its URL authorises, and that comes from outside
+    the console (a mail client's one-click unsubscribe): no form token to check."""
+    view.console_without_csrf = True  # type: ignore[attr-defined]
+    return view
+
+
 def start_session(user: User) -> None:
     """Open a session row for ``user`` and put its id in a fresh cookie (new CSRF secret)."""
     auth_session = accounts.open_session(user)
@@ -102,6 +109,9 @@ def app_only_page() -> tuple[str, int]:
 
 def protect_forms() -> None:
     """CSRF check on every console POST (the JSON API is not affected: it has no cookies)."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "console_without_csrf", False):
+        return
     csrf.protect()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
@@ -67,6 +67,10 @@ class User(Model):
     )
     consent_given_on: Mapped[date | None] = mapped_column(Date)
     consent_method: Mapped[str | None] = mapped_column(String(16))
+    # A weekly e-mail summing up the person's areas (services/digests.py), and the ISO week
+    # ("2026-W49") of the last one: the marker that makes it once a week, whoever sends it.
+    digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    digest_week: Mapped[str] = mapped_column(String(8), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Web console: when the person last had the Today page open ("new since your last visit").
     console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -118,6 +122,8 @@ class User(Model):
             "home_protected",
             postgresql_include=["id"],
         ),
+        # The digest sweep looks, every dispatcher pass, for who is still owed this week's.
+        Index("ix_users_digest_week", "digest", "digest_week"),
     )
 
     def __repr__(self) -> str:

@@ -13,10 +13,11 @@ import logging
 import smtplib
 import ssl
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 from email.message import EmailMessage
 from email.policy import SMTP
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 from urllib.parse import unquote, urlsplit
 
 from grannsamverkan.notify.sender import Outcome, TokenResult
@@ -26,13 +27,37 @@ logger = logging.getLogger("grannsamverkan.mail")
 SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
+class UnfoldedHeader(UnstructuredHeader):
+    """A header that is one URL in angle brackets (``List-Unsubscribe``): written on one line
+    as it is. Folded by the standard rules, a URL longer than a line would become RFC 2047
+    encoded words, which mail clients do not read as a URL. One line stays within RFC 5322's
+    998 characters."""
+
+    def fold(self, *, policy: Any) -> str:
+        header: Any = self  # the registry mixes BaseHeader (its name, its str value) in
+        return f"{header.name}: {header}{policy.linesep}"
+
+
+def _mail_policy() -> Any:
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", cast(Any, UnfoldedHeader))
+    return SMTP.clone(header_factory=registry)
+
+
+# UTF-8 text, CRLF line ends, non-ASCII headers RFC 2047-encoded; list links on one line.
+MAIL_POLICY = _mail_policy()
+
+
 @dataclass(frozen=True)
 class Mail:
-    """One plain-text e-mail to one address."""
+    """One e-mail to one address: plain text, optionally an HTML alternative, and headers
+    of its own (List-Unsubscribe)."""
 
     to: str
     subject: str
     body: str
+    html: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,7 +121,7 @@ class SmtpMailer:
 
     def compose(self, mail: Mail) -> EmailMessage:
         """UTF-8 text; a non-ASCII subject is RFC 2047-encoded by the SMTP policy."""
-        message = EmailMessage(policy=SMTP)
+        message = EmailMessage(policy=MAIL_POLICY)
         message["From"] = self.sender
         message["To"] = mail.to
         message["Subject"] = mail.subject
@@ -104,7 +129,11 @@ class SmtpMailer:
         domain = email.utils.parseaddr(self.sender)[1].rpartition("@")[2] or None
         message["Message-ID"] = email.utils.make_msgid(domain=domain)
         message["Auto-Submitted"] = "auto-generated"
+        for name, value in mail.headers.items():
+            message[name] = value
         message.set_content(mail.body, charset="utf-8")
+        if mail.html is not None:
+            message.add_alternative(mail.html, subtype="html", charset="utf-8")
         return message
 
     def _connect(self) -> smtplib.SMTP:
@@ -160,6 +189,13 @@ def _classify(error: BaseException) -> MailResult:
     return MailResult(Outcome.RETRY, text)
 
 
+def unsubscribe_headers(url: str | None) -> dict[str, str]:
+    """RFC 8058 one-click unsubscribe: a mail client's button POSTs to the link."""
+    if url is None:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+
+
 def make_mailer(config: Mapping[str, Any]) -> Mailer:
     """SMTP when GSV_SMTP_URL and GSV_MAIL_FROM are set, the log when neither is."""
     url = config.get("GSV_SMTP_URL") or None
@@ -171,15 +207,16 @@ def make_mailer(config: Mapping[str, Any]) -> Mailer:
     return SmtpMailer(parse_smtp_url(url), sender)
 
 
-def send_emails(mailer: Mailer, rows: Sequence[Any]) -> dict[int, TokenResult]:
-    """Send claimed e-mail rows (``delivery_id``, ``email_to``, ``email_subject``,
-    ``email_body``); results keyed by delivery id, as the dispatcher records them."""
-    results: dict[int, TokenResult] = {}
-    sendable = [r for r in rows if r.email_to and r.email_body is not None]
-    for row in rows:
-        if row not in sendable:
-            results[row.delivery_id] = TokenResult("", Outcome.FAILED, error="no content")
-    mails = [Mail(r.email_to, r.email_subject or "", r.email_body) for r in sendable]
-    for row, result in zip(sendable, mailer.send(mails), strict=True):
-        results[row.delivery_id] = TokenResult("", result.outcome, error=result.error)
+def send_emails(mailer: Mailer, mails: Mapping[int, Mail | None]) -> dict[int, TokenResult]:
+    """Send the mails of claimed e-mail rows (None: the row had nothing to send); results
+    keyed by delivery id, as the dispatcher records them."""
+    results: dict[int, TokenResult] = {
+        delivery_id: TokenResult("", Outcome.FAILED, error="no content")
+        for delivery_id, mail in mails.items()
+        if mail is None
+    }
+    sendable = [(delivery_id, mail) for delivery_id, mail in mails.items() if mail is not None]
+    sent = mailer.send([mail for _, mail in sendable]) if sendable else []
+    for (delivery_id, _), result in zip(sendable, sent, strict=True):
+        results[delivery_id] = TokenResult("", result.outcome, error=result.error)
     return results

@@ -28,6 +28,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
+from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
 from grannsamverkan.notify.messages import PushKind, build_message
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 from grannsamverkan.notify.sms import LogSmsSender, SmsSender, send_text_messages
@@ -88,6 +89,7 @@ class Dispatcher:
         self.mailer: Mailer = LogMailer()
         # SMS rows go out through this; dispatcher_for sets the configured one.
         self.sms_sender: SmsSender = LogSmsSender()
+        self.unsubscribe_links: UnsubscribeLinks = no_links
         # Work that writes outbox rows when it is due rather than on a request (event
         # reminders): run at the start of each pass, each in a transaction of its own.
         self.chores = tuple(chores)
@@ -214,17 +216,20 @@ class Dispatcher:
         emails = [c for c in claimed if c.channel == "email"]
         texts = [c for c in claimed if c.channel == "sms"]
         claimed = [c for c in claimed if c.channel not in ("email", "sms")]
-        alert_ids = {c.alert_id for c in claimed} | {c.alert_id for c in texts}
+        alert_ids = {c.alert_id for c in (*claimed, *texts, *emails) if c.alert_id is not None}
         alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
         places = place_names({c.alert_id for c in texts if c.alert_id is not None})
+        # E-mails are rendered now, while the session may still read an alert's area.
+        results, mails = compose_mails(emails, alerts, self.unsubscribe_links, now=now)
         # Detached, the alerts keep their loaded values: reading them while FCM answers must
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()
         db.session.commit()
-        results: dict[int, TokenResult] = send_emails(self.mailer, emails) if emails else {}
         if texts:
             subjects = {i: SmsSubject(a, places.get(i)) for i, a in alerts.items()}
             results.update(send_text_messages(self.sms_sender, texts, subjects, now=now))
+        if emails:
+            results.update(send_emails(self.mailer, mails))
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None

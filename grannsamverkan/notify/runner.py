@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.mail import Mailer, make_mailer
+from grannsamverkan.notify.mail_rows import UnsubscribeLinks
 from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 from grannsamverkan.notify.sms import SmsSender, make_sms_sender
@@ -46,15 +47,23 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
     )
     dispatcher.mailer = app.extensions[EXTENSION].mailer
     dispatcher.sms_sender = app.extensions[EXTENSION].sms_sender
+    if app.extensions[EXTENSION].unsubscribe_links is not None:
+        dispatcher.unsubscribe_links = app.extensions[EXTENSION].unsubscribe_links
     return dispatcher
 
 
 class PushRunner:
     """The app's handle on dispatching: ``wake()`` after a commit that wrote deliveries."""
 
-    def __init__(self, app: Flask, chores: Sequence[Chore] = ()) -> None:
+    def __init__(
+        self,
+        app: Flask,
+        chores: Sequence[Chore] = (),
+        unsubscribe_links: UnsubscribeLinks | None = None,
+    ) -> None:
         self.app = app
         self.chores = tuple(chores)
+        self.unsubscribe_links = unsubscribe_links
         self.mode = app.config["GSV_DISPATCHER"] or (
             "rq" if app.config["GSV_REDIS_URL"] else "thread"
         )
@@ -137,9 +146,15 @@ def enqueue_dispatch(app: Flask, *, delay_s: float = 0, job_id: str | None = Non
     return queue.enqueue(job, job_timeout=600, job_id=job_id)
 
 
-def init_app(app: Flask, *, chores: Sequence[Chore] = ()) -> None:
-    """Bind push dispatching to the app; ``chores`` run in every dispatcher pass."""
-    runner = PushRunner(app, chores)
+def init_app(
+    app: Flask,
+    *,
+    chores: Sequence[Chore] = (),
+    unsubscribe_links: UnsubscribeLinks | None = None,
+) -> None:
+    """Bind push dispatching to the app; ``chores`` run in every dispatcher pass;
+    ``unsubscribe_links`` makes the one-click unsubscribe links of list e-mails."""
+    runner = PushRunner(app, chores, unsubscribe_links)
     app.extensions[EXTENSION] = runner
     if runner.mode == "thread":
         # Rows left pending by an earlier run are picked up once the app serves requests.

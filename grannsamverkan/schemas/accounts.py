@@ -86,6 +86,7 @@ class MeSchema(UserSchema):
     categories = fields.Method("_categories")
     channels = fields.List(fields.String())
     phone = fields.String(allow_none=True)
+    digest = fields.Boolean()
     municipality_codes = fields.List(fields.String())
     memberships = fields.List(fields.Nested(MyMembershipSchema))
 
@@ -108,6 +109,8 @@ class MePatchSchema(NonEmptyBodySchema):
         validate=validate.Length(max=len(ALERT_CHANNELS)),
     )
     phone = PhoneNumber(allow_none=True)
+    # The weekly digest of the person's areas by e-mail (services/digests.py).
+    digest = fields.Boolean()
 
 
 class HomeInputSchema(Schema):

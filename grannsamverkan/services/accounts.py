@@ -8,7 +8,7 @@ from typing import Any, NotRequired, TypedDict, Unpack
 
 from flask import current_app
 from itsdangerous import BadData
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -143,7 +143,7 @@ def sign_out(session: AuthSession) -> None:
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
     """Apply a PATCH /me body that the schema already validated."""
-    for field in ("name", "locale", "alert_radius_m", "categories", "phone"):
+    for field in ("name", "locale", "alert_radius_m", "categories", "phone", "digest"):
         if field in changes:
             setattr(user, field, changes[field])
     if "channels" in changes:
@@ -229,7 +229,8 @@ def remove_device(user: User, token: str) -> None:
 
 def delete_account(user: User) -> None:
     """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
-    first waiting for a freed place moves up); tips stay, without their reporter."""
+    first waiting for a freed place moves up); tips stay, without their reporter. E-mails not
+    yet sent to the account's address are dropped, as its phones' pushes are."""
     release_places(user)
     # The foreign key keeps SMS rows for the counts, without the person; the number goes.
     db.session.execute(
@@ -237,6 +238,13 @@ def delete_account(user: User) -> None:
         .where(Delivery.user_id == user.id)
         .values(sms_to=None)
         .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        delete(Delivery).where(
+            Delivery.channel == "email",
+            Delivery.email_to == user.email,
+            Delivery.state == "pending",
+        )
     )
     db.session.delete(user)
     db.session.flush()

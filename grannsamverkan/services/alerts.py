@@ -7,7 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, insert, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import NotFound
@@ -65,20 +77,24 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
 
 
 def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: str) -> int:
-    """One pending delivery row per registered device of each target, and an SMS row for
-    each target who chose SMS when the alert is one that goes by SMS (_sms_rows)."""
+    """One pending delivery row per registered device of each target, one e-mail row per
+    target who chose e-mail, and an SMS row for each target who chose SMS when the alert is
+    one that goes by SMS (_sms_rows)."""
     now = utcnow()
     written = 0
     texted = sms_is_sent_for(alert)
     for start in range(0, len(targets), CHUNK):
         chunk = targets[start : start + CHUNK]
-        rows = _delivery_rows(alert, chunk, purpose=purpose, now=now)
-        if texted:
-            rows += _sms_rows(alert, chunk, purpose=purpose, now=now)
-        if rows:
-            db.session.execute(insert(Delivery), rows)
-            db.session.info["deliveries_written"] = True
-            written += len(rows)
+        # Each kind in a statement of its own: the rows of one insert share their columns.
+        for rows in (
+            _delivery_rows(alert, chunk, purpose=purpose, now=now),
+            _email_rows(alert, chunk, purpose=purpose, now=now),
+            _sms_rows(alert, chunk, purpose=purpose, now=now) if texted else [],
+        ):
+            if rows:
+                db.session.execute(insert(Delivery), rows)
+                db.session.info["deliveries_written"] = True
+                written += len(rows)
     return written
 
 
@@ -220,6 +236,49 @@ def _by_municipality(alert: Alert, people: list[Any]) -> dict[str, list[Any]]:
         if code is not None:
             groups.setdefault(code, []).append(person)
     return groups
+
+
+def _email_rows(
+    alert: Alert, targets: Sequence[AlertTarget], *, purpose: str, now: datetime
+) -> list[dict[str, Any]]:
+    """One e-mail row per target who chose e-mail (channels). Routing chose the targets
+    (categories, radius); quiet hours do not matter: an e-mail never rings. The row names
+    only the address, alert, purpose and language: the dispatcher renders the content when it
+    sends, so a copy of the row (a follow-up about the same alert) is rendered alike."""
+    people = db.session.execute(
+        select(User.email, User.locale, User.channels).where(
+            _id_among(User.id, [t.user_id for t in targets]),
+            # A JSON list, stored as text on both databases: a cheap pre-filter, checked below.
+            cast(User.channels, String).like('%"email"%'),
+        )
+    ).all()
+    return [
+        {
+            "channel": "email",
+            "alert_id": alert.id,
+            "device_id": None,
+            "purpose": purpose,
+            "platform": "email",
+            "locale": locale,
+            "silent": False,
+            "email_to": email,
+            "state": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for email, locale, channels in people
+        if email and "email" in (channels or [])
+    ]
+
+
+def _id_among(column: Any, ids: list[int]) -> Any:
+    """``column IN ids``; on PostgreSQL ``= ANY(array)``: one parameter, not 5,000. The e-mail
+    rows of 20,000 targets took 603 ms with IN lists, ~100 ms so (BENCHMARKS.md)."""
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)
 
 
 def recipient_count(alert: Alert) -> int:

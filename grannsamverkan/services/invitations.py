@@ -16,14 +16,36 @@ from typing import Any, cast
 from flask import current_app
 from sqlalchemy import CursorResult, Select, select, update
 
+from grannsamverkan.config import public_base_url
 from grannsamverkan.errors import N_, Forbidden, InvalidLink
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Invitation, Membership, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import permissions, signing
+from grannsamverkan.services.emails import queue_email
+from grannsamverkan.services.local_time import LOCAL_TIME
 from grannsamverkan.services.memberships import find_membership
 
 NO_LONGER_VALID = N_("This invitation is no longer valid: it was used, revoked or has expired.")
+# Where an invitation link leads: the console's public page (console/invitations.py), which
+# tells how to accept it in the app.
+INVITATION_PATH = "/invitations/"
+# Always Swedish, as the printed letter: the invitee has no account, and so no language, yet.
+INVITATION_SUBJECT = "Inbjudan till Grannsamverkan: {area}"
+INVITATION_BODY = (
+    "Hej!\n\n"
+    "{inviter}, kontaktombud i Grannsamverkan för {area}, bjuder in ditt hushåll att vara med. "
+    "Som medlem får du larm om inbrott och misstänkta händelser i grannskapet och kan "
+    "själv tipsa grannarna.\n\n"
+    "Så går du med:\n"
+    "1. Skapa ett konto i Grannsamverkans app med den här e-postadressen ({email}), eller "
+    "logga in om du redan har ett.\n"
+    "2. Öppna länken och godta inbjudan:\n\n"
+    "{link}\n\n"
+    "Länken fungerar en gång, för ett hushåll, till och med {expires}.\n\n"
+    "Vill du inte vara med kan du bortse från det här e-brevet: inget händer då.\n\n"
+    "Ring 112 om ett brott pågår. Ett tips i appen är ingen polisanmälan.\n"
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,33 @@ def create_invitation(*, area: Area, created_by: User, email: str | None) -> Iss
     db.session.add(invitation)
     db.session.flush()
     return IssuedInvitation(invitation, token_of(invitation))
+
+
+def invitation_link(token: str) -> str:
+    """The link on GSV_PUBLIC_URL (never on the host a request came to)."""
+    return public_base_url(current_app.config.get("GSV_PUBLIC_URL")) + INVITATION_PATH + token
+
+
+def email_invitation(issued: IssuedInvitation) -> None:
+    """Queue the invitation's link to the address it is for (sent after the caller commits)."""
+    invitation = issued.invitation
+    if invitation.email is None:
+        return
+    area = invitation.area
+    inviter = invitation.created_by.name if invitation.created_by else area.name
+    expires = invitation.expires_at.astimezone(LOCAL_TIME).strftime("%Y-%m-%d")
+    queue_email(
+        to=invitation.email,
+        subject=INVITATION_SUBJECT.format(area=area.name),
+        body=INVITATION_BODY.format(
+            inviter=inviter,
+            area=area.name,
+            email=invitation.email,
+            link=invitation_link(issued.token),
+            expires=expires,
+        ),
+        purpose="invitation",
+    )
 
 
 def token_of(invitation: Invitation) -> str:

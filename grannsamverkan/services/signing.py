@@ -12,6 +12,8 @@ ACCESS = "access"
 INVITE = "invite"
 # Password reset links (services/password_reset.py).
 PASSWORD_RESET = "password-reset"  # noqa: S105 - a salt's name, not a password
+# One-click unsubscribe links in list e-mails (services/unsubscribe.py).
+UNSUBSCRIBE = "unsubscribe"
 # Page cursors of lists (api/pagination.py): only cursors the API made are accepted.
 CURSOR = "cursor"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -17,36 +16,15 @@ from grannsamverkan.models import Delivery
 from grannsamverkan.notify.mail import LogMailer, Mail, make_mailer, parse_smtp_url
 from grannsamverkan.notify.sender import Outcome
 from tests.conftest import problem_of, send_all
-from tests.notify.smtp_server import SmtpSink, start_smtp_server
+from tests.notify.conftest import FROM
+from tests.notify.smtp_server import SmtpSink
 
 NEW_PASSWORD = "sju gröna ekorrar hoppar över staketet"  # noqa: S105 - a test's password
-FROM = "Grannsamverkan <noreply@grannsamverkan.example.se>"
-
-
-@pytest.fixture(scope="session")
-def smtp_server() -> Iterator[tuple[int, SmtpSink]]:
-    """One server per test process, so that the app (keyed by its config) is shared too."""
-    controller, sink = start_smtp_server()
-    yield controller.port, sink
-    controller.stop()
 
 
 @pytest.fixture
-def smtp(smtp_server: tuple[int, SmtpSink]) -> Iterator[SmtpSink]:
-    smtp_server[1].clear()
-    yield smtp_server[1]
-    smtp_server[1].clear()
-
-
-@pytest.fixture
-def app_config(smtp_server: tuple[int, SmtpSink]) -> dict[str, Any]:
-    return {
-        "GSV_SMTP_URL": f"smtp://127.0.0.1:{smtp_server[0]}",
-        "GSV_MAIL_FROM": FROM,
-        "GSV_PUBLIC_URL": "https://grannsamverkan.example.se",
-        "GSV_PUSH_BACKOFF_BASE_S": 0.05,
-        "GSV_PUSH_BACKOFF_CAP_S": 0.2,
-    }
+def app_config(smtp_config: dict[str, Any]) -> dict[str, Any]:
+    return smtp_config
 
 
 def _reset_link(smtp: SmtpSink) -> str:
