@@ -18,12 +18,13 @@ from flask import render_template
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Broadcast
 from grannsamverkan.notify.mail import Mail, unsubscribe_headers
-from grannsamverkan.notify.messages import PURPOSE_PREFIX, base_purpose
+from grannsamverkan.notify.messages import base_purpose, title_prefix
 from grannsamverkan.texts import tip_guidance
 
 SWEDEN = ZoneInfo("Europe/Stockholm")
-# Purposes with a prefix of their own (messages.PURPOSE_PREFIX); any other purpose after the
-# first e-mail (a follow-up another module queues) says only that there is news.
+# Purposes with a prefix of their own (messages.title_prefix, as the push has it: an update,
+# an outcome's "Avskrivet: "); any other purpose after the first e-mail says only that there
+# is news.
 GENERIC_PREFIX = {"sv": "Nytt om: ", "en": "News about: "}
 STATUS_LABELS = {
     "active": {"sv": "Aktuellt", "en": "Current"},
@@ -101,14 +102,15 @@ def alert_mail(
 def _view(alert: Alert, *, purpose: str, locale: str, unsubscribe_url: str | None) -> AlertMailView:
     locale = locale if locale in TEXTS else "sv"
     title = alert.title_in(locale)
-    subject = _prefix(purpose, locale) + title
+    subject = _prefix(alert, purpose, locale) + title
     broadcast = db.session.get(Broadcast, alert.broadcast_id) if alert.broadcast_id else None
     return AlertMailView(
         locale=locale,
         subject=subject,
         heading=subject,
         status=STATUS_LABELS.get(alert.status, STATUS_LABELS["active"])[locale],
-        body=alert.body,
+        # As a push: a notice's free text (a rejection's reason) stays in the inbox.
+        body=alert.body_in(locale, push=True),
         area_name=_area_name(alert),
         coarse_place=_coarse_place(alert),
         map_link=_map_link(alert),
@@ -120,11 +122,11 @@ def _view(alert: Alert, *, purpose: str, locale: str, unsubscribe_url: str | Non
     )
 
 
-def _prefix(purpose: str, locale: str) -> str:
+def _prefix(alert: Alert, purpose: str, locale: str) -> str:
     purpose = base_purpose(purpose)
     if purpose == "alert":
         return ""
-    return PURPOSE_PREFIX.get(purpose, GENERIC_PREFIX)[locale]
+    return title_prefix(alert, purpose, locale) or GENERIC_PREFIX[locale]
 
 
 def _area_name(alert: Alert) -> str | None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Area, Tip
-from grannsamverkan.notify.messages import PURPOSE_PREFIX, base_purpose
+from grannsamverkan.notify.messages import PURPOSE_PREFIX, base_purpose, title_prefix
 
 GSM7_BASIC = (
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -35,7 +35,8 @@ PREFIX = {
     "tip": {"sv": "Grannsamverkan: ", "en": "Neighbourhood watch: "},
     "broadcast": {"sv": "Polisen varnar: ", "en": "Police warning: "},
 }
-# A follow-up about an outcome ("resolved", "withdrawn" and the like; act13's purposes).
+# A later text of a purpose with no prefix of its own (messages.title_prefix has those of
+# updates and outcomes, as the push shows them), about an alert no longer standing.
 FOLLOW_UP = {"sv": "Avskrivet: ", "en": "Closed: "}
 AREA = {"sv": "i {place}", "en": "in {place}"}
 CALL_112 = {"sv": " Ring 112 vid fara.", "en": " Call 112 in an emergency."}
@@ -76,7 +77,7 @@ def sms_text(subject: SmsSubject, purpose: str, locale: str) -> str:
     head = _heading(subject, purpose, locale)
     first = subject.alert.kind == "tip" and base_purpose(purpose) == "alert"
     tail = CALL_112[locale] if first else ""
-    body = " ".join(subject.alert.body.translate(PLAIN).split())
+    body = " ".join(subject.alert.body_in(locale, push=True).translate(PLAIN).split())
     return _fitted(head, body, tail)
 
 
@@ -89,8 +90,8 @@ def _heading(subject: SmsSubject, purpose: str, locale: str) -> str:
     purpose = base_purpose(purpose)
     if purpose == "alert":
         prefix = PREFIX[kind][locale]
-    elif purpose in PURPOSE_PREFIX:
-        prefix = PREFIX[kind][locale] + PURPOSE_PREFIX[purpose][locale]
+    elif title_prefix(alert, purpose, locale):
+        prefix = PREFIX[kind][locale] + title_prefix(alert, purpose, locale)
     elif alert.status in ("active", "updated"):
         prefix = PREFIX[kind][locale] + PURPOSE_PREFIX["update"][locale]
     else:

@@ -452,7 +452,8 @@ def test_a_copy_of_an_alert_email_row_with_another_purpose_is_rendered_alike(
     app, smtp, dispatcher, post_tip, street
 ):
     """A follow-up copies the first rows with a new purpose (as the tip outcome follow-ups
-    do): the copy names no content, and is rendered with a generic prefix and the status."""
+    do): the copy names no content, and is rendered with the push's outcome prefix and the
+    status."""
     post_tip(street["reporter"])
     send_all(app, dispatcher)
     smtp.clear()
@@ -468,7 +469,7 @@ def test_a_copy_of_an_alert_email_row_with_another_purpose_is_rendered_alike(
         db.session.commit()
     send_all(app, dispatcher)
     message = _only_mail(smtp)
-    assert message["Subject"] == "Nytt om: Inbrott"
+    assert message["Subject"] == "Avskrivet: Inbrott"
     text, _ = _text_and_html(message)
     assert "Läge: Avskrivet" in text
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
