@@ -467,6 +467,7 @@ def test_members_list_fields_and_protected_members(
             "user_id": visible.id,
             "name": "Erik",
             "email": visible.email,
+            "household": False,  # an account of their own, not one registered for them
             "role": "member",
             "status": "active",
             "address": erik["address"],
