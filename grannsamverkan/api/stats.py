@@ -19,7 +19,10 @@ from grannsamverkan.schemas.stats import (
 from grannsamverkan.services import permissions, stats
 
 blp = Blueprint(
-    "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"
+    "stats",
+    __name__,
+    description="Follow-up statistics (police, municipality staff and Lokala BRÅ members of "
+    "their municipalities, admins)",
 )
 
 
@@ -27,11 +30,11 @@ def statistics_scope(user: User, municipality_code: str | None) -> list[str] | N
     """The municipality codes whose numbers the caller sees (403 if none may be asked for);
     None means all (admins)."""
     if municipality_code is not None:
-        if not permissions.serves_municipality(user, municipality_code):
+        if not permissions.sees_statistics_of(user, municipality_code):
             raise Forbidden("You see statistics only for the municipalities you serve.")
         return [municipality_code]
     if not permissions.can_see_statistics(user):
-        raise Forbidden("Statistics are for police and admins.")
+        raise Forbidden("Statistics are for police, the municipality, Lokala BRÅ and admins.")
     return permissions.served_municipalities(user)
 
 

@@ -112,7 +112,7 @@ def printed_count(count: int) -> str:
 def _statistician() -> User:
     user = console_user()
     if not permissions.can_see_statistics(user):
-        raise Forbidden(_("Statistics are for police and admins."))
+        raise Forbidden(_("Statistics are for police, the municipality, Lokala BRÅ and admins."))
     return user
 
 

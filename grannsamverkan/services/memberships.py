@@ -10,7 +10,7 @@ from sqlalchemy.orm import contains_eager
 from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
-from grannsamverkan.services import permissions
+from grannsamverkan.services import permission_scopes, permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -103,7 +103,7 @@ def join_requests_query(actor: User) -> Select[Any]:
         .join(User, Membership.user_id == User.id)
         .where(
             Membership.status == "pending",
-            Membership.area_id.in_(permissions.managed_area_ids(actor)),
+            Membership.area_id.in_(permission_scopes.managed_area_ids(actor)),
             User.home_protected.is_(False),
         )
         .order_by(Membership.created_at, Membership.id)

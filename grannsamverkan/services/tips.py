@@ -17,7 +17,13 @@ from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing, sensitive, tip_places
+from grannsamverkan.services import (
+    permission_scopes,
+    privacy,
+    routing,
+    sensitive,
+    tip_places,
+)
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
@@ -179,7 +185,7 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
             selectinload(Tip.duplicate_of).joinedload(Tip.area),  # who may see the link
         )
     )
-    scope = permissions.tip_scope(user)
+    scope = permission_scopes.tip_scope(user)
     if scope is not None:
         query = query.where(scope)
     for field in ("status", "category", "area_id"):
