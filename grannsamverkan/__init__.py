@@ -104,12 +104,23 @@ def _register_blueprints(app: Flask) -> None:
         help,
         stats,
         tips,
+        traffic,
         warning_documents,
     )
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas, tips, alerts, broadcasts, warning_documents, help, stats):
+    for module in (
+        accounts,
+        areas,
+        tips,
+        alerts,
+        broadcasts,
+        warning_documents,
+        help,
+        stats,
+        traffic,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
     from grannsamverkan import console

@@ -95,6 +95,8 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         address=location.get("address"),
         observed_at=body.get("observed_at"),
         vehicle=body.get("vehicle"),
+        traffic_kind=body.get("traffic_kind"),
+        time_of_day=body.get("time_of_day"),
     )
     tip = reported.tip
     count = reported.recipient_count

@@ -16,12 +16,14 @@ from grannsamverkan.console import (
     broadcasts,
     errors,
     events,
+    follow_up,
     invitations,
     layout,
     password_reset,
     session,
     settings,
     today,
+    traffic,
 )
 from grannsamverkan.console import stats as statistics
 from grannsamverkan.console import tips as tip_pages
@@ -39,6 +41,8 @@ PAGE_GROUPS = (
     broadcasts,
     events,
     statistics,
+    follow_up,
+    traffic,
 )
 
 

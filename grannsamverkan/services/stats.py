@@ -97,9 +97,11 @@ def count_tips(
     group_by: Sequence[str] = ("category",),
     date_from: date | None = None,
     date_to: date | None = None,
+    include_police_only: bool = True,
 ) -> list[dict[str, Any]]:
     """Tips counted per category, area and/or local month, sorted by those columns; rejected
-    tips (moderation, police triage) are not counted."""
+    tips (moderation, police triage) are not counted, nor police-only ones (violence in close
+    relationships, whatever their category) unless ``include_police_only``."""
     selected: list[ColumnElement[Any] | InstrumentedAttribute[Any]] = []
     if "category" in group_by:
         selected.append(Tip.category)
@@ -113,6 +115,8 @@ def count_tips(
     )
     if municipality_codes is not None:
         query = query.where(Tip.area_id.in_(_areas_in_scope(municipality_codes)))
+    if not include_police_only:
+        query = query.where(Tip.police_only.is_(False))
     if date_from is not None:
         query = query.where(Tip.created_at >= local_day_start(date_from))
     if date_to is not None:

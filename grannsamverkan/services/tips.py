@@ -51,6 +51,8 @@ class TipReport(TypedDict):
     address: NotRequired[str | None]
     observed_at: NotRequired[datetime | None]
     vehicle: NotRequired[dict[str, Any] | None]
+    traffic_kind: NotRequired[str | None]
+    time_of_day: NotRequired[str | None]
 
 
 def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
@@ -80,6 +82,8 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
         observed_at=observed_at,
         vehicle_registration=vehicle.get("registration"),
         vehicle_description=vehicle.get("description"),
+        traffic_kind=report.get("traffic_kind"),
+        time_of_day=report.get("time_of_day"),
         status="pending" if area.tip_moderation and not police_only else "open",
         police_only=police_only,
         duplicate_of_id=(

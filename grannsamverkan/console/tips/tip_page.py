@@ -61,6 +61,8 @@ def _render_detail(
         "writes_note": permissions.can_write_police_note(user, tip),
         "show_reporter": permissions.sees_tip_reporter(user, tip),
         "category": labels.category(tip.category),
+        "traffic_kind": labels.label(labels.TRAFFIC_KIND, tip.traffic_kind),
+        "time_of_day": labels.label(labels.TIME_OF_DAY, tip.time_of_day),
         "status": labels.label(labels.TIP_STATUS, tip.status),
         "errors": errors,
         "map": tip_map(user, [tip]),
