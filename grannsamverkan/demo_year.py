@@ -90,6 +90,7 @@ def seed_demo_year(*, now: datetime, police: User, password_hash: str) -> DemoHi
     """Write the history into the demo's areas (already created), dated up to ``now``."""
     rng = random.Random(884)  # noqa: S311 - invented demo data, nothing secret
     areas = list(db.session.scalars(select(Area).order_by(Area.id)))
+    _backdate_areas(rng, areas, now)
     households = _add_households(rng, areas, now, password_hash)
     tips = _add_tips(rng, areas, now)
     broadcasts = _add_broadcasts(rng, now, police)
@@ -104,6 +105,14 @@ def _moment(rng: random.Random, now: datetime, months: Sequence[int] = ()) -> da
         if not months or moment.month in months or rng.random() < 0.33:
             return moment
     return moment
+
+
+def _backdate_areas(rng: random.Random, areas: list[Area], now: datetime) -> None:
+    """The demo's areas began two years ago, their first households within the first year."""
+    for area in areas:
+        area.created_at = now - timedelta(days=DAYS + 10)
+        for membership in area.memberships:
+            membership.created_at = now - timedelta(days=rng.uniform(DAYS / 2, DAYS))
 
 
 def _add_households(
@@ -168,7 +177,7 @@ def _add_tips(rng: random.Random, areas: list[Area], now: datetime) -> int:
     for _n in range(CLOSE_RELATIONSHIP_TIPS):
         at = _moment(rng, now)
         row = _tip_row(rng, rng.choice(areas), ("suspicious_activity", "–"), at, now)
-        row.update(police_only=True, description="Bråk och skrik från grannlägenheten.")
+        row.update(police_only=True, description="Grannen slår sin sambo, vi hör skrik.")
         rows.append(row)
     rows.sort(key=lambda row: row["created_at"])  # type: ignore[arg-type, return-value]
     db.session.execute(insert(Tip), rows)
