@@ -266,7 +266,7 @@ def _broadcasts(scope: _Scope, period: Period) -> dict[str, int]:
         )
         .group_by(Broadcast.kind)
     )
-    return {"fraud_warning": 0, "notice": 0, **dict(counted.tuples().all())}
+    return {"fraud_warning": 0, "notice": 0, **{kind: count for kind, count in counted}}
 
 
 def _events(scope: _Scope, period: Period) -> Any:
