@@ -39,6 +39,26 @@ PRIORITY_LABELS = {
 # Longer periods are charted per quarter, so that the bars keep room for their labels.
 MONTHLY_CHART_UP_TO = 24
 QUARTERS_OFFERED = 8
+
+
+def asked_period(name: str) -> follow_up_periods.Period | None:
+    """The period named in the query (cut at today), this year so far when none is named,
+    or None when the name is no period."""
+    today = _today()
+    if not name:
+        return follow_up_periods.default_period(today)
+    try:
+        return follow_up_periods.parse_period(name).cut_at(today)
+    except Invalid:
+        return None
+
+
+def bad_period_page() -> Any:
+    return error_page(
+        400, _("Choose a quarter (2025-Q3), a year (2025) or years (2022-2025) from the list")
+    )
+
+
 YEARS_OFFERED = 5
 
 
@@ -60,18 +80,13 @@ def _today() -> date:
     return utcnow().astimezone(LOCAL_TIME).date()
 
 
-def _selection() -> Selection:
+def _selection() -> Selection | None:
+    """The period and municipality asked for; None when the period is no period."""
     user = statistician()
-    name = request.args.get("period", "").strip()
+    period = asked_period(request.args.get("period", "").strip())
+    if period is None:
+        return None
     code = request.args.get("municipality_code", "").strip() or None
-    today = _today()
-    period = (
-        follow_up_periods.parse_period(name).cut_at(today)
-        if name
-        else follow_up_periods.default_period(today)
-    )
-    if code is not None and (len(code) != 4 or not code.isdigit()):
-        raise Invalid("municipality_code", _("Choose one of the municipalities listed"))
     return Selection(period, code, statistics_scope(user, code))
 
 
@@ -86,10 +101,9 @@ def _report(selection: Selection) -> FollowUp:
 @bp.get("/follow-up")
 def report() -> Any:
     """The period's follow-up for print: counts only, small counts hidden."""
-    try:
-        selection = _selection()
-    except Invalid as error:
-        return error_page(400, error.detail)
+    selection = _selection()
+    if selection is None:
+        return bad_period_page()
     result = _report(selection)
     buckets = _buckets(result)
     return render_template(
@@ -115,10 +129,9 @@ def report() -> Any:
 @bp.get("/follow-up.csv")
 def report_csv() -> Any:
     """The same numbers as rows: the API's CSV, byte for byte."""
-    try:
-        selection = _selection()
-    except Invalid as error:
-        return error_page(400, error.detail)
+    selection = _selection()
+    if selection is None:
+        return bad_period_page()
     result = _report(selection)
     rows = follow_up_export.report_rows(result)
     return Response(

@@ -12,14 +12,16 @@ from flask_babel import gettext as _
 from grannsamverkan.api.traffic import hotspot_scope
 from grannsamverkan.console import labels
 from grannsamverkan.console.errors import error_page
-from grannsamverkan.console.follow_up import period_choices, period_label
+from grannsamverkan.console.follow_up import (
+    asked_period,
+    bad_period_page,
+    period_choices,
+    period_label,
+)
 from grannsamverkan.console.session import console_user
 from grannsamverkan.console.stats import Choice
-from grannsamverkan.errors import Invalid
 from grannsamverkan.models.tip import TRAFFIC_KINDS
-from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import follow_up_periods, traffic
-from grannsamverkan.services.local_time import LOCAL_TIME
+from grannsamverkan.services import traffic
 
 bp = Blueprint("traffic", __name__)
 
@@ -32,17 +34,10 @@ def index() -> Any:
     """The period's traffic hot spots on a map and in a table."""
     user = console_user()
     codes = hotspot_scope(user, None)
-    today = utcnow().astimezone(LOCAL_TIME).date()
-    name = request.args.get("period", "").strip()
+    period = asked_period(request.args.get("period", "").strip())
     kind = request.args.get("kind", "").strip() or None
-    try:
-        period = (
-            follow_up_periods.parse_period(name).cut_at(today)
-            if name
-            else follow_up_periods.default_period(today)
-        )
-    except Invalid as error:
-        return error_page(400, error.detail)
+    if period is None:
+        return bad_period_page()
     if kind is not None and kind not in TRAFFIC_KINDS:
         return error_page(400, _("Choose a kind of traffic problem from the list"))
     spots = traffic.traffic_hotspots(
