@@ -201,6 +201,7 @@ def _add_alerts(rng: random.Random, now: datetime) -> None:
         )
     ).all()
     alerts = []
+    area_of: dict[int | None, int] = {tip.id: tip.area_id for tip in tips}
     for tip in tips:
         cell = coarsen(tip.lat, tip.lon)
         alert = Alert(
@@ -212,7 +213,6 @@ def _add_alerts(rng: random.Random, now: datetime) -> None:
         alerts.append(alert)
     db.session.add_all(alerts)
     db.session.flush()
-    area_of = {tip.id: tip.area_id for tip in tips}
     deliveries = []
     for alert in alerts:
         for device_id in phones.get(area_of[alert.tip_id], []):
