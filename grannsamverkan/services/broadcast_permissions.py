@@ -69,18 +69,22 @@ def can_see_broadcast(user: User, broadcast: Broadcast) -> bool:
 
 
 def can_manage_broadcast(user: User, broadcast: Broadcast) -> bool:
-    """Its author, admins, and police serving every municipality it reaches into; municipality
-    staff so too, for the kinds they may send."""
+    """Its author, admins, and police serving every municipality it reaches into (municipality
+    staff change only what they sent themselves)."""
     if _is_author(user, broadcast):
         return True
     codes = broadcast.municipality_codes
-    return (
-        bool(codes)
-        and can_send_broadcast_kind(user, broadcast.kind)
-        and all(broadcasts_to_municipality(user, c) for c in codes)
-    )
+    return bool(codes) and all(serves_municipality(user, c) for c in codes)
 
 
 def can_rsvp(user: User, broadcast: Broadcast) -> bool:
     """Only the members an event was sent to take places at it."""
     return is_targeted(user, broadcast)
+
+
+def sees_attendees(user: User, event: Broadcast) -> bool:
+    """The names of the people who took a place at an event: its author, admins and police of
+    a municipality it reaches; municipality staff only at the events they sent themselves."""
+    if _is_author(user, event):
+        return True
+    return any(serves_municipality(user, code) for code in event.municipality_codes)

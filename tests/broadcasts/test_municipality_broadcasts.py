@@ -8,6 +8,7 @@ import pytest
 
 from tests.broadcasts.conftest import API, training, warning
 from tests.conftest import problem_of
+from tests.console.test_auth import sign_in
 
 
 @pytest.fixture
@@ -55,3 +56,22 @@ def test_statistics_accounts_send_nothing(client, town, staff, send):
         headers=staff["statistics"].headers,
     )
     problem_of(reach, 403)
+
+
+def test_names_of_attendees_only_at_their_own_events(app, client, town, staff, send):
+    police_course = send(town.police, training())
+    own_course = send(staff["municipality"], training())
+    console = app.test_client()
+    assert sign_in(console, staff["municipality"].email).status_code == 302
+    assert console.get(f"/events/{own_course['id']}").status_code == 200
+    assert console.get(f"/events/{police_course['id']}").status_code == 404
+    assert console.get(f"/events/{police_course['id']}/print").status_code == 404
+    listed = console.get("/events").get_data(as_text=True)
+    assert f'href="/events/{own_course["id"]}"' in listed
+    assert f'href="/events/{police_course["id"]}"' not in listed
+    assert police_course["id"] != own_course["id"]
+    # Nor may they change or call off the police's event; the police may change theirs.
+    cancel = f"{API}/broadcasts/{police_course['id']}/cancel"
+    problem_of(client.post(cancel, headers=staff["municipality"].headers), 403)
+    own = f"{API}/broadcasts/{own_course['id']}/cancel"
+    assert client.post(own, headers=town.police.headers).status_code == 200
