@@ -100,8 +100,7 @@ def count_tips(
     include_police_only: bool = True,
 ) -> list[dict[str, Any]]:
     """Tips counted per category, area and/or local month, sorted by those columns; rejected
-    tips (moderation, police triage) are not counted, nor police-only ones (violence in close
-    relationships, whatever their category) unless ``include_police_only``."""
+    tips (moderation, triage) are not counted, nor police-only ones unless asked for."""
     selected: list[ColumnElement[Any] | InstrumentedAttribute[Any]] = []
     if "category" in group_by:
         selected.append(Tip.category)
@@ -110,13 +109,10 @@ def count_tips(
     if "month" in group_by:
         selected.append(_month_or_hour(Tip.created_at))
     # A tip its contact persons rejected was not a tip: it is not counted.
-    query = (
-        select(*selected, func.count(Tip.id)).where(Tip.status != "rejected").group_by(*selected)
-    )
+    counted = [Tip.status != "rejected"] + ([] if include_police_only else [~Tip.police_only])
+    query = select(*selected, func.count(Tip.id)).where(*counted).group_by(*selected)
     if municipality_codes is not None:
         query = query.where(Tip.area_id.in_(_areas_in_scope(municipality_codes)))
-    if not include_police_only:
-        query = query.where(Tip.police_only.is_(False))
     if date_from is not None:
         query = query.where(Tip.created_at >= local_day_start(date_from))
     if date_to is not None:
