@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
         households,
         stats,
         tips,
+        traffic,
         warning_documents,
     )
     from grannsamverkan.extensions import api
@@ -128,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
         warning_documents,
         help,
         stats,
+        traffic,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 

@@ -25,12 +25,14 @@ users_cli = AppGroup("users", help="Manage accounts.")
     "--municipality",
     "municipalities",
     multiple=True,
-    help="Municipality code (e.g. 0884) a police account serves; repeatable.",
+    help="Municipality code (e.g. 0884) a police, municipality or statistics account acts in; "
+    "repeatable.",
 )
 def create_user_command(
     email: str, password: str, name: str, role: str, municipalities: tuple[str, ...]
 ) -> None:
-    """Create an account (police and admin accounts are made only this way)."""
+    """Create an account (police, municipality, statistics and admin accounts are made only
+    this way)."""
     from grannsamverkan.schemas.accounts import RegisterSchema
     from grannsamverkan.schemas.areas import MUNICIPALITY_CODE
 
@@ -41,7 +43,9 @@ def create_user_command(
         except Exception as exc:  # noqa: BLE001 - marshmallow ValidationError
             errors.setdefault("municipality", []).append(f"{code}: {exc}")
     if permissions.role_serves_municipalities(role) and not municipalities:
-        errors["municipality"] = ["A police account serves at least one municipality."]
+        errors["municipality"] = [f"A {role} account acts in at least one municipality."]
+    if not permissions.role_serves_municipalities(role) and municipalities:
+        errors["municipality"] = [f"A {role} account has no municipalities."]
     if errors:
         raise click.ClickException(f"invalid input: {errors}")
     try:

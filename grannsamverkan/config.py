@@ -26,6 +26,24 @@ def _optional_float(value: str | None) -> float | None:
     return None if value is None else float(value)
 
 
+def municipality_households(value: str | None) -> dict[str, int]:
+    """GSV_MUNICIPALITY_HOUSEHOLDS, "0884=7300,0860=6100": each municipality's number of
+    households (SCB's count, say), for the Lokala BRÅ report's share of households reached.
+    A mistake fails at start-up."""
+    counts: dict[str, int] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        code, _sep, number = part.partition("=")
+        code = code.strip()
+        if len(code) != 4 or not code.isdigit() or not number.strip().isdigit():
+            raise ValueError(
+                f"GSV_MUNICIPALITY_HOUSEHOLDS must be like 0884=7300,0860=6100: {part!r}"
+            )
+        counts[code] = int(number)
+    return counts
+
+
 # The base of links in feeds, CAP alerts and calendar files when GSV_PUBLIC_URL is not set:
 # a fixed name, never the Host header of a request, which the client chooses.
 FALLBACK_PUBLIC_URL = "http://localhost"
@@ -147,6 +165,10 @@ class Settings:
     map_attribution: str = field(
         default_factory=lambda: _env("MAP_ATTRIBUTION", OPENSTREETMAP_ATTRIBUTION)
     )
+    # Households per municipality, for the Lokala BRÅ report's coverage share.
+    municipality_households: dict[str, int] = field(
+        default_factory=lambda: municipality_households(_env("MUNICIPALITY_HOUSEHOLDS"))
+    )
 
     def as_flask_config(self) -> dict[str, Any]:
         return {**self._api_config(), **self._sms_config(), **self._console_config()}
@@ -211,6 +233,7 @@ class Settings:
             "GSV_TRUSTED_PROXIES": self.trusted_proxies,
             "GSV_RETENTION_DAYS": self.retention_days,
             "GSV_MODERATION_ESCALATE_MIN": self.moderation_escalate_min,
+            "GSV_MUNICIPALITY_HOUSEHOLDS": self.municipality_households,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
             "GSV_PUSH_BATCH_SIZE": self.push_batch_size,

@@ -11,13 +11,17 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from grannsamverkan.demo_year import seed_demo_year
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, HelpResource, Membership
+from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import accounts
 
 DEMO_PASSWORD = "grannsamverkan-demo"  # noqa: S105 - published demo login
 MUNICIPALITY = "0884"
 POLICE_EMAIL = "polis.vimmerby@demo.grannsamverkan.se"
+MUNICIPALITY_EMAIL = "kommun.vimmerby@demo.grannsamverkan.se"
+STATISTICS_EMAIL = "bra.vimmerby@demo.grannsamverkan.se"
 
 
 @dataclass(frozen=True)
@@ -134,7 +138,10 @@ def seed_demo() -> Iterator[str]:
     if accounts.find_user_by_email(POLICE_EMAIL) is None:
         _create()
         db.session.commit()
-        yield f"Demo data created (Vimmerby, municipality 0884, {len(DEMO_TIPS)} tips)."
+        yield (
+            f"Demo data created (Vimmerby, municipality 0884, {len(DEMO_TIPS)} new tips and "
+            "two years of history for the Lokala BRÅ follow-up at /follow-up)."
+        )
     else:
         yield "Demo data already present."
     added = seed_help_lines()
@@ -147,17 +154,33 @@ def seed_demo() -> Iterator[str]:
     )
     yield f"All demo accounts use the password: {DEMO_PASSWORD}"
     yield f"  police (0884):  {POLICE_EMAIL}"
+    yield f"  municipality (0884, unsafe places, vandalism, traffic):  {MUNICIPALITY_EMAIL}"
+    yield f"  Lokala BRÅ, statistics only (0884):  {STATISTICS_EMAIL}"
     for demo in AREAS:
         yield f"  contact person, {demo.name}:  {_email(demo.contact)}"
         yield f"  member, {demo.name}:  {_email(demo.households[0])}"
 
 
 def _create() -> None:
-    accounts.create_user(
+    police = accounts.create_user(
         email=POLICE_EMAIL,
         password=DEMO_PASSWORD,
         name="Områdespolis Vimmerby",
         role="police",
+        municipality_codes=[MUNICIPALITY],
+    )
+    accounts.create_user(
+        email=MUNICIPALITY_EMAIL,
+        password=DEMO_PASSWORD,
+        name="Vimmerby kommun, gatu- och parkenheten",
+        role="municipality",
+        municipality_codes=[MUNICIPALITY],
+    )
+    accounts.create_user(
+        email=STATISTICS_EMAIL,
+        password=DEMO_PASSWORD,
+        name="Lokala BRÅ Vimmerby",
+        role="statistics",
         municipality_codes=[MUNICIPALITY],
     )
     for demo in AREAS:
@@ -182,6 +205,8 @@ def _create() -> None:
                 platform = "ios" if number % 2 else "android"
                 accounts.register_device(user, token=_phone_token(name), platform=platform)
     db.session.flush()
+    # The history first: the new tips below then find their duplicates among open tips only.
+    seed_demo_year(now=utcnow(), police=police, password_hash=police.password_hash)
     _report_demo_tips()
 
 
@@ -205,6 +230,8 @@ DEMO_TIPS = (
     ("Anna Karlsson", "traffic",
      "Mopeder kör i hög fart på Storgatan efter klockan 22.", (-50, -20)),
 )  # fmt: skip
+# What the traffic tip names (traffic tips must): mopeds, late in the evening.
+DEMO_TRAFFIC = {"traffic_kind": "moped", "time_of_day": "22:00"}
 
 
 def _report_demo_tips() -> None:
@@ -220,6 +247,7 @@ def _report_demo_tips() -> None:
             description=description,
             lat=area.lat + north / 111_195,
             lon=area.lon + east / (111_195 * 0.535),  # cos(57.7°)
+            **(DEMO_TRAFFIC if category == "traffic" else {}),  # type: ignore[arg-type]
         )
 
 

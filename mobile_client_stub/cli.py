@@ -186,6 +186,8 @@ def cmd_tip(client: GrannsamverkanClient, args: argparse.Namespace) -> Any:
         observed_at=args.observed_at,
         vehicle=vehicle or None,
         idempotency_key=args.idempotency_key,
+        traffic_kind=args.traffic_kind,
+        time_of_day=args.time_of_day,
     )
 
 
@@ -336,6 +338,11 @@ def _tip_and_alert_commands(add: Add) -> None:
     sub.add_argument("--observed-at", help="ISO 8601 with offset")
     sub.add_argument("--registration", help="a vehicle's registration number")
     sub.add_argument("--vehicle-description", help="what the vehicle looked like")
+    sub.add_argument(
+        "--traffic-kind",
+        help="traffic tips: speeding, moped, a_traktor, reckless_driving, parking or other",
+    )
+    sub.add_argument("--time-of-day", help="traffic tips: HH:MM, night, morning, day or evening")
     sub.add_argument("--idempotency-key")
 
     sub = add("tips", cmd_tips, "list own tips (contact persons, police: those in their scope)")

@@ -333,8 +333,11 @@ class GrannsamverkanClient:
         observed_at: datetime | str | None = None,
         vehicle: Mapping[str, str] | None = None,
         idempotency_key: str | None = None,
+        traffic_kind: str | None = None,
+        time_of_day: str | None = None,
     ) -> dict[str, Any]:
-        """Report a tip; answers guidance and the alert sent (POST /tips)."""
+        """Report a tip; answers guidance and the alert sent (POST /tips). Traffic tips name
+        their ``traffic_kind`` and may give a ``time_of_day``."""
         body: dict[str, Any] = {"category": category, "description": description}
         location = _without_none({"lat": lat, "lon": lon, "address": address})
         if location:
@@ -343,6 +346,7 @@ class GrannsamverkanClient:
             body["observed_at"] = observed_at
         if vehicle is not None:
             body["vehicle"] = dict(vehicle)
+        body.update(_without_none({"traffic_kind": traffic_kind, "time_of_day": time_of_day}))
         headers = {"Idempotency-Key": idempotency_key} if idempotency_key else None
         return self.request("POST", "/tips", json_body=body, headers=headers)
 

@@ -272,3 +272,38 @@ def test_users_create_refuses_a_weak_password(app):
     assert "too easy to guess" in result.output
     with app.app_context():
         assert accounts.find_user_by_email("polis@example.se") is None
+
+
+@pytest.mark.parametrize("role", ["municipality", "statistics"])
+def test_users_create_makes_municipality_and_statistics_accounts(app, role):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", f"{role}@example.se", "--password",
+              "Gatlyktor lyser över Stångån i Vimmerby", "--name", "Kommunen", "--role", role,
+              "--municipality", "0884"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert f"created {role} account" in result.output
+    with app.app_context():
+        user = accounts.find_user_by_email(f"{role}@example.se")
+        assert (user.role, user.municipality_codes) == (role, ["0884"])
+
+
+@pytest.mark.parametrize(
+    ("role", "municipality", "message"),
+    [
+        ("municipality", [], "acts in at least one municipality"),
+        ("statistics", [], "acts in at least one municipality"),
+        ("admin", ["--municipality", "0884"], "has no municipalities"),
+        ("municipality", ["--municipality", "884"], "municipality"),
+    ],
+)
+def test_users_create_checks_the_municipalities(app, role, municipality, message):
+    result = app.test_cli_runner().invoke(
+        args=["users", "create", "--email", "x@example.se", "--password",
+              "Gatlyktor lyser över Stångån i Vimmerby", "--name", "X", "--role", role,
+              *municipality],
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert message in result.output
+    with app.app_context():
+        assert accounts.find_user_by_email("x@example.se") is None

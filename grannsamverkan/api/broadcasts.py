@@ -28,7 +28,7 @@ from grannsamverkan.schemas.broadcasts import (
     TargetSchema,
 )
 from grannsamverkan.schemas.common import Shown
-from grannsamverkan.services import broadcasts, permissions
+from grannsamverkan.services import broadcast_permissions, broadcasts
 
 blp = Blueprint("broadcasts", __name__, description="Police broadcasts and training events")
 
@@ -58,7 +58,7 @@ def broadcast_view(
     a whole page at once (else for this broadcast)."""
     if counts is None:
         counts = broadcasts.view_counts(user, [broadcast])
-    police = permissions.polices_broadcast(user, broadcast)
+    police = broadcast_permissions.polices_broadcast(user, broadcast)
     view: dict[str, Any] = {
         "id": broadcast.id,
         "kind": broadcast.kind,
@@ -103,7 +103,7 @@ def broadcast_view(
 def load_visible_broadcast(user: User, broadcast_id: int) -> Broadcast:
     """The broadcast, if the caller may see it (else 404: they must not learn it exists)."""
     broadcast = db.session.get(Broadcast, broadcast_id)
-    if broadcast is None or not permissions.can_see_broadcast(user, broadcast):
+    if broadcast is None or not broadcast_permissions.can_see_broadcast(user, broadcast):
         raise NotFound("No such broadcast.")
     return broadcast
 
@@ -111,7 +111,7 @@ def load_visible_broadcast(user: User, broadcast_id: int) -> Broadcast:
 def load_managed_broadcast(user: User, broadcast_id: int) -> Broadcast:
     """404 if the caller cannot see it, 403 if they can see it but may not change it."""
     broadcast = load_visible_broadcast(user, broadcast_id)
-    if not permissions.can_manage_broadcast(user, broadcast):
+    if not broadcast_permissions.can_manage_broadcast(user, broadcast):
         raise Forbidden("Only the police who sent this broadcast may change it.")
     return broadcast
 
@@ -147,7 +147,7 @@ def create_broadcast(body: dict[str, Any]) -> Any:
     """Send a fraud warning, notice or training event to municipalities, areas or a circle
     (police, in their own municipalities)."""
     user = current_user()
-    if not permissions.can_send_broadcasts(user):
+    if not broadcast_permissions.can_send_broadcasts(user):
         raise Forbidden("Only police send broadcasts.")
     return idempotency.respond_once(
         user=user, scope="POST /broadcasts", action=lambda: _send(user, body)
@@ -163,7 +163,7 @@ def broadcast_reach(target: dict[str, Any]) -> Any:
     """How many people and phones a target would reach, before sending (police, in their own
     municipalities; body: the ``target`` of POST /broadcasts). Nothing is written."""
     user = current_user()
-    if not permissions.can_send_broadcasts(user):
+    if not broadcast_permissions.can_send_broadcasts(user):
         raise Forbidden("Only police send broadcasts.")
     preview = broadcasts.preview_reach(user, target)
     return {"people": preview.people, "phones": preview.phones}
@@ -238,7 +238,7 @@ def post_rsvp(broadcast_id: int) -> Any:
     """Take a place at a training event, or a place on its waiting list when it is full."""
     user = current_user()
     broadcast = load_visible_event(user, broadcast_id)
-    if not permissions.can_rsvp(user, broadcast):
+    if not broadcast_permissions.can_rsvp(user, broadcast):
         raise Forbidden("Only the members the event was sent to can take a place.")
     row = broadcasts.rsvp(user=user, broadcast=broadcast)
     status = row.status

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
@@ -13,17 +13,29 @@ from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import (
     AreaStatsSchema,
+    FollowUpQuerySchema,
+    FollowUpSchema,
     SmsBudgetQuerySchema,
     SmsBudgetSchema,
     StatsRangeSchema,
     TipStatsQuerySchema,
     TipStatsSchema,
 )
-from grannsamverkan.services import permissions, sms_budget, stats
-from grannsamverkan.services.local_time import local_month
+from grannsamverkan.services import (
+    follow_up,
+    follow_up_export,
+    follow_up_periods,
+    permissions,
+    sms_budget,
+    stats,
+)
+from grannsamverkan.services.local_time import LOCAL_TIME, local_month
 
 blp = Blueprint(
-    "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"
+    "stats",
+    __name__,
+    description="Follow-up statistics (police, municipality staff and Lokala BRÅ members of "
+    "their municipalities, admins)",
 )
 
 
@@ -31,11 +43,11 @@ def statistics_scope(user: User, municipality_code: str | None) -> list[str] | N
     """The municipality codes whose numbers the caller sees (403 if none may be asked for);
     None means all (admins)."""
     if municipality_code is not None:
-        if not permissions.serves_municipality(user, municipality_code):
+        if not permissions.sees_statistics_of(user, municipality_code):
             raise Forbidden("You see statistics only for the municipalities you serve.")
         return [municipality_code]
     if not permissions.can_see_statistics(user):
-        raise Forbidden("Statistics are for police and admins.")
+        raise Forbidden("Statistics are for police, the municipality, Lokala BRÅ and admins.")
     return permissions.served_municipalities(user)
 
 
@@ -134,3 +146,58 @@ def sms_budget_use(query: dict[str, Any]) -> Any:
     because it was used up (GSV_SMS_MONTHLY_BUDGET; police of the municipality, admins)."""
     (code,) = statistics_scope(current_user(), query["municipality_code"]) or []
     return sms_budget.budget_use(code, month=query.get("month") or local_month(utcnow()))
+
+
+@blp.route("/stats/follow-up", methods=["GET"])
+@auth_required
+@checks_access
+@blp.arguments(FollowUpQuerySchema, location="query")
+@blp.response(200, FollowUpSchema)
+@blp.doc(
+    responses={
+        "200": {
+            "description": "The report's numbers as rows; CSV with ?format=csv.",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/FollowUp"}},
+                "text/csv": {
+                    "schema": {
+                        "type": "string",
+                        "description": "With ?format=csv: the rows' columns, a header row first.",
+                    }
+                },
+            },
+        }
+    }
+)
+def follow_up_report(query: dict[str, Any]) -> Any:
+    """The Lokala BRÅ follow-up of the citizen promise for a period and the one before it:
+    counts only, small counts hidden."""
+    codes = statistics_scope(current_user(), query.get("municipality_code"))
+    report = follow_up.follow_up(
+        period=asked_period(query.get("period")),
+        municipality_codes=codes,
+        households=current_app.config["GSV_MUNICIPALITY_HOUSEHOLDS"],
+    )
+    rows = follow_up_export.report_rows(report)
+    if query["format"] == "csv":
+        name = f"lokala-bra-{report.period.name}.csv"
+        return Response(
+            stats.rows_to_csv(rows, follow_up_export.COLUMNS),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return {
+        "period": report.period.name,
+        "previous_period": report.previous.name,
+        "smallest_count": follow_up.SMALLEST_SHOWN,
+        "rows": rows,
+    }
+
+
+def asked_period(name: str | None) -> follow_up_periods.Period:
+    """The period asked for (422 on ``period`` if it is none), cut at today; this year so
+    far when none is asked for."""
+    today = utcnow().astimezone(LOCAL_TIME).date()
+    if name is None:
+        return follow_up_periods.default_period(today)
+    return follow_up_periods.parse_period(name).cut_at(today)

@@ -95,6 +95,8 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         address=location.get("address"),
         observed_at=body.get("observed_at"),
         vehicle=body.get("vehicle"),
+        traffic_kind=body.get("traffic_kind"),
+        time_of_day=body.get("time_of_day"),
     )
     tip = reported.tip
     count = reported.recipient_count
@@ -171,18 +173,21 @@ def get_tip(tip_id: int) -> Any:
 @auth_required
 @checks_access
 @blp.arguments(TipPatchSchema)
-@blp.response(200, TipFullSchema)
+@blp.response(200, TipViewSchema)
 def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
-    """Police triage: set the tip's status and a note."""
+    """Triage: set the tip's status and a police note (police of its area); municipality
+    staff set the status of the unsafe-place, vandalism and traffic tips they handle."""
     user = current_user()
     tip = load_visible_tip(user, tip_id)
     if not permissions.can_triage_tip(user, tip):
-        raise Forbidden("Only police change a tip's status.")
+        raise Forbidden("Only police and the municipality change a tip's status.")
+    if body.get("note") is not None and not permissions.can_write_police_note(user, tip):
+        raise Forbidden("Only police write the police note.")
     tips.update_tip_status(
         tip=tip, status=body["status"], note=body.get("note"), reason=body.get("reason")
     )
     db.session.commit()
-    return tip
+    return tip_view(user, tip)
 
 
 def _moderate(tip_id: int, approve: bool, reason: str | None = None) -> Any:

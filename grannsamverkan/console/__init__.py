@@ -16,6 +16,7 @@ from grannsamverkan.console import (
     broadcasts,
     errors,
     events,
+    follow_up,
     households,
     invitations,
     layout,
@@ -23,6 +24,7 @@ from grannsamverkan.console import (
     session,
     settings,
     today,
+    traffic,
     unsubscribe,
 )
 from grannsamverkan.console import stats as statistics
@@ -43,6 +45,8 @@ PAGE_GROUPS = (
     events,
     statistics,
     unsubscribe,
+    follow_up,
+    traffic,
 )
 
 

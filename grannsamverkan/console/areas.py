@@ -23,9 +23,18 @@ from grannsamverkan.schemas.areas import AreaCreateSchema, AreaPatchSchema
 from grannsamverkan.services import areas as area_service
 from grannsamverkan.services import households as household_service
 from grannsamverkan.services import memberships as membership_service
-from grannsamverkan.services import permissions
+from grannsamverkan.services import permission_scopes, permissions
 
 bp = Blueprint("areas", __name__)
+
+
+@bp.before_request
+def area_managers_only() -> None:
+    """Municipality staff and Lokala BRÅ members manage no area (the session check ran
+    before, so someone is signed in)."""
+    if not permissions.sees_console_areas(console_user()):
+        raise Forbidden(_("The area pages are for police and contact persons."))
+
 
 # A button's ``action`` → the membership's new (status, role); role None keeps the role.
 ACTIONS: dict[str, tuple[str, str | None]] = {
@@ -132,7 +141,7 @@ def _render_index(
 ) -> tuple[str, int]:
     query = (
         select(Area)
-        .where(Area.id.in_(permissions.managed_area_ids(user)))
+        .where(Area.id.in_(permission_scopes.managed_area_ids(user)))
         .order_by(Area.municipality_code, Area.name, Area.id)
     )
     page = pagination.paginate(query)

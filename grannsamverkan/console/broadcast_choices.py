@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from flask_babel import gettext as _
 
 from grannsamverkan.console import labels
@@ -22,8 +24,9 @@ def topic_label(topic: str | None) -> str:
     return labels_by_topic.get(topic or "", topic or "")
 
 
-def kind_choices(chosen: str) -> list[Choice]:
-    return [Choice(k, labels.label(labels.BROADCAST_KIND, k), k == chosen) for k in BROADCAST_KINDS]
+def kind_choices(chosen: str, kinds: Sequence[str] = BROADCAST_KINDS) -> list[Choice]:
+    """The kinds the author may send (broadcast_permissions.broadcast_kinds_for)."""
+    return [Choice(k, labels.label(labels.BROADCAST_KIND, k), k == chosen) for k in kinds]
 
 
 def severity_choices(chosen: str) -> list[Choice]:

@@ -14,8 +14,8 @@ from flask_babel import gettext as _
 from grannsamverkan.console import broadcast_choices, labels
 from grannsamverkan.models import Broadcast, User
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.services import broadcast_permissions
 from grannsamverkan.services import broadcasts as broadcast_service
-from grannsamverkan.services import permissions
 
 
 def status_text(broadcast: Broadcast) -> str:
@@ -148,7 +148,7 @@ def broadcast_page(user: User, broadcast: Broadcast) -> BroadcastPage:
         people=broadcast_service.recipient_count(broadcast),
         versions=versions,
         links=document_links(broadcast),
-        manageable=permissions.can_manage_broadcast(user, broadcast)
+        manageable=broadcast_permissions.can_manage_broadcast(user, broadcast)
         and broadcast.status != "cancelled",
     )
 

@@ -26,22 +26,22 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Broadcast, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.messages import preview_broadcast_message
+from grannsamverkan.services import broadcast_permissions
 from grannsamverkan.services import broadcasts as broadcast_service
-from grannsamverkan.services import permissions
 
 bp = Blueprint("broadcasts", __name__)
 
 
 @bp.before_request
 def police_only() -> None:
-    if not permissions.works_as_police(console_user()):
-        raise Forbidden(_("Only the police send and manage broadcasts."))
+    if not broadcast_permissions.can_send_broadcasts(console_user()):
+        raise Forbidden(_("Only the police and the municipality send and manage broadcasts."))
 
 
 def load_policed(user: User, broadcast_id: int) -> Broadcast:
     """A broadcast of the officer's municipalities (else 404, like the API for strangers)."""
     broadcast = load_visible_broadcast(user, broadcast_id)
-    if not permissions.polices_broadcast(user, broadcast):
+    if not broadcast_permissions.polices_broadcast(user, broadcast):
         raise NotFound("No such broadcast.")
     return broadcast
 
@@ -92,7 +92,9 @@ def _render_form(values: dict[str, Any], places: Places, errors: forms.FormError
         "console/broadcasts/new.html",
         values=values,
         errors=errors,
-        kinds=broadcast_choices.kind_choices(values["kind"]),
+        kinds=broadcast_choices.kind_choices(
+            values["kind"], broadcast_permissions.broadcast_kinds_for(console_user())
+        ),
         severities=broadcast_choices.severity_choices(values["severity"]),
         topics=broadcast_choices.topic_choices(values["event_topic"]),
         targets=broadcast_choices.target_choices(values["target"]),
@@ -117,8 +119,9 @@ def _map_centre(places: Places) -> str:
 def new() -> Any:
     """An empty form; ``?kind=`` picks fraud warning, notice or training event."""
     values = broadcast_forms.read_form(request.args)
-    if values["kind"] not in labels.BROADCAST_KIND:
-        values["kind"] = "fraud_warning"
+    allowed = broadcast_permissions.broadcast_kinds_for(console_user())
+    if values["kind"] not in allowed:
+        values["kind"] = allowed[0]
     return _render_form(values, _places(console_user()), forms.FormErrors())
 
 
@@ -138,6 +141,7 @@ def compose() -> Any:
     if message is None:
         return _render_form(values, places, errors)
     try:
+        broadcast_service.check_author_may_send(user, message["kind"])
         broadcast_service.check_new_message(message, utcnow())
         if step == "send":
             created = broadcast_service.create_broadcast(author=user, **message)

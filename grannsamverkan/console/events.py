@@ -26,6 +26,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Broadcast, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.broadcasts import BroadcastPatchSchema
+from grannsamverkan.services import broadcast_permissions
 from grannsamverkan.services import broadcasts as broadcast_service
 
 bp = Blueprint("events", __name__)
@@ -37,7 +38,7 @@ LIST_SIZE = 50
 @dataclass(frozen=True)
 class EventRow:
     title: str
-    href: str
+    href: str | None
     starts: str
     place: str
     places: str
@@ -47,18 +48,20 @@ class EventRow:
     def cells(self) -> list[Any]:
         return [
             self.starts,
-            {"text": self.title, "href": self.href},
+            {"text": self.title, "href": self.href} if self.href else self.title,
             self.place,
             self.places,
             self.status,
         ]
 
 
-def _row(event: Broadcast) -> EventRow:
+def _row(user: User, event: Broadcast) -> EventRow:
     counts = broadcast_service.rsvp_counts(event)
+    # The event's page names the people who took a place: a link only for those who see them.
+    shown = broadcast_permissions.sees_attendees(user, event)
     return EventRow(
         title=event.title,
-        href=url_for("console.events.detail", broadcast_id=event.id),
+        href=url_for("console.events.detail", broadcast_id=event.id) if shown else None,
         starts=format_datetime(event.starts_at, "EEE d MMM y, HH:mm"),
         place=event.place or "",
         places=_(
@@ -85,8 +88,8 @@ def index() -> Any:
     )
     return render_template(
         "console/events/index.html",
-        upcoming=[_row(e).cells for e in db.session.scalars(upcoming.limit(LIST_SIZE))],
-        past=[_row(e).cells for e in db.session.scalars(past.limit(LIST_SIZE))],
+        upcoming=[_row(user, e).cells for e in db.session.scalars(upcoming.limit(LIST_SIZE))],
+        past=[_row(user, e).cells for e in db.session.scalars(past.limit(LIST_SIZE))],
     )
 
 
@@ -129,7 +132,7 @@ def _attendee(number: int, person: User, answered: Any) -> Attendee:
 
 def _load_event(user: User, broadcast_id: int) -> Broadcast:
     event = load_policed(user, broadcast_id)
-    if not event.is_event:
+    if not event.is_event or not broadcast_permissions.sees_attendees(user, event):
         raise NotFound("This broadcast is not an event.")
     return event
 

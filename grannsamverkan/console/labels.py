@@ -50,6 +50,22 @@ BROADCAST_SEVERITY = {
     "severe": _l("Severe"),
 }
 
+TRAFFIC_KIND = {
+    "speeding": _l("Speeding"),
+    "moped": _l("Mopeds"),
+    "a_traktor": _l("A-traktor (EPA)"),
+    "reckless_driving": _l("Reckless driving"),
+    "parking": _l("Parking"),
+    "other": _l("Other traffic"),
+}
+
+TIME_OF_DAY = {
+    "night": _l("Night (00–06)"),
+    "morning": _l("Morning (06–10)"),
+    "day": _l("Daytime (10–18)"),
+    "evening": _l("Evening (18–24)"),
+}
+
 LOCALE_NAMES = {"sv": "Svenska", "en": "English"}
 
 

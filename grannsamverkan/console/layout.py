@@ -3,6 +3,7 @@ exist yet, and the Jinja filters for dates and times (Europe/Stockholm, the user
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,8 +12,9 @@ from flask import Flask, current_app, g, request, url_for
 from flask_babel import format_date, format_datetime, format_timedelta, get_locale
 from flask_babel import lazy_gettext as _l
 
+from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions
+from grannsamverkan.services import broadcast_permissions, permissions
 
 
 @dataclass(frozen=True)
@@ -22,15 +24,17 @@ class NavItem:
     current: bool
 
 
-# (endpoint, label, police only). A page group shows in the menu once its endpoint exists,
-# so the next pages appear as their modules are registered (docs/console.md).
-NAV = (
-    ("console.today.index", _l("Today"), False),
-    ("console.tips.index", _l("Tips"), False),
-    ("console.areas.index", _l("Areas"), False),
-    ("console.broadcasts.index", _l("Broadcasts"), True),
-    ("console.events.index", _l("Training events"), True),
-    ("console.stats.index", _l("Statistics"), True),
+# (endpoint, label, who sees it). A page group shows in the menu once its endpoint exists,
+# so the next pages appear as their modules are registered (docs/console.md), and only to
+# the roles its predicate admits (the pages check the same predicates).
+NAV: tuple[tuple[str, Any, Callable[[User], bool]], ...] = (
+    ("console.today.index", _l("Today"), permissions.sees_console_tips),
+    ("console.tips.index", _l("Tips"), permissions.sees_console_tips),
+    ("console.areas.index", _l("Areas"), permissions.sees_console_areas),
+    ("console.broadcasts.index", _l("Broadcasts"), broadcast_permissions.can_send_broadcasts),
+    ("console.events.index", _l("Training events"), broadcast_permissions.can_send_broadcasts),
+    ("console.traffic.index", _l("Traffic"), permissions.can_see_traffic_hotspots),
+    ("console.stats.index", _l("Statistics"), permissions.can_see_statistics),
 )
 
 
@@ -45,11 +49,10 @@ def navigation() -> list[NavItem]:
     user = g.get("console_user")
     if user is None or not permissions.uses_console(user):
         return []
-    police = permissions.works_as_police(user)
     items = []
-    for endpoint, label, police_only in NAV:
+    for endpoint, label, admits in NAV:
         url = page_url(endpoint)
-        if url is None or (police_only and not police):
+        if url is None or not admits(user):
             continue
         group = endpoint.rsplit(".", 1)[0]
         items.append(NavItem(str(label), url, request.blueprint == group))

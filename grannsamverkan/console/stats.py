@@ -46,14 +46,14 @@ class Choice:
 @bp.get("/stats")
 def index() -> Any:
     """The chosen period's tables and chart, with the period form."""
-    user = _statistician()
+    user = statistician()
     errors = forms.FormErrors()
     selection = _selection(user, errors)
     return render_template(
         "console/stats/index.html",
         stats=collect(selection),
         form=_form_values(selection),
-        municipalities=_municipality_choices(user, selection.municipality_code),
+        municipalities=municipality_choices(user, selection.municipality_code),
         sms=_sms_budgets(selection),
         errors=errors,
     ), (422 if errors else 200)
@@ -62,7 +62,7 @@ def index() -> Any:
 @bp.get("/stats/tips.csv")
 def tips_csv() -> Any:
     """The selection's tips per category, area and month: the API's CSV, byte for byte."""
-    user = _statistician()
+    user = statistician()
     errors = forms.FormErrors()
     selection = _selection(user, errors)
     if errors:
@@ -84,7 +84,7 @@ def tips_csv() -> Any:
 @bp.get("/stats/report")
 def report() -> Any:
     """The period's report for print: counts only, small counts hidden."""
-    user = _statistician()
+    user = statistician()
     errors = forms.FormErrors()
     selection = _selection(user, errors)
     if errors:
@@ -119,10 +119,10 @@ def printed_count(count: int) -> str:
 # --- the selection ------------------------------------------------------------------------
 
 
-def _statistician() -> User:
+def statistician() -> User:
     user = console_user()
     if not permissions.can_see_statistics(user):
-        raise Forbidden(_("Statistics are for police and admins."))
+        raise Forbidden(_("Statistics are for police, the municipality, Lokala BRÅ and admins."))
     return user
 
 
@@ -170,7 +170,7 @@ def _form_values(selection: Selection) -> dict[str, str]:
     }
 
 
-def _municipality_choices(user: User, chosen: str | None) -> list[Choice]:
+def municipality_choices(user: User, chosen: str | None) -> list[Choice]:
     """ "All" and each municipality the user serves; none for someone serving only one."""
     codes = permissions.served_municipalities(user)
     if codes is None:  # admins: the municipalities that have areas

@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import Select, func, select
@@ -22,7 +32,7 @@ from grannsamverkan.console.session import console_user
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Broadcast, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import accounts, permissions
+from grannsamverkan.services import accounts, broadcast_permissions, permissions
 from grannsamverkan.services import broadcasts as broadcast_service
 from grannsamverkan.services import memberships as membership_service
 from grannsamverkan.services import tips as tip_service
@@ -101,6 +111,15 @@ class Today:
     join_requests: Section
     warnings: Section
     events: Section
+
+
+@bp.before_request
+def statistics_accounts_go_to_statistics() -> Any:
+    """Lokala BRÅ members see no tips: their front page is the statistics."""
+    user = g.get("console_user")
+    if user is not None and not permissions.sees_console_tips(user):
+        return redirect(url_for("console.stats.index"))
+    return None
 
 
 @bp.get("/today")
@@ -204,7 +223,7 @@ def _broadcast_row(broadcast: Broadcast) -> BroadcastRow:
         )
     endpoint = "console.events.detail" if broadcast.is_event else "console.broadcasts.detail"
     # The broadcast pages are the police's: a contact person who got it sees no link.
-    policed = permissions.polices_broadcast(console_user(), broadcast)
+    policed = broadcast_permissions.polices_broadcast(console_user(), broadcast)
     return BroadcastRow(
         title=broadcast.title,
         kind=labels.label(labels.BROADCAST_KIND, broadcast.kind),
@@ -250,6 +269,12 @@ def _live_context(sections: str, since: datetime) -> dict[str, Any]:
 
 
 def _scope(user: User) -> str:
+    if permissions.is_municipality(user):
+        codes = ", ".join(user.municipality_codes or [])
+        return _(
+            "You see unsafe places, vandalism and traffic in your municipalities: %(codes)s.",
+            codes=codes,
+        )
     if permissions.works_as_police(user):
         if permissions.is_admin(user):
             return _("You see every municipality.")

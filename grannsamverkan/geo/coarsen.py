@@ -25,3 +25,10 @@ def coarsen(lat: float, lon: float) -> dict[str, float]:
 def is_coarse(lat: float, lon: float) -> bool:
     """True when (lat, lon) is already a cell centre: nothing finer leaks through it."""
     return coarsen(lat, lon) == {"lat": round(lat, 6), "lon": round(lon, 6)}
+
+
+def cell_bounds(lat: float, lon: float) -> tuple[float, float, float, float]:
+    """The grid cell that contains (lat, lon), as (south, west, north, east)."""
+    south = round(math.floor(lat / LAT_STEP) * LAT_STEP, 6)
+    west = round(math.floor(lon / LON_STEP) * LON_STEP, 6)
+    return south, west, round(south + LAT_STEP, 6), round(west + LON_STEP, 6)

@@ -27,6 +27,12 @@ TIP_CATEGORIES = (
     "narcotics",
     "unsafe_place",
 )
+# Traffic tips name the problem as the citizen promise does: speeding, mopeds, A-traktor (EPA
+# tractors) and reckless driving, and parking and anything else.
+TRAFFIC_KINDS = ("speeding", "moped", "a_traktor", "reckless_driving", "parking", "other")
+# A traffic tip's optional time of day: "HH:MM", or one of these coarse periods (local time):
+# night 00-06, morning 06-10, day 10-18, evening 18-24 (services/traffic.py).
+TIME_OF_DAY_PERIODS = ("night", "morning", "day", "evening")
 # "pending" waits for a contact person in moderated areas; the rest are police's statuses.
 # "false_alarm": police found nothing behind it; like "rejected" it withdraws the tip's alert.
 TIP_STATUSES = ("pending", "open", "investigating", "closed", "rejected", "false_alarm")
@@ -51,6 +57,9 @@ class Tip(Model):
     observed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     vehicle_registration: Mapped[str | None] = mapped_column(String(20))
     vehicle_description: Mapped[str | None] = mapped_column(String(500))
+    # Traffic tips only (and then required): one of TRAFFIC_KINDS; when it happens, if told.
+    traffic_kind: Mapped[str | None] = mapped_column(String(20))
+    time_of_day: Mapped[str | None] = mapped_column(String(8))
     status: Mapped[str] = mapped_column(String(16), default="open")
     # Violence in close relationships (services/sensitive.py): police and the reporter only,
     # no alert, no moderation by contact persons.

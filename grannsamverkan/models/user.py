@@ -14,7 +14,9 @@ from grannsamverkan.models.types import UTCDateTime, utcnow
 if TYPE_CHECKING:
     from grannsamverkan.models.area import Membership
 
-ROLES = ("resident", "police", "admin")
+# "municipality": the municipality's own staff (street lights, parks, traffic planning, the
+# rescue service's courses); "statistics": Lokala BRÅ members, who read follow-up numbers only.
+ROLES = ("resident", "police", "municipality", "statistics", "admin")
 LOCALES = ("sv", "en")
 PLATFORMS = ("android", "ios", "web")
 DEFAULT_ALERT_RADIUS_M = 1000
@@ -39,7 +41,8 @@ class User(Model):
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16), default="resident")
     locale: Mapped[str] = mapped_column(String(2), default="sv")
-    # Police only: the municipality codes (e.g. "0884") they serve.
+    # Police, municipality and statistics accounts: the municipality codes (e.g. "0884")
+    # they act in.
     municipality_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     # Home: never shown to other members (DESIGN.md privacy rules).

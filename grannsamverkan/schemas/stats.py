@@ -120,3 +120,42 @@ class SmsBudgetSchema(Schema):
     used = fields.Integer()
     skipped = fields.Integer()
     remaining = fields.Integer()
+
+
+class FollowUpQuerySchema(Schema):
+    """A Lokala BRÅ follow-up period and municipality."""
+
+    period = fields.String(
+        validate=validate.Length(1, 20),
+        metadata={
+            "description": "A quarter (2025-Q3), a year (2025) or a span of years "
+            "(2022-2025, the citizen promise's period); default: this year so far."
+        },
+    )
+    municipality_code = fields.String(
+        validate=MUNICIPALITY_CODE,
+        metadata={"description": "One of the municipalities the caller serves (else 403)."},
+    )
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+
+class FollowUpRowSchema(Schema):
+    section = fields.String(
+        metadata={
+            "description": "period, priority, tips_by_month, traffic_kind, traffic_time, "
+            "traffic_hotspot, coverage, broadcasts, training_events or push."
+        }
+    )
+    item = fields.String()
+    month = fields.String(metadata={"description": 'tips_by_month only: "2026-11".'})
+    current = fields.String(
+        metadata={"description": "The period's number; counts of 1 and 2 read <3."}
+    )
+    previous = fields.String(metadata={"description": "The period before's, the same way."})
+
+
+class FollowUpSchema(Schema):
+    period = fields.String(metadata={"description": 'As asked, e.g. "2025".'})
+    previous_period = fields.String()
+    smallest_count = fields.Integer(metadata={"description": 'Counts below this read "<N".'})
+    rows = fields.List(fields.Nested(FollowUpRowSchema))

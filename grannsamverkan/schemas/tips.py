@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grannsamverkan.models.alert import ALERT_KINDS, ALERT_STATUSES
 from grannsamverkan.models.delivery import CHANNELS
-from grannsamverkan.models.tip import POLICE_TIP_STATUSES, TIP_CATEGORIES, TIP_STATUSES
+from grannsamverkan.models.tip import (
+    POLICE_TIP_STATUSES,
+    TIME_OF_DAY_PERIODS,
+    TIP_CATEGORIES,
+    TIP_STATUSES,
+    TRAFFIC_KINDS,
+)
 from grannsamverkan.schemas.common import (
     CoarsePoint,
     Latitude,
@@ -44,12 +51,46 @@ class VehicleSchema(Schema):
     description = Text(validate=validate.Length(1, 500))
 
 
+CLOCK_TIME = re.compile(r"(?:[01][0-9]|2[0-3]):[0-5][0-9]")
+
+
+def _time_of_day(value: str) -> None:
+    if value not in TIME_OF_DAY_PERIODS and not CLOCK_TIME.fullmatch(value):
+        raise ValidationError(
+            "Give the time as HH:MM (00:00-23:59) or one of night, morning, day, evening."
+        )
+
+
 class TipCreateSchema(Schema):
     category = fields.String(required=True, validate=validate.OneOf(TIP_CATEGORIES))
     description = Text(required=True, validate=validate.Length(1, 2000))
     location = fields.Nested(TipLocationSchema, required=True)
     observed_at = Moment()
     vehicle = fields.Nested(VehicleSchema)
+    traffic_kind = fields.String(
+        validate=validate.OneOf(TRAFFIC_KINDS),
+        metadata={
+            "description": "Traffic tips only, and required for them: speeding, moped, "
+            "a_traktor (A-traktor/EPA), reckless_driving, parking or other."
+        },
+    )
+    time_of_day = fields.String(
+        validate=_time_of_day,
+        metadata={
+            "description": "Traffic tips only, optional: when the problem happens, as local "
+            '"HH:MM" or a period: night (00-06), morning (06-10), day (10-18), evening (18-24).'
+        },
+    )
+
+    @validates_schema
+    def _traffic_fields(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("category") == "traffic":
+            if "traffic_kind" not in data:
+                raise ValidationError("A traffic tip names its kind.", "traffic_kind")
+            return
+        for field in ("traffic_kind", "time_of_day"):
+            if field in data:
+                raise ValidationError("Only traffic tips have this field.", field)
 
 
 class AlertSummarySchema(Schema):
@@ -119,6 +160,8 @@ class TipMemberSchema(Schema):
     observed_at = fields.DateTime()
     created_at = fields.DateTime()
     duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)
+    traffic_kind = fields.String(allow_none=True)
+    time_of_day = fields.String(allow_none=True)
 
 
 class ReporterSchema(Schema):
@@ -137,6 +180,8 @@ class _TipUnmaskedSchema(Schema):
     description = fields.String()
     address = fields.String(allow_none=True)
     vehicle = fields.Dict(allow_none=True)
+    traffic_kind = fields.String(allow_none=True)
+    time_of_day = fields.String(allow_none=True)
     observed_at = fields.DateTime()
     created_at = fields.DateTime()
     duplicate_of = fields.Integer(attribute="duplicate_of_id", allow_none=True)

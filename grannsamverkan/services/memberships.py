@@ -11,7 +11,7 @@ from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import accounts, notices, permissions
+from grannsamverkan.services import accounts, notices, permission_scopes, permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -109,7 +109,7 @@ def join_requests_query(actor: User) -> Select[Any]:
         .join(User, Membership.user_id == User.id)
         .where(
             Membership.status == "pending",
-            Membership.area_id.in_(permissions.managed_area_ids(actor)),
+            Membership.area_id.in_(permission_scopes.managed_area_ids(actor)),
             User.home_protected.is_(False),
         )
         .order_by(Membership.created_at, Membership.id)

@@ -7,21 +7,26 @@ ask a predicate here (403 when it says no); services assume the check was made. 
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import ColumnElement, Select, and_, false, or_, select
-
 from grannsamverkan.models import (
     Alert,
-    AlertRecipient,
     Area,
-    Broadcast,
-    BroadcastMunicipality,
     Membership,
     Tip,
     User,
 )
 from grannsamverkan.services import alerts
+
+# The tip categories the municipality acts on (DESIGN.md, "Routing by tip category"): it mends
+# street lights and bushes, repairs what was broken and plans the streets. Never violence in
+# close relationships (police_only), whatever its category.
+MUNICIPALITY_TIP_CATEGORIES = ("unsafe_place", "vandalism", "traffic")
+# What of those the municipality may hand on to its own case system (Open311): places to fix.
+FORWARDABLE_TIP_CATEGORIES = ("unsafe_place", "vandalism")
+# What a municipality account may send: notices and training events (heart-starter courses),
+# never a fraud warning, which is the police's word.
+MUNICIPALITY_BROADCAST_KINDS = ("notice", "training_event")
+# The roles that act in named municipalities (users.municipality_codes).
+MUNICIPAL_ROLES = ("police", "municipality", "statistics")
 
 
 def is_admin(user: User) -> bool:
@@ -29,31 +34,46 @@ def is_admin(user: User) -> bool:
 
 
 def is_police(user: User) -> bool:
-    return role_serves_municipalities(user.role)
+    return user.role == "police"
+
+
+def is_municipality(user: User) -> bool:
+    """Municipality staff: unsafe places, vandalism and traffic in their municipalities."""
+    return user.role == "municipality"
+
+
+def is_statistician(user: User) -> bool:
+    """A Lokala BRÅ member: follow-up statistics and reports of their municipalities only."""
+    return user.role == "statistics"
 
 
 def role_serves_municipalities(role: str) -> bool:
-    """Police accounts act in the municipalities they serve, so they need at least one."""
-    return role == "police"
-
-
-def is_police_account() -> ColumnElement[bool]:
-    """is_police as SQL: the accounts told of new tips in the municipalities they serve."""
-    return User.role == "police"
+    """Police, municipality and statistics accounts act in named municipalities, so they need
+    at least one; residents and admins have none."""
+    return role in MUNICIPAL_ROLES
 
 
 def served_municipalities(user: User) -> list[str] | None:
     """The municipalities the user acts in: None for admins (all), none for residents."""
     if is_admin(user):
         return None
-    return list(user.municipality_codes or []) if is_police(user) else []
+    return list(user.municipality_codes or []) if role_serves_municipalities(user.role) else []
+
+
+def _names_municipality(user: User, municipality_code: str) -> bool:
+    return municipality_code in (user.municipality_codes or [])
 
 
 def serves_municipality(user: User, municipality_code: str) -> bool:
     """Police act only in the municipalities they serve; admins everywhere."""
     if is_admin(user):
         return True
-    return is_police(user) and municipality_code in (user.municipality_codes or [])
+    return is_police(user) and _names_municipality(user, municipality_code)
+
+
+def acts_for_municipality(user: User, municipality_code: str) -> bool:
+    """Municipality staff of that municipality."""
+    return is_municipality(user) and _names_municipality(user, municipality_code)
 
 
 def membership_of(user: User, area: Area) -> Membership | None:
@@ -131,8 +151,28 @@ def can_manage_help_resources(user: User, municipality_code: str | None) -> bool
 
 
 def can_see_statistics(user: User) -> bool:
-    """Follow-up statistics are for police (their municipalities) and admins."""
-    return is_police(user) or is_admin(user)
+    """Follow-up statistics and reports: police, municipality staff and Lokala BRÅ members
+    (their municipalities), and admins. Counts only, never a person."""
+    return is_admin(user) or role_serves_municipalities(user.role)
+
+
+def sees_statistics_of(user: User, municipality_code: str) -> bool:
+    """The statistics of one municipality: those who act in it, and admins."""
+    if is_admin(user):
+        return True
+    return role_serves_municipalities(user.role) and _names_municipality(user, municipality_code)
+
+
+def can_see_traffic_hotspots(user: User) -> bool:
+    """Where traffic tips gather (a coarse grid, small cells hidden), to plan speed checks and
+    street works: police, municipality staff and admins."""
+    return is_admin(user) or is_police(user) or is_municipality(user)
+
+
+def sees_traffic_hotspots_of(user: User, municipality_code: str) -> bool:
+    return serves_municipality(user, municipality_code) or acts_for_municipality(
+        user, municipality_code
+    )
 
 
 # --- tips ------------------------------------------------------------------------------------
@@ -142,6 +182,19 @@ def is_contact_person_for_tip(user: User, tip: Tip) -> bool:
     """A contact person of the tip's area, and the tip is theirs to see: never a tip about
     violence in close relationships (police only)."""
     return not tip.police_only and is_contact_person(user, tip.area)
+
+
+def handles_tip_for_municipality(user: User, tip: Tip) -> bool:
+    """Municipality staff of the tip's municipality, for the categories the municipality acts
+    on, once the tip is out of moderation; never a police-only tip. They see it without its
+    reporter and with the coarsened point and masked text (sees_tip_reporter,
+    sees_exact_tip_point)."""
+    return (
+        tip.category in MUNICIPALITY_TIP_CATEGORIES
+        and not tip.police_only
+        and tip.status != "pending"
+        and acts_for_municipality(user, tip.area.municipality_code)
+    )
 
 
 def sees_tip_in_full(user: User, tip: Tip) -> bool:
@@ -161,14 +214,26 @@ def is_alerted_about(user: User, tip: Tip) -> bool:
 def can_see_tip(user: User, tip: Tip) -> bool:
     """In full (sees_tip_in_full), or masked by the members it alerted once it is out of
     moderation."""
-    if sees_tip_in_full(user, tip):
+    if sees_tip_in_full(user, tip) or handles_tip_for_municipality(user, tip):
         return True
     return tip.status != "pending" and is_alerted_about(user, tip)
 
 
 def can_triage_tip(user: User, tip: Tip) -> bool:
-    """Set a tip's status and police note: police of its area."""
+    """Set a tip's status: police of its area, and municipality staff for the tips they
+    handle (handles_tip_for_municipality)."""
+    return can_police_area(user, tip.area) or handles_tip_for_municipality(user, tip)
+
+
+def can_write_police_note(user: User, tip: Tip) -> bool:
+    """The police note is the police's: municipality staff change the status only."""
     return can_police_area(user, tip.area)
+
+
+def can_forward_tip(user: User, tip: Tip) -> bool:
+    """Hand an unsafe-place or vandalism tip on to the municipality's own case system
+    (Open311): police of its area and municipality staff who handle it."""
+    return tip.category in FORWARDABLE_TIP_CATEGORIES and can_triage_tip(user, tip)
 
 
 def can_moderate_tip(user: User, tip: Tip) -> bool:
@@ -214,87 +279,6 @@ def can_see_tip_deliveries(user: User, tip: Tip) -> bool:
     return can_police_area(user, tip.area) or is_contact_person_for_tip(user, tip)
 
 
-def tip_scope(user: User) -> ColumnElement[bool] | None:
-    """Tips the user may list: their own, their contact-person areas' (not police-only
-    ones), and police their municipalities'. None: all (admins). The query joins Area."""
-    if is_admin(user):
-        return None
-    contact_areas = select(Membership.area_id).where(
-        Membership.user_id == user.id,
-        Membership.status == "active",
-        Membership.role == "contact_person",
-    )
-    scopes: list[Any] = [
-        Tip.reporter_id == user.id,
-        and_(Tip.area_id.in_(contact_areas), Tip.police_only.is_(False)),
-    ]
-    if is_police(user) and user.municipality_codes:
-        scopes.append(Area.municipality_code.in_(user.municipality_codes))
-    return or_(*scopes)
-
-
-# --- broadcasts ------------------------------------------------------------------------------
-
-
-def can_send_broadcasts(user: User) -> bool:
-    return is_police(user) or is_admin(user)
-
-
-def _is_author(user: User, broadcast: Broadcast) -> bool:
-    return is_admin(user) or (is_police(user) and broadcast.author_id == user.id)
-
-
-def is_targeted(user: User, broadcast: Broadcast) -> bool:
-    """Is the user one of the broadcast's recipients (an inbox row of its alert)?"""
-    return alerts.has_received(user, Alert.broadcast_id == broadcast.id)
-
-
-def polices_broadcast(user: User, broadcast: Broadcast) -> bool:
-    """Its author, admins, and police serving any municipality it reaches into: they see the
-    reach and the raw points."""
-    if _is_author(user, broadcast):
-        return True
-    return any(serves_municipality(user, code) for code in broadcast.municipality_codes)
-
-
-def can_see_broadcast(user: User, broadcast: Broadcast) -> bool:
-    return polices_broadcast(user, broadcast) or is_targeted(user, broadcast)
-
-
-def can_manage_broadcast(user: User, broadcast: Broadcast) -> bool:
-    """Its author, admins, and police serving every municipality it reaches into."""
-    if _is_author(user, broadcast):
-        return True
-    codes = broadcast.municipality_codes
-    return bool(codes) and all(serves_municipality(user, c) for c in codes)
-
-
-def can_rsvp(user: User, broadcast: Broadcast) -> bool:
-    """Only the members an event was sent to take places at it."""
-    return is_targeted(user, broadcast)
-
-
-def broadcast_scope(user: User) -> ColumnElement[bool] | None:
-    """Broadcasts the user may list: those that reached them; police also their own and
-    their municipalities'. None: all (admins)."""
-    if is_admin(user):
-        return None
-    targeted = (
-        select(Alert.broadcast_id)
-        .join(AlertRecipient, AlertRecipient.alert_id == Alert.id)
-        .where(AlertRecipient.user_id == user.id, Alert.broadcast_id.is_not(None))
-    )
-    scopes: list[Any] = [Broadcast.id.in_(targeted)]
-    if is_police(user):
-        scopes.append(Broadcast.author_id == user.id)
-        if user.municipality_codes:
-            in_municipalities = select(BroadcastMunicipality.broadcast_id).where(
-                BroadcastMunicipality.municipality_code.in_(user.municipality_codes)
-            )
-            scopes.append(Broadcast.id.in_(in_municipalities))
-    return or_(*scopes)
-
-
 # --- the web console -------------------------------------------------------------------------
 
 
@@ -308,23 +292,21 @@ def is_any_contact_person(user: User) -> bool:
 
 
 def uses_console(user: User) -> bool:
-    """The web console is for police and contact persons; residents use the phone app."""
+    """The web console is for police, municipality staff, Lokala BRÅ members and contact
+    persons; residents use the phone app."""
+    return (
+        works_as_police(user)
+        or is_municipality(user)
+        or is_statistician(user)
+        or is_any_contact_person(user)
+    )
+
+
+def sees_console_areas(user: User) -> bool:
+    """The console's area pages: police, admins and contact persons (areas they manage)."""
     return works_as_police(user) or is_any_contact_person(user)
 
 
-def managed_area_ids(user: User) -> Select[int]:
-    """The ids of the areas ``user`` manages: can_manage_area as SQL, for lists."""
-    query = select(Area.id)
-    if is_admin(user):
-        return query
-    contact_areas = select(Membership.area_id).where(
-        Membership.user_id == user.id,
-        Membership.status == "active",
-        Membership.role == "contact_person",
-    )
-    policed = (
-        Area.municipality_code.in_(user.municipality_codes)
-        if is_police(user) and user.municipality_codes
-        else false()
-    )
-    return query.where(or_(policed, Area.id.in_(contact_areas)))
+def sees_console_tips(user: User) -> bool:
+    """The console's tip pages: everyone who uses it but Lokala BRÅ members (numbers only)."""
+    return uses_console(user) and not is_statistician(user)

@@ -97,9 +97,10 @@ def count_tips(
     group_by: Sequence[str] = ("category",),
     date_from: date | None = None,
     date_to: date | None = None,
+    include_police_only: bool = True,
 ) -> list[dict[str, Any]]:
     """Tips counted per category, area and/or local month, sorted by those columns; rejected
-    tips (moderation, police triage) are not counted."""
+    tips (moderation, triage) are not counted, nor police-only ones unless asked for."""
     selected: list[ColumnElement[Any] | InstrumentedAttribute[Any]] = []
     if "category" in group_by:
         selected.append(Tip.category)
@@ -108,9 +109,8 @@ def count_tips(
     if "month" in group_by:
         selected.append(_month_or_hour(Tip.created_at))
     # A tip its contact persons rejected was not a tip: it is not counted.
-    query = (
-        select(*selected, func.count(Tip.id)).where(Tip.status != "rejected").group_by(*selected)
-    )
+    counted = [Tip.status != "rejected"] + ([] if include_police_only else [~Tip.police_only])
+    query = select(*selected, func.count(Tip.id)).where(*counted).group_by(*selected)
     if municipality_codes is not None:
         query = query.where(Tip.area_id.in_(_areas_in_scope(municipality_codes)))
     if date_from is not None:

@@ -20,7 +20,7 @@ from grannsamverkan.models.delivery import CHANNELS, DELIVERY_STATES
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import (
     notices,
-    permissions,
+    permission_scopes,
     privacy,
     routing,
     sensitive,
@@ -54,6 +54,8 @@ class TipReport(TypedDict):
     address: NotRequired[str | None]
     observed_at: NotRequired[datetime | None]
     vehicle: NotRequired[dict[str, Any] | None]
+    traffic_kind: NotRequired[str | None]
+    time_of_day: NotRequired[str | None]
 
 
 def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
@@ -83,6 +85,8 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
         observed_at=observed_at,
         vehicle_registration=vehicle.get("registration"),
         vehicle_description=vehicle.get("description"),
+        traffic_kind=report.get("traffic_kind"),
+        time_of_day=report.get("time_of_day"),
         status="pending" if area.tip_moderation and not police_only else "open",
         police_only=police_only,
         duplicate_of_id=(
@@ -205,7 +209,7 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
             selectinload(Tip.duplicate_of).joinedload(Tip.area),  # who may see the link
         )
     )
-    scope = permissions.tip_scope(user)
+    scope = permission_scopes.tip_scope(user)
     if scope is not None:
         query = query.where(scope)
     for field in ("status", "category", "area_id"):

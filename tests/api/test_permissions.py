@@ -5,8 +5,9 @@ Rules (API.md "Conventions" and the decisions recorded with it):
 - an area's existence is public to signed-in users (GET → 200 for everyone), changing it is
   for police of its municipality, admins and its contact persons (else 403);
 - member-management routes answer 404 to callers with no relation to the area (residents,
-  contact persons of another area, police of another municipality) and 403 to the area's
-  own members who lack the right.
+  contact persons of another area, police of another municipality, municipality staff and
+  Lokala BRÅ members, who manage no area) and 403 to the area's own members who lack the
+  right.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ ROLES = (
     "police",
     "police_elsewhere",
     "admin",
+    "municipality",  # municipality staff of HOME: no area of their own, like a resident here
+    "statistics",  # a Lokala BRÅ member of HOME: likewise
 )
 
 
@@ -90,13 +93,13 @@ def _area(w: World) -> str:
     return f"/api/v1/areas/{w.area_id}"
 
 
-#        anon res  pend mem  cp   cp2  pol  pol2 admin
-SIGNED_IN_200 = (401, 200, 200, 200, 200, 200, 200, 200, 200)
-SIGNED_IN_201 = (401, 201, 201, 201, 201, 201, 201, 201, 201)
-SIGNED_IN_204 = (401, 204, 204, 204, 204, 204, 204, 204, 204)
+#        anon res  pend mem  cp   cp2  pol  pol2 admin muni stat
+SIGNED_IN_200 = (401, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200)
+SIGNED_IN_201 = (401, 201, 201, 201, 201, 201, 201, 201, 201, 201, 201)
+SIGNED_IN_204 = (401, 204, 204, 204, 204, 204, 204, 204, 204, 204, 204)
 # Member management: 404 without a relation to the area, 403 for members without the right.
-MANAGE_200 = (401, 404, 403, 403, 200, 404, 200, 404, 200)
-MANAGE_204 = (401, 404, 403, 403, 204, 404, 204, 404, 204)
+MANAGE_200 = (401, 404, 403, 403, 200, 404, 200, 404, 200, 404, 404)
+MANAGE_204 = (401, 404, 403, 403, 204, 404, 204, 404, 204, 404, 404)
 
 ROUTES = (
     # --- accounts and devices ---
@@ -104,14 +107,14 @@ ROUTES = (
         "register",
         "POST",
         lambda w: "/api/v1/auth/register",
-        (201,) * 9,
+        (201,) * 11,
         body=lambda w: {"email": "new@example.se", "password": PASSWORD, "name": "New"},
     ),
     Route(
         "login",
         "POST",
         lambda w: "/api/v1/auth/login",
-        (200,) * 9,
+        (200,) * 11,
         body=lambda w: {"email": w.actor_or_member.email, "password": PASSWORD},
     ),
     Route("logout", "POST", lambda w: "/api/v1/auth/logout", SIGNED_IN_204),
@@ -145,7 +148,7 @@ ROUTES = (
         "create_area",
         "POST",
         lambda w: "/api/v1/areas",
-        (401, 403, 403, 403, 403, 403, 201, 403, 201),
+        (401, 403, 403, 403, 403, 403, 201, 403, 201, 403, 403),
         body=lambda w: {"name": "Ny", "municipality_code": HOME, "center": {"lat": 57, "lon": 15}},
     ),
     Route("list_areas", "GET", lambda w: "/api/v1/areas", SIGNED_IN_200),
@@ -154,7 +157,7 @@ ROUTES = (
         "patch_area",
         "PATCH",
         _area,
-        (401, 403, 403, 403, 200, 403, 200, 403, 200),
+        (401, 403, 403, 403, 200, 403, 200, 403, 200, 403, 403),
         body=lambda w: {"tip_moderation": True},
     ),
     # --- members ---
@@ -162,14 +165,14 @@ ROUTES = (
         "join_request",
         "POST",
         lambda w: f"{_area(w)}/join-requests",
-        (401, 201, 409, 409, 409, 201, 201, 201, 201),
+        (401, 201, 409, 409, 409, 201, 201, 201, 201, 201, 201),
     ),
     Route(
         "create_invitation",
         "POST",
         lambda w: f"{_area(w)}/invitations",
         # API.md: contact persons of the area only; police appoint by PUT instead.
-        (401, 404, 403, 403, 201, 404, 403, 404, 403),
+        (401, 404, 403, 403, 201, 404, 403, 404, 403, 404, 404),
         body=lambda w: {},
     ),
     Route(
@@ -198,7 +201,7 @@ ROUTES = (
         "PUT",
         lambda w: f"{_area(w)}/members/{w.member.id}",
         # A contact person may change only the status of ordinary members.
-        (401, 404, 403, 403, 403, 404, 200, 404, 200),
+        (401, 404, 403, 403, 403, 404, 200, 404, 200, 404, 404),
         body=lambda w: {"status": "active", "role": "contact_person"},
     ),
     Route(
@@ -206,7 +209,7 @@ ROUTES = (
         "PUT",
         lambda w: f"{_area(w)}/members/{w.outsider.id}",
         # Only police create a membership; for a contact person there is no such member.
-        (401, 404, 403, 403, 404, 404, 200, 404, 200),
+        (401, 404, 403, 403, 404, 404, 200, 404, 200, 404, 404),
         body=lambda w: {"status": "active", "role": "contact_person"},
     ),
     Route(
@@ -219,14 +222,14 @@ ROUTES = (
         "remove_contact_person",
         "DELETE",
         lambda w: f"{_area(w)}/members/{w.contact.id}",
-        (401, 404, 403, 403, 403, 404, 204, 404, 204),
+        (401, 404, 403, 403, 403, 404, 204, 404, 204, 404, 404),
     ),
     Route(
         "leave_area",
         "DELETE",
         lambda w: f"{_area(w)}/members/{w.actor_or_member.id}",
         # Everyone with a membership may end it; the others have none to end.
-        (401, 404, 204, 204, 204, 404, 404, 404, 404),
+        (401, 404, 204, 204, 204, 404, 404, 404, 404, 404, 404),
     ),
 )
 
@@ -251,6 +254,8 @@ ROLE_SETUP: dict[str, tuple[str, list[str], str | None, str | None, str | None]]
     "police": ("police", [HOME], None, None, None),
     "police_elsewhere": ("police", [OTHER], None, None, None),
     "admin": ("admin", [], None, None, None),
+    "municipality": ("municipality", [HOME], None, None, None),
+    "statistics": ("statistics", [HOME], None, None, None),
 }
 
 
@@ -349,6 +354,8 @@ def test_permission_matrix(client, world, route: Route, role: str, expected: int
         ("police", True),
         ("police_elsewhere", False),
         ("admin", True),
+        ("municipality", False),
+        ("statistics", False),
     ],
 )
 def test_area_view_per_role(client, world, role: str, full: bool) -> None:

@@ -29,6 +29,8 @@ ROLES = (
     "police_this",  # police of 0884, area A's municipality
     "police_other",  # police of 0860
     "admin",
+    "municipality_this",  # municipality staff of 0884: burglaries and suspicions are not theirs
+    "statistics_this",  # a Lokala BRÅ member of 0884: numbers only, never a tip
     "contact_this",  # contact person of area A
 )
 
@@ -61,6 +63,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=403,
             police_other=403,
             admin=403,
+            municipality_this=403,
+            statistics_this=403,
         ),
     ),
     (
@@ -78,6 +82,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,
             police_other=200,
             admin=200,
+            municipality_this=200,
+            statistics_this=200,
         ),
     ),
     (
@@ -95,6 +101,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,
             police_other=404,
             admin=200,
+            municipality_this=404,
+            statistics_this=404,
         ),
     ),
     (
@@ -112,6 +120,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,
             police_other=404,
             admin=200,
+            municipality_this=404,
+            statistics_this=404,
         ),
     ),
     (
@@ -129,6 +139,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,  # police of the area moderate too (issue 12)
             police_other=404,
             admin=409,  # may moderate, but the tip is no longer waiting
+            municipality_this=404,
+            statistics_this=404,
         ),
     ),
     (
@@ -146,6 +158,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,
             police_other=404,
             admin=409,
+            municipality_this=404,
+            statistics_this=404,
         ),
     ),
     (
@@ -163,6 +177,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,
             police_other=404,
             admin=200,
+            municipality_this=404,
+            statistics_this=404,
         ),
     ),
     (
@@ -180,6 +196,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=200,
             police_other=200,
             admin=200,
+            municipality_this=200,
+            statistics_this=200,
         ),
     ),
     (
@@ -197,6 +215,8 @@ MATRIX: list[tuple[str, str, str, dict[str, Any] | None, dict[str, int]]] = [
             police_this=404,  # police see tips, they are not sent alerts about them
             police_other=404,
             admin=404,
+            municipality_this=404,
+            statistics_this=404,
         ),
     ),
 ]
@@ -216,6 +236,8 @@ def world(app, client, make_user, make_area, add_member, post_tip):
         "police_this": make_user(role="police", municipality_codes=["0884"]),
         "police_other": make_user(role="police", municipality_codes=["0860"]),
         "admin": make_user(role="admin"),
+        "municipality_this": make_user(role="municipality", municipality_codes=["0884"]),
+        "statistics_this": make_user(role="statistics", municipality_codes=["0884"]),
     }
     add_member(reporter, area)
     add_member(people["pending_member"], area, status="pending")

@@ -303,6 +303,7 @@ def test_a_tip_without_an_alert_has_empty_deliveries(client, make_user, make_are
         "/api/v1/tips",
         json={
             "category": "traffic",
+            "traffic_kind": "a_traktor",
             "description": "A-traktor i 80.",
             "location": {"lat": SPOT[0], "lon": SPOT[1]},
         },
@@ -409,6 +410,7 @@ def test_tip_limit(app, client, inbox, post_tip):
         "/api/v1/tips",
         json={
             "category": "traffic",
+            "traffic_kind": "moped",
             "description": "Moped.",
             "location": {"lat": SPOT[0], "lon": SPOT[1]},
         },

@@ -13,14 +13,14 @@ from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.console import forms, labels, pagination
 from grannsamverkan.console.session import console_user
-from grannsamverkan.console.tips.blueprint import Choice, bp, detail_url
+from grannsamverkan.console.tips.blueprint import Choice, bp, detail_url, shown_tip
 from grannsamverkan.console.tips.maps import tip_map
 from grannsamverkan.errors import Forbidden
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Tip, User
 from grannsamverkan.models.tip import TIP_CATEGORIES, TIP_STATUSES
 from grannsamverkan.schemas.tips import TipQuerySchema
-from grannsamverkan.services import permissions
+from grannsamverkan.services import permission_scopes, permissions
 from grannsamverkan.services import tips as tip_service
 
 EXCERPT_LENGTH = 120
@@ -46,7 +46,7 @@ def index() -> Any:
     filters = _read_filters(errors)
     query = tip_service.visible_tips_query(user, filters=filters).options(contains_eager(Tip.area))
     page = pagination.paginate(query)
-    rows = [_row(tip) for tip in page.items]
+    rows = [_row(user, tip) for tip in page.items]
     export_url = None
     if permissions.can_export_tips(user):
         export_url = url_for("console.tips.export", **_asked_filters())
@@ -111,7 +111,7 @@ def _filter_form(user: User) -> Filters:
     asked = _asked_filters()
     areas = db.session.execute(
         select(Area.id, Area.name)
-        .where(Area.id.in_(permissions.managed_area_ids(user)))
+        .where(Area.id.in_(permission_scopes.managed_area_ids(user)))
         .order_by(Area.name, Area.id)
     ).all()
     every = Choice("", _("All"), False)
@@ -132,15 +132,16 @@ def _filter_form(user: User) -> Filters:
     )
 
 
-def _row(tip: Tip) -> list[Any]:
-    text = " ".join(tip.description.split())
+def _row(user: User, tip: Tip) -> list[Any]:
+    shown = shown_tip(user, tip)
+    text = " ".join(shown.description.split())
     if len(text) > EXCERPT_LENGTH:
         text = text[: EXCERPT_LENGTH - 1].rstrip() + "…"
     return [
         format_datetime(tip.created_at, "d MMM y, HH:mm"),
         {"text": labels.category(tip.category), "href": detail_url(tip)},
         tip.area.name,
-        tip.address or "",
+        shown.address or "",
         labels.label(labels.TIP_STATUS, tip.status),
         text,
     ]

@@ -12,7 +12,7 @@ from flask_babel import ngettext
 
 from grannsamverkan.console import forms, labels
 from grannsamverkan.console.session import console_user
-from grannsamverkan.console.tips.blueprint import Choice, bp, detail_url
+from grannsamverkan.console.tips.blueprint import Choice, bp, detail_url, shown_tip
 from grannsamverkan.console.tips.maps import tip_map
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -32,7 +32,10 @@ class HistoryEntry:
 def load_tip(user: User, tip_id: int) -> Tip:
     """The tip, if it is in the user's console scope (else 404, like the API)."""
     tip = db.session.get(Tip, tip_id)
-    if tip is None or not permissions.sees_tip_in_full(user, tip):
+    if tip is None or not (
+        permissions.sees_tip_in_full(user, tip)
+        or permissions.handles_tip_for_municipality(user, tip)
+    ):
         raise NotFound("No such tip.")
     return tip
 
@@ -51,10 +54,15 @@ def _render_detail(
     triage = permissions.can_triage_tip(user, tip) and tip.status != "pending"
     moderate = permissions.can_moderate_tip(user, tip) and tip.status == "pending"
     chosen_status = submitted.get("status", tip.status)
+    shown = shown_tip(user, tip)
     context = {
         "tip": tip,
+        "shown": shown,
+        "writes_note": permissions.can_write_police_note(user, tip),
         "show_reporter": permissions.sees_tip_reporter(user, tip),
         "category": labels.category(tip.category),
+        "traffic_kind": labels.label(labels.TRAFFIC_KIND, tip.traffic_kind),
+        "time_of_day": labels.label(labels.TIME_OF_DAY, tip.time_of_day),
         "status": labels.label(labels.TIP_STATUS, tip.status),
         "alert_status": (
             labels.label(labels.ALERT_STATUS, tip.alert.status) if tip.alert is not None else None
@@ -62,7 +70,7 @@ def _render_detail(
         "errors": errors,
         "map": tip_map(user, [tip]),
         "duplicate": _duplicate(user, tip),
-        "history": _history(tip),
+        "history": _history(tip, names=shown.unmasked),
         "deliveries": _deliveries(user, tip),
         "triage": triage,
         "statuses": [
@@ -83,10 +91,11 @@ def _duplicate(user: User, tip: Tip) -> dict[str, Any] | None:
     return {"text": _("Tip %(id)s", id=first.id), "href": detail_url(first)}
 
 
-def _history(tip: Tip) -> list[HistoryEntry]:
-    """What is known of the tip's course: reported, and approved or rejected by whom."""
+def _history(tip: Tip, *, names: bool) -> list[HistoryEntry]:
+    """What is known of the tip's course: reported, and approved or rejected by whom (only
+    when ``names``: municipality staff learn of no person)."""
     entries = [HistoryEntry(tip.created_at, _("Reported"))]
-    if tip.moderated_at is not None:
+    if tip.moderated_at is not None and names:
         who = tip.moderated_by.name if tip.moderated_by else _("a deleted account")
         if tip.status == "rejected" and tip.rejection_reason is not None:
             text = _("Rejected by %(name)s: %(reason)s", name=who, reason=tip.rejection_reason)
@@ -120,7 +129,7 @@ def change_status(tip_id: int) -> Any:
     user = console_user()
     tip = load_tip(user, tip_id)
     if not permissions.can_triage_tip(user, tip):
-        raise Forbidden(_("Only police change a tip's status."))
+        raise Forbidden(_("Only police and the municipality change a tip's status."))
     if tip.status == "pending":
         flash(_("Approve or reject the tip first."))
         return redirect(detail_url(tip))
@@ -138,7 +147,9 @@ def change_status(tip_id: int) -> Any:
     errors.anchors["status"] = "status"
     if loaded is None:
         return _render_detail(user, tip, errors, submitted, 422)
-    tip_service.update_tip_status(tip=tip, status=loaded["status"], note=loaded["note"].strip())
+    # Municipality staff set the status only: the police note is the police's.
+    note = loaded["note"].strip() if permissions.can_write_police_note(user, tip) else None
+    tip_service.update_tip_status(tip=tip, status=loaded["status"], note=note)
     db.session.commit()
     flash(_("The tip is saved."))
     return redirect(detail_url(tip))

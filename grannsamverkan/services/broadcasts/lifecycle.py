@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NotRequired, TypedDict, Unpack
 
-from grannsamverkan.errors import Conflict, Invalid
+from grannsamverkan.errors import Conflict, Forbidden, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Broadcast, BroadcastMunicipality, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import alerts
+from grannsamverkan.services import alerts, broadcast_permissions
 from grannsamverkan.services.broadcasts.pushes import alert_expiry, targets_among, tell_recipients
 from grannsamverkan.services.broadcasts.queries import lock_broadcast
 from grannsamverkan.services.broadcasts.reach import Reach, reach_of
@@ -45,6 +45,7 @@ def create_broadcast(*, author: User, **message: Unpack[BroadcastMessage]) -> Cr
     """Store a police broadcast and its alert, with an inbox row and pushes for everyone it
     reaches (active members of the targeted areas; never the author)."""
     now = utcnow()
+    check_author_may_send(author, message["kind"])
     check_new_message(message, now)
     reach = reach_of(author, message["target"])
     reach.user_ids.discard(author.id)
@@ -66,6 +67,12 @@ def create_broadcast(*, author: User, **message: Unpack[BroadcastMessage]) -> Cr
     db.session.flush()
     db.session.expire(broadcast, ["alert"])  # a view-only relationship: load it afresh
     return CreatedBroadcast(broadcast, alert, count)
+
+
+def check_author_may_send(author: User, kind: str) -> None:
+    """Municipality staff send notices and training events only (permissions)."""
+    if not broadcast_permissions.can_send_broadcast_kind(author, kind):
+        raise Forbidden("Municipality accounts send notices and training events only.")
 
 
 def check_new_message(message: BroadcastMessage, now: datetime) -> None:

@@ -21,7 +21,7 @@ from grannsamverkan.models import (
     Rsvp,
     User,
 )
-from grannsamverkan.services import alerts, permissions
+from grannsamverkan.services import alerts, permission_scopes
 
 
 def _effective_expiry() -> Any:
@@ -40,7 +40,7 @@ def visible_broadcasts_query(
     """GET /broadcasts: those that target the caller; police also their own and their
     municipalities'; admins all. Newest first."""
     query = select(Broadcast)
-    scope = permissions.broadcast_scope(user)
+    scope = permission_scopes.broadcast_scope(user)
     if scope is not None:
         query = query.where(scope)
     if not include_expired:

@@ -20,7 +20,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.geo.radius import homes_within
 from grannsamverkan.models import Area, Device, Membership, User
-from grannsamverkan.services import alerts, permissions
+from grannsamverkan.services import alerts, broadcast_permissions, permissions
 
 
 @dataclass
@@ -94,7 +94,7 @@ def _active_members() -> Any:
 
 def _municipalities_reach(author: User, codes: list[str]) -> Reach:
     for code in codes:
-        if not permissions.serves_municipality(author, code):
+        if not broadcast_permissions.broadcasts_to_municipality(author, code):
             raise Forbidden(N_("You do not serve municipality %(code)s.") % {"code": code})
     members = _active_members().join(Area, Area.id == Membership.area_id)
     user_ids = set(db.session.scalars(members.where(Area.municipality_code.in_(codes))))
@@ -107,7 +107,7 @@ def _areas_reach(author: User, area_ids: list[int]) -> Reach:
     if unknown:
         raise Invalid("target.area_ids", N_("No such area: %(id)s.") % {"id": min(unknown)})
     for area in areas:
-        if not permissions.can_police_area(author, area):
+        if not broadcast_permissions.broadcasts_to_area(author, area):
             raise Forbidden(N_("Area %(id)s is outside your municipalities.") % {"id": area.id})
     user_ids = set(db.session.scalars(_active_members().where(Membership.area_id.in_(area_ids))))
     return Reach(user_ids, {a.municipality_code for a in areas})

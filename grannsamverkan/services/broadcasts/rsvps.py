@@ -35,7 +35,7 @@ def rsvp_counts(broadcast: Broadcast) -> dict[str, int]:
 
 def attendees(broadcast: Broadcast) -> list[tuple[Rsvp, User]]:
     """Everyone who answered, in the order they answered (the waiting list's order): for the
-    police of the event only (permissions.polices_broadcast)."""
+    police of the event only (broadcast_permissions.polices_broadcast)."""
     return [
         (row, user)
         for row, user in db.session.execute(
