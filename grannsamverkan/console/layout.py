@@ -38,6 +38,10 @@ NAV: tuple[tuple[str, Any, Callable[[User], bool]], ...] = (
 )
 
 
+# Page groups shown as part of another's menu entry (the follow-up is one of the statistics).
+MENU_GROUP_OF = {"console.follow_up": "console.stats"}
+
+
 def page_url(endpoint: str, **values: Any) -> str | None:
     """The URL of a console page, or None while that page does not exist yet."""
     if endpoint not in current_app.view_functions:
@@ -55,7 +59,8 @@ def navigation() -> list[NavItem]:
         if url is None or not admits(user):
             continue
         group = endpoint.rsplit(".", 1)[0]
-        items.append(NavItem(str(label), url, request.blueprint == group))
+        shown_as = MENU_GROUP_OF.get(request.blueprint or "", request.blueprint)
+        items.append(NavItem(str(label), url, shown_as == group))
     return items
 
 

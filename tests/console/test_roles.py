@@ -157,6 +157,11 @@ def test_the_follow_up_csv_is_the_apis(app, people, traffic_world):
     assert (kinds["speeding"], kinds["moped"], kinds["parking"]) == ("<3", "<3", "0")
 
 
+def test_the_follow_up_is_under_statistics_in_the_menu(app, people):
+    page = signed_in(app, people["municipality"]).get("/follow-up").get_data(as_text=True)
+    assert re.search(r'href="/stats" aria-current="page"', page)
+
+
 def test_a_bad_period_is_a_400_page(app, people):
     response = signed_in(app, people["statistics"]).get("/follow-up?period=2025-Q9")
     assert response.status_code == 400
