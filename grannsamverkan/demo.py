@@ -206,6 +206,7 @@ def _create() -> None:
                 accounts.register_device(user, token=_phone_token(name), platform=platform)
     db.session.flush()
     # The history first: the new tips below then find their duplicates among open tips only.
+    assert police.password_hash is not None  # the demo's police signs in
     seed_demo_year(now=utcnow(), police=police, password_hash=police.password_hash)
     _report_demo_tips()
 

@@ -106,7 +106,8 @@ def queue_due_digests(now: datetime | None = None) -> int:
     for user in people:
         user.digest_week = week.key
         text = digest_text(user, week, now=now)
-        if text is not None:
+        # A household registered without an e-mail address has none to send it to.
+        if text is not None and user.email:
             locale = _locale(user)
             queue_email(
                 to=user.email,

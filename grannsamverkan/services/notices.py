@@ -25,7 +25,7 @@ from sqlalchemy import select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Area, Membership, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permission_scopes, permissions
+from grannsamverkan.services import permissions
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import in_quiet_hours
 from grannsamverkan.services.routing import URGENT_CATEGORIES
@@ -134,7 +134,7 @@ def escalate_unmoderated_tips(now: datetime | None = None) -> int:
 def police_serving(municipality_code: str) -> list[User]:
     """Police accounts serving the municipality (few: read all, test the JSON list here)."""
     officers = db.session.scalars(
-        select(User).where(permission_scopes.is_police_account()).order_by(User.id)
+        select(User).where(permissions.is_police_account()).order_by(User.id)
     )
     return [o for o in officers if permissions.serves_municipality(o, municipality_code)]
 

@@ -25,11 +25,6 @@ from grannsamverkan.services.permissions import (
 )
 
 
-def is_police_account() -> ColumnElement[bool]:
-    """is_police as SQL: the accounts told of new tips in the municipalities they serve."""
-    return User.role == "police"
-
-
 def tip_scope(user: User) -> ColumnElement[bool] | None:
     """Tips the user may list: their own, their contact-person areas' (not police-only
     ones), police their municipalities', municipality staff the tips they handle. None: all

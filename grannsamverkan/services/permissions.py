@@ -7,6 +7,8 @@ ask a predicate here (403 when it says no); services assume the check was made. 
 
 from __future__ import annotations
 
+from sqlalchemy import ColumnElement
+
 from grannsamverkan.models import (
     Alert,
     Area,
@@ -45,6 +47,11 @@ def is_municipality(user: User) -> bool:
 def is_statistician(user: User) -> bool:
     """A Lokala BRÅ member: follow-up statistics and reports of their municipalities only."""
     return user.role == "statistics"
+
+
+def is_police_account() -> ColumnElement[bool]:
+    """is_police as SQL: the accounts told of new tips in the municipalities they serve."""
+    return User.role == "police"
 
 
 def role_serves_municipalities(role: str) -> bool:
