@@ -81,10 +81,13 @@ def _init_extensions(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
     from grannsamverkan.notify import runner
+    from grannsamverkan.notify.open311_status import poll_open311_statuses
     from grannsamverkan.services.broadcasts import queue_due_reminders
+    from grannsamverkan.services.police_events import import_when_due
 
-    # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
-    runner.init_app(app, chores=[queue_due_reminders])
+    # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here, with the
+    # periodic imports and read-backs (each runs in one dispatcher per interval).
+    runner.init_app(app, chores=[queue_due_reminders, poll_open311_statuses, import_when_due])
 
 
 def migrations_directory() -> Path:
@@ -102,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         broadcasts,
         health,
         help,
+        police_events,
         stats,
         tips,
         warning_documents,
@@ -109,7 +113,17 @@ def _register_blueprints(app: Flask) -> None:
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas, tips, alerts, broadcasts, warning_documents, help, stats):
+    for module in (
+        accounts,
+        areas,
+        tips,
+        alerts,
+        broadcasts,
+        warning_documents,
+        help,
+        stats,
+        police_events,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
     from grannsamverkan import console

@@ -9,6 +9,9 @@ from grannsamverkan.models.geocode import GeocodedAddress
 from grannsamverkan.models.help_resource import HelpResource
 from grannsamverkan.models.idempotency import IdempotencyKey
 from grannsamverkan.models.invitation import Invitation
+from grannsamverkan.models.open311 import TipForward
+from grannsamverkan.models.police_event import PoliceEvent
+from grannsamverkan.models.scheduled_run import ScheduledRun
 from grannsamverkan.models.tip import Tip
 from grannsamverkan.models.user import AuthSession, Device, User
 
@@ -26,7 +29,10 @@ __all__ = [
     "IdempotencyKey",
     "Invitation",
     "Membership",
+    "PoliceEvent",
     "Rsvp",
+    "ScheduledRun",
     "Tip",
+    "TipForward",
     "User",
 ]

@@ -10,12 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
 from grannsamverkan.models.alert import Alert
+from grannsamverkan.models.open311 import TipForward
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import Device
 
 DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
-# "push" to a device (alert_id and device_id set) or "email" to an address (email_* set).
-CHANNELS = ("push", "email")
+# "push" to a device (alert_id and device_id set), "email" to an address (email_* set), or
+# "open311": a tip to its municipality's case system (tip_forward_id set).
+CHANNELS = ("push", "email", "open311")
 
 
 class Delivery(Model):
@@ -48,11 +50,15 @@ class Delivery(Model):
     email_to: Mapped[str | None] = mapped_column(String(320))
     email_subject: Mapped[str | None] = mapped_column(String(200))
     email_body: Mapped[str | None] = mapped_column(Text)
+    tip_forward_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tip_forwards.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     alert: Mapped[Alert | None] = relationship()
     device: Mapped[Device | None] = relationship()
+    tip_forward: Mapped[TipForward | None] = relationship()
 
     __table_args__ = (
         # A device never gets the same (alert, purpose) twice.

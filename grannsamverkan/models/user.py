@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
@@ -44,6 +44,10 @@ class User(Model):
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     # None means every category.
     categories: Mapped[list[str] | None] = mapped_column(JSON)
+    # The police's public events of the member's municipalities in their inbox (no push).
+    police_events_in_inbox: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Web console: when the person last had the Today page open ("new since your last visit").
     console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

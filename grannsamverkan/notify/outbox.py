@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.notify import open311
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.messages import PushKind, build_message
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
@@ -66,6 +67,7 @@ class Claimed:
     email_to: str | None = None
     email_subject: str | None = None
     email_body: str | None = None
+    tip_forward_id: int | None = None
 
 
 class Dispatcher:
@@ -83,6 +85,8 @@ class Dispatcher:
         self.sender = sender
         # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
         self.mailer: Mailer = LogMailer()
+        # Tips to municipalities' Open311 servers (channel "open311"); set by dispatcher_for.
+        self.open311 = open311.Open311Client({})
         # Work that writes outbox rows when it is due rather than on a request (event
         # reminders): run at the start of each pass, each in a transaction of its own.
         self.chores = tuple(chores)
@@ -190,6 +194,7 @@ class Dispatcher:
                     Delivery.email_to,
                     Delivery.email_subject,
                     Delivery.email_body,
+                    Delivery.tip_forward_id,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
                 .where(_one_of(Delivery.id, ids))
@@ -202,18 +207,21 @@ class Dispatcher:
         return [Claimed(*row) for row in rows]
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
-        """Send the claimed rows, one multicast per (alert, purpose, language, silence), and
-        the e-mail rows over the mailer."""
+        """Send the claimed rows, one multicast per (alert, purpose, language, silence), the
+        e-mail rows over the mailer and the Open311 rows to their municipalities."""
         now = utcnow()
         emails = [c for c in claimed if c.channel == "email"]
-        claimed = [c for c in claimed if c.channel != "email"]
+        forwards = [c for c in claimed if c.channel == "open311"]
+        claimed = [c for c in claimed if c.channel == "push"]
         alert_ids = {c.alert_id for c in claimed}
         alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
+        jobs = open311.load_jobs(forwards)
         # Detached, the alerts keep their loaded values: reading them while FCM answers must
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()
         db.session.commit()
         results: dict[int, TokenResult] = send_emails(self.mailer, emails) if emails else {}
+        results.update(open311.send_jobs(self.open311, forwards, jobs))
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None
@@ -239,6 +247,7 @@ class Dispatcher:
         now = utcnow()
         by_id = {c.delivery_id: c for c in claimed}
         dead_tokens = set()
+        forwarded: list[tuple[int, TokenResult, str]] = []
         try:
             held = set(
                 db.session.scalars(
@@ -256,6 +265,8 @@ class Dispatcher:
                     continue  # our lease ran out and another dispatcher owns the row now
                 values = self._outcome_values(by_id[delivery_id], result, now)
                 same_values[tuple(sorted(values.items()))].append(delivery_id)
+                if (forward_id := by_id[delivery_id].tip_forward_id) is not None:
+                    forwarded.append((forward_id, result, values.get("state", "pending")))
                 if result.outcome is Outcome.UNREGISTERED and result.token:
                     dead_tokens.add(result.token)
             for values_key, ids in same_values.items():
@@ -265,6 +276,7 @@ class Dispatcher:
                     .values(**dict(values_key))
                     .execution_options(synchronize_session=False)
                 )
+            open311.record_outcomes(forwarded, now=now)
             if dead_tokens:
                 # FCM says these tokens are gone for good: forget them (token hygiene).
                 db.session.execute(delete(Device).where(Device.token.in_(dead_tokens)))

@@ -17,8 +17,10 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from grannsamverkan.config import parse_open311
 from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.mail import Mailer, make_mailer
+from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 
@@ -44,6 +46,8 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
         chores=app.extensions[EXTENSION].chores,
     )
     dispatcher.mailer = app.extensions[EXTENSION].mailer
+    # One HTTP session per dispatcher: a dispatcher is one thread.
+    dispatcher.open311 = make_client(config)
     return dispatcher
 
 
@@ -59,6 +63,7 @@ class PushRunner:
         self._sender: PushSender | None = None
         # Built now, so that a wrong GSV_SMTP_URL stops the app at start-up.
         self.mailer: Mailer = make_mailer(app.config)
+        parse_open311(app.config.get("GSV_OPEN311"))  # a malformed GSV_OPEN311 stops it too
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._stop = threading.Event()

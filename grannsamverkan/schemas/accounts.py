@@ -86,6 +86,13 @@ class MeSchema(UserSchema):
     categories = fields.Method("_categories")
     municipality_codes = fields.List(fields.String())
     memberships = fields.List(fields.Nested(MyMembershipSchema))
+    police_events = fields.Boolean(
+        attribute="police_events_in_inbox",
+        metadata={
+            "description": "The police's public events of my areas' municipalities "
+            "arrive in my inbox (never as a push)."
+        },
+    )
 
     def _categories(self, user: Any) -> list[str]:
         return list(user.categories) if user.categories is not None else list(TIP_CATEGORIES)
@@ -99,6 +106,10 @@ class MePatchSchema(NonEmptyBodySchema):
     categories = fields.List(
         fields.String(validate=validate.OneOf(TIP_CATEGORIES)),
         validate=validate.Length(max=len(TIP_CATEGORIES)),
+    )
+    police_events = fields.Boolean(
+        attribute="police_events_in_inbox",
+        metadata={"description": "Put the police's public events in my inbox (no push)."},
     )
 
 

@@ -142,7 +142,7 @@ def sign_out(session: AuthSession) -> None:
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
     """Apply a PATCH /me body that the schema already validated."""
-    for field in ("name", "locale", "alert_radius_m", "categories"):
+    for field in ("name", "locale", "alert_radius_m", "categories", "police_events_in_inbox"):
         if field in changes:
             setattr(user, field, changes[field])
     if "quiet_hours" in changes:

@@ -194,6 +194,13 @@ def sees_tip_reporter(user: User, tip: Tip) -> bool:
     )
 
 
+def can_forward_tip_to_municipality(user: User, tip: Tip) -> bool:
+    """Send an unsafe-place or vandalism tip on to the municipality's case system (Open311):
+    police of the tip's area and admins. (A municipality role, serving its municipality
+    codes, belongs here too once it exists.)"""
+    return can_police_area(user, tip.area)
+
+
 def can_export_tips(user: User) -> bool:
     """The CSV export of a tip selection is for police (their municipalities) and admins."""
     return works_as_police(user)

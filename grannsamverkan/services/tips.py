@@ -17,7 +17,7 @@ from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Tip, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, privacy, routing, sensitive, tip_places
+from grannsamverkan.services import open311, permissions, privacy, routing, sensitive, tip_places
 from grannsamverkan.services.alerts import AlertTarget, write_alert
 from grannsamverkan.services.local_time import LOCAL_TIME, local_day_start
 
@@ -45,6 +45,7 @@ class TipReport(TypedDict):
     address: NotRequired[str | None]
     observed_at: NotRequired[datetime | None]
     vehicle: NotRequired[dict[str, Any] | None]
+    share_details_with_municipality: NotRequired[bool]
 
 
 def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
@@ -76,6 +77,7 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
         vehicle_description=vehicle.get("description"),
         status="pending" if area.tip_moderation and not police_only else "open",
         police_only=police_only,
+        share_details_with_municipality=bool(report.get("share_details_with_municipality")),
         duplicate_of_id=(
             None if police_only else find_duplicate(category=category, lat=lat, lon=lon, at=now)
         ),
@@ -85,6 +87,7 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     db.session.flush()
     if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         return ReportedTip(tip, None, 0)
+    open311.forward_automatically(tip)
     return _alert(tip, at=now)
 
 
@@ -147,6 +150,7 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
     db.session.flush()
     if not approve:
         return ReportedTip(tip, None, 0)
+    open311.forward_automatically(tip)
     return _alert(tip, at=now)
 
 
