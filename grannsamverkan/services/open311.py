@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 
 from grannsamverkan.config import Open311Endpoint, parse_open311
-from grannsamverkan.errors import Conflict
+from grannsamverkan.errors import N_, Conflict
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import Delivery, Tip, TipForward, User
@@ -48,16 +48,16 @@ def service_code_for(tip: Tip) -> str | None:
 def refusal(tip: Tip) -> str | None:
     """Why the tip cannot be forwarded now (an English message id), or None if it can."""
     if tip.category not in FORWARDABLE_CATEGORIES or tip.police_only:
-        return "Only unsafe-place and vandalism tips are forwarded to the municipality."
+        return N_("Only unsafe-place and vandalism tips are forwarded to the municipality.")
     if tip.status not in FORWARDABLE_STATUSES:
-        return "A tip waiting for moderation, or rejected, is not forwarded."
+        return N_("A tip waiting for moderation, or rejected, is not forwarded.")
     if tip.area.municipality_code not in endpoints():
-        return "The municipality has no Open311 forwarding configured."
+        return N_("The municipality has no Open311 forwarding configured.")
     if service_code_for(tip) is None:
-        return "The municipality takes no Open311 requests of this category."
+        return N_("The municipality takes no Open311 requests of this category.")
     forward = tip.forward
     if forward is not None and forward.state != "failed":
-        return "This tip has already been forwarded."
+        return N_("This tip has already been forwarded.")
     return None
 
 
