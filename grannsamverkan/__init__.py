@@ -81,13 +81,22 @@ def _init_extensions(app: Flask) -> None:
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
     from grannsamverkan.notify import runner
+    from grannsamverkan.notify.chores import in_background
     from grannsamverkan.notify.open311_status import poll_open311_statuses
     from grannsamverkan.services.broadcasts import queue_due_reminders
     from grannsamverkan.services.police_events import import_when_due
 
     # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here, with the
-    # periodic imports and read-backs (each runs in one dispatcher per interval).
-    runner.init_app(app, chores=[queue_due_reminders, poll_open311_statuses, import_when_due])
+    # periodic import and read-back (one dispatcher per interval runs each, in a thread of
+    # its own: they wait on other hosts, pushes must not).
+    runner.init_app(
+        app,
+        chores=[
+            queue_due_reminders,
+            in_background(poll_open311_statuses),
+            in_background(import_when_due),
+        ],
+    )
 
 
 def migrations_directory() -> Path:

@@ -48,13 +48,13 @@ class Learned:
 
 def poll_open311_statuses(now: datetime) -> int:
     """The chore: read statuses back if this dispatcher won this interval's run."""
-    client = make_client(current_app.config)
-    if not client.endpoints:
+    config = current_app.config
+    if not config.get("GSV_OPEN311"):
         return 0
-    every = timedelta(seconds=float(current_app.config["GSV_OPEN311_POLL_S"]))
+    every = timedelta(seconds=float(config["GSV_OPEN311_POLL_S"]))
     if not claim_run(JOB_NAME, every=every, now=now):
         return 0
-    return read_back_statuses(client, now=now)
+    return read_back_statuses(make_client(config), now=now)
 
 
 def read_back_statuses(client: Open311Client, *, now: datetime) -> int:

@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from grannsamverkan.notify.chores import wait_for_background_chores
+from tests.conftest import send_all
 from tests.fakes.open311 import API_KEY, JURISDICTION, FakeOpen311, open311, open311_server
 
 __all__ = ["open311", "open311_server"]
@@ -33,6 +35,19 @@ def open311_json(url: str) -> str:
             },
         }
     )
+
+
+@pytest.fixture(autouse=True)
+def _background_chores_done(app):
+    """Dispatcher passes start the status read-back in a thread: it ends with the test."""
+    yield
+    wait_for_background_chores()
+
+
+def send_everything(app, dispatcher) -> None:
+    """Send what is due, and let the read-back the passes started finish."""
+    send_all(app, dispatcher)
+    wait_for_background_chores()
 
 
 @pytest.fixture

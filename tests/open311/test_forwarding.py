@@ -14,9 +14,9 @@ from grannsamverkan.models import Delivery, TipForward
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.open311_status import poll_open311_statuses, read_back_statuses
-from tests.conftest import TIP_SPOT, problem_of, send_all
+from tests.conftest import TIP_SPOT, problem_of
 from tests.fakes.open311 import API_KEY, JURISDICTION
-from tests.open311.conftest import SERVICE_CODE
+from tests.open311.conftest import SERVICE_CODE, send_everything
 
 PHONE_TEXT = "Lampan i gångtunneln är trasig sedan en vecka, ring mig på 070-123 45 67"
 
@@ -48,7 +48,7 @@ def test_forwarded_tip_reaches_the_municipality_coarse_and_masked(
     assert queued["state"] == "queued"
     assert open311.posts == []  # nothing is sent inside the request
 
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
 
     (sent,) = open311.posts
     cell = coarsen(*TIP_SPOT)
@@ -83,7 +83,7 @@ def test_the_reporter_may_agree_to_send_the_exact_place_and_text(
         share_details_with_municipality=True,
     )
     _forward(client, cast["police"], tip["id"])
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     (sent,) = open311.posts
     assert (sent["lat"], sent["long"]) == (f"{TIP_SPOT[0]:.6f}", f"{TIP_SPOT[1]:.6f}")
     assert "070-123 45 67" in sent["description"]
@@ -95,7 +95,7 @@ def test_server_errors_are_retried_with_backoff(app, client, cast, post_tip, dis
     open311.failures = [503, 500]
     tip = post_tip(cast["reporter"], "unsafe_place")
     _forward(client, cast["police"], tip["id"])
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     assert len(open311.posts) == 3
     forward = _forward_row(app, tip["id"])
     assert forward.state == "submitted"
@@ -111,7 +111,7 @@ def test_a_refusal_is_final_and_the_tip_may_be_forwarded_again(
     open311.failures = [400]
     tip = post_tip(cast["reporter"], "unsafe_place")
     _forward(client, cast["police"], tip["id"])
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     assert len(open311.posts) == 1  # not retried
     forward = _forward_row(app, tip["id"])
     assert forward.state == "failed"
@@ -122,7 +122,7 @@ def test_a_refusal_is_final_and_the_tip_may_be_forwarded_again(
     again = _forward(client, cast["police"], tip["id"])
     assert again["state"] == "queued"
     assert again["last_error"] is None
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     assert _forward_row(app, tip["id"]).state == "submitted"
 
 
@@ -130,7 +130,7 @@ def test_too_many_server_errors_end_in_failure(app, client, cast, post_tip, disp
     open311.failures = [503] * 10
     tip = post_tip(cast["reporter"], "unsafe_place")
     _forward(client, cast["police"], tip["id"])
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     assert len(open311.posts) == 4  # GSV_PUSH_MAX_ATTEMPTS
     assert _forward_row(app, tip["id"]).state == "failed"
 
@@ -180,7 +180,7 @@ def test_the_status_is_read_back_and_the_reporter_sees_it_resolved(
 ):
     tip = post_tip(cast["reporter"], "unsafe_place")
     _forward(client, cast["police"], tip["id"])
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     with app.app_context():
         assert read_back_statuses(make_client(app.config), now=utcnow()) == 1
     assert _forward_row(app, tip["id"]).municipality_status == "open"
@@ -209,7 +209,7 @@ def test_a_token_is_swapped_for_the_request_id_later(
     open311.answer_with_token = True
     tip = post_tip(cast["reporter"], "unsafe_place")
     _forward(client, cast["police"], tip["id"])
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     forward = _forward_row(app, tip["id"])
     assert (forward.state, forward.token, forward.service_request_id) == (
         "submitted",
@@ -238,7 +238,7 @@ def test_a_municipality_may_take_its_tips_automatically(
     add_member(reporter, area)
     tip = post_tip(reporter, "unsafe_place")
     post_tip(reporter, "burglary")  # never forwarded
-    send_all(app, dispatcher)
+    send_everything(app, dispatcher)
     (sent,) = open311.posts
     assert sent["service_code"] == "otrygg"
     assert "jurisdiction_id" not in sent

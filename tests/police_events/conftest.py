@@ -6,9 +6,16 @@ from typing import Any
 
 import pytest
 
+from grannsamverkan.notify.chores import wait_for_background_chores
 from tests.fakes.police_events import FakePoliceFeed, police_feed, police_feed_server
 
 __all__ = ["police_feed", "police_feed_server"]
+
+
+@pytest.fixture(autouse=True)
+def _background_chores_done(app):
+    yield
+    wait_for_background_chores()
 
 
 @pytest.fixture
