@@ -166,7 +166,7 @@ class ExportSchema(Schema):
     home = fields.Dict(allow_none=True)
     home_protected = fields.Boolean()
     alert_settings = fields.Dict(
-        metadata={"description": "alert_radius_m, quiet_hours, categories"}
+        metadata={"description": "alert_radius_m, quiet_hours, categories, police_events"}
     )
     devices = fields.List(fields.Dict())
     memberships = fields.List(fields.Dict())

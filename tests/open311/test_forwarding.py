@@ -68,6 +68,13 @@ def test_forwarded_tip_reaches_the_municipality_coarse_and_masked(
     assert forward.payload == {
         k: v for k, v in sent.items() if k not in ("api_key", "jurisdiction_id")
     }
+    # The reporter's data export says what went where.
+    export = client.get("/api/v1/me/export", headers=cast["reporter"].headers).get_json()
+    (mine,) = export["tips"]
+    assert mine["forwarded_to_municipality"] == {
+        "municipality_code": "0884",
+        "sent": forward.payload,
+    }
     seen = _tip_as(client, cast["reporter"], tip["id"])["forwarding"]
     assert seen["status_label"] == "Hos kommunen"
     assert seen["resolved"] is False
