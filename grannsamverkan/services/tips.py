@@ -180,6 +180,7 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
             contains_eager(Tip.area),
             selectinload(Tip.alert),
             selectinload(Tip.reporter),
+            selectinload(Tip.forward),
             selectinload(Tip.duplicate_of).joinedload(Tip.area),  # who may see the link
         )
     )
