@@ -1,17 +1,16 @@
-"""The outbox's Open311 channel: tips to municipalities' case systems (GeoReport v2), and the
-read-back of what the municipality did with them.
+"""The outbox's Open311 channel: tips to municipalities' case systems (GeoReport v2).
 
 The dispatcher (outbox.py) claims "open311" rows with the others, under the same leases,
 and hands them here: a POST to ``requests.json`` per row, outside any transaction. 5xx,
 429 and network failures are retried with the outbox's backoff; any other 4xx is final. The
 answer's ``service_request_id`` (or the ``token`` to swap for one later) is stored on the
-forward. ``read_back_statuses`` (a dispatcher chore, and ``flask open311 poll``) asks for
-the status of each request not yet closed.
+forward; ``notify/open311_status.py`` reads back what the municipality did with it. A read
+time-out after the server took the request sends it again: at most one duplicate, as with
+pushes.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -24,8 +23,6 @@ from grannsamverkan.config import Open311Endpoint, parse_open311
 from grannsamverkan.extensions import db
 from grannsamverkan.models import TipForward
 from grannsamverkan.notify.sender import Outcome, TokenResult
-
-log = logging.getLogger(__name__)
 
 RETRIED_STATUSES = {408, 425, 429}
 
