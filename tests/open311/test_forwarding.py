@@ -264,3 +264,19 @@ def test_a_tip_waiting_for_moderation_is_not_forwarded(
     assert "waiting for moderation" in problem_of(response, 409)["detail"]
     client.post(f"/api/v1/tips/{tip['id']}/approve", headers=police.headers)
     assert _tip_as(client, police, tip["id"])["forwarding"]["state"] == "queued"  # automatic
+
+
+def test_the_stub_client_forwards_with_consent(app, cast, open311, make_user):
+    from mobile_client_stub.client import GrannsamverkanClient
+    from tests.stub.conftest import serve
+
+    for url in serve(app):
+        with (
+            GrannsamverkanClient(url, token=cast["reporter"].token) as reporter,
+            GrannsamverkanClient(url, token=cast["police"].token) as police,
+        ):
+            tip = reporter.send_tip(
+                "unsafe_place", "Mörk gångväg", *TIP_SPOT, share_details_with_municipality=True
+            )
+            assert police.forward_tip(tip["id"])["shares_details"] is True
+            assert reporter.get_tip(tip["id"])["forwarding"]["state"] == "queued"

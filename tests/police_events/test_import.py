@@ -164,3 +164,18 @@ def test_without_configured_municipalities_nothing_is_fetched(app, police_feed):
         import_when_due(utcnow())
     assert police_feed.seen == []
     assert "not set" in _import(app).output
+
+
+def test_the_stub_client_reads_both_feeds(app, police_feed):
+    from tests.stub.conftest import serve
+
+    police_feed.events = samples(utcnow())
+    _import(app)
+    from mobile_client_stub.client import GrannsamverkanClient
+
+    for url in serve(app):
+        with GrannsamverkanClient(url) as phone:
+            page = phone.police_events("0884", limit=1)
+            assert [e["id"] for e in page["items"]] == [501]
+            assert page["next_cursor"]
+            assert "tag:polisen.se,2000:event/502" in phone.police_events_atom("0884")
