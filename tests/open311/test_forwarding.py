@@ -14,9 +14,11 @@ from grannsamverkan.models import Delivery, TipForward
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.open311_status import poll_open311_statuses, read_back_statuses
+from mobile_client_stub.client import GrannsamverkanClient
 from tests.conftest import TIP_SPOT, problem_of
 from tests.fakes.open311 import API_KEY, JURISDICTION
 from tests.open311.conftest import SERVICE_CODE, send_everything
+from tests.stub.conftest import serve
 
 PHONE_TEXT = "Lampan i gångtunneln är trasig sedan en vecka, ring mig på 070-123 45 67"
 
@@ -267,9 +269,6 @@ def test_a_tip_waiting_for_moderation_is_not_forwarded(
 
 
 def test_the_stub_client_forwards_with_consent(app, cast, open311, make_user):
-    from mobile_client_stub.client import GrannsamverkanClient
-    from tests.stub.conftest import serve
-
     for url in serve(app):
         with (
             GrannsamverkanClient(url, token=cast["reporter"].token) as reporter,

@@ -14,8 +14,10 @@ from grannsamverkan.models import Alert, Delivery, PoliceEvent
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import police_events
 from grannsamverkan.services.police_events import import_when_due, parse_event
+from mobile_client_stub.client import GrannsamverkanClient
 from tests.conftest import problem_of
 from tests.fakes.police_events import event, samples
+from tests.stub.conftest import serve
 
 
 def _import(app):
@@ -167,12 +169,8 @@ def test_without_configured_municipalities_nothing_is_fetched(app, police_feed):
 
 
 def test_the_stub_client_reads_both_feeds(app, police_feed):
-    from tests.stub.conftest import serve
-
     police_feed.events = samples(utcnow())
     _import(app)
-    from mobile_client_stub.client import GrannsamverkanClient
-
     for url in serve(app):
         with GrannsamverkanClient(url) as phone:
             page = phone.police_events("0884", limit=1)
