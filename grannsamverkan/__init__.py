@@ -80,11 +80,10 @@ def _init_extensions(app: Flask) -> None:
     app.teardown_request(geocoding.keep_misses)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
-    from grannsamverkan.notify import runner
+    from grannsamverkan.notify import open311_status, runner
     from grannsamverkan.notify.chores import in_background
-    from grannsamverkan.notify.open311_status import poll_open311_statuses
+    from grannsamverkan.services import police_events
     from grannsamverkan.services.broadcasts import queue_due_reminders
-    from grannsamverkan.services.police_events import import_when_due
 
     # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here, with the
     # periodic import and read-back (one dispatcher per interval runs each, in a thread of
@@ -93,8 +92,8 @@ def _init_extensions(app: Flask) -> None:
         app,
         chores=[
             queue_due_reminders,
-            in_background(poll_open311_statuses),
-            in_background(import_when_due),
+            in_background(open311_status.read_back_now, due=open311_status.read_back_due),
+            in_background(police_events.import_now, due=police_events.import_due),
         ],
     )
 

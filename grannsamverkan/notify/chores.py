@@ -1,15 +1,18 @@
 """Chores that wait on other hosts (the police events import, the Open311 status read-back)
 run in a thread of their own, so that no push waits for a slow municipality or feed.
 
-The dispatcher runs its chores in every pass; ``in_background`` wraps such a chore so that
-the pass only starts it (one run at a time per process) and goes on sending pushes. The run
-gets an app context, and so a database session, of its own, and commits or rolls back alone.
+The dispatcher runs its chores in every pass; ``in_background`` makes one of two parts: a
+quick ``due`` check the pass runs itself (is it configured, and did this dispatcher win this
+interval's run?), and the ``work``, which only then starts in a thread (one run at a time
+per process) while the pass goes on sending pushes. The work gets an app context, and so a
+database session, of its own, and commits or rolls back alone.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import current_app
@@ -23,14 +26,22 @@ _running: list[threading.Thread] = []
 _running_lock = threading.Lock()
 
 
-def in_background(chore: Chore) -> Chore:
-    """``chore`` as a dispatcher chore that runs in its own thread; a pass that finds the
-    previous run still going starts none."""
-    name = getattr(chore, "__name__", "chore")
+def in_background(work: Chore, *, due: Callable[[datetime], bool]) -> Chore:
+    """A dispatcher chore that, when ``due(now)`` says so, runs ``work(now)`` in a thread of
+    its own; a pass that finds the previous run still going starts none (nor asks ``due``)."""
+    name = getattr(work, "__name__", "chore")
     busy = threading.Lock()
 
     def start(now: datetime) -> None:
         if not busy.acquire(blocking=False):
+            return
+        try:
+            wanted = due(now)
+        except BaseException:
+            busy.release()
+            raise
+        if not wanted:
+            busy.release()
             return
         app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -38,7 +49,7 @@ def in_background(chore: Chore) -> Chore:
             try:
                 with app.app_context():
                     try:
-                        chore(now)
+                        work(now)
                         db.session.commit()
                     except Exception:  # noqa: BLE001 - logged; the next interval tries again
                         db.session.rollback()

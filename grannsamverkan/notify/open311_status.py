@@ -46,15 +46,22 @@ class Learned:
     notes: str | None
 
 
-def poll_open311_statuses(now: datetime) -> int:
-    """The chore: read statuses back if this dispatcher won this interval's run."""
+def read_back_due(now: datetime) -> bool:
+    """Forwarding is configured, and this dispatcher won this interval's read-back."""
     config = current_app.config
     if not config.get("GSV_OPEN311"):
-        return 0
+        return False
     every = timedelta(seconds=float(config["GSV_OPEN311_POLL_S"]))
-    if not claim_run(JOB_NAME, every=every, now=now):
-        return 0
-    return read_back_statuses(make_client(config), now=now)
+    return claim_run(JOB_NAME, every=every, now=now)
+
+
+def read_back_now(now: datetime) -> int:
+    return read_back_statuses(make_client(current_app.config), now=now)
+
+
+def poll_open311_statuses(now: datetime) -> int:
+    """Read statuses back if due (the dispatcher runs the two parts apart: notify/chores.py)."""
+    return read_back_now(now) if read_back_due(now) else 0
 
 
 def read_back_statuses(client: Open311Client, *, now: datetime) -> int:

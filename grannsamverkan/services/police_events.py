@@ -152,15 +152,25 @@ def import_police_events(config: Mapping[str, Any], *, now: datetime) -> ImportR
     return report
 
 
-def import_when_due(now: datetime) -> None:
-    """The dispatcher chore: one dispatcher imports once per GSV_POLICE_EVENTS_INTERVAL_S."""
+def import_due(now: datetime) -> bool:
+    """Imports are configured, and this dispatcher won this interval's import (one per
+    GSV_POLICE_EVENTS_INTERVAL_S among all of them)."""
     config = current_app.config
     interval = float(config["GSV_POLICE_EVENTS_INTERVAL_S"])
     if interval <= 0 or not municipality_list(config.get("GSV_POLICE_EVENTS_MUNICIPALITIES")):
-        return
-    if claim_run(JOB_NAME, every=timedelta(seconds=interval), now=now):
-        report = import_police_events(config, now=now)
-        log.info("police events: %s", report.summary())
+        return False
+    return claim_run(JOB_NAME, every=timedelta(seconds=interval), now=now)
+
+
+def import_now(now: datetime) -> None:
+    report = import_police_events(current_app.config, now=now)
+    log.info("police events: %s", report.summary())
+
+
+def import_when_due(now: datetime) -> None:
+    """Import if due (the dispatcher runs the two parts apart: notify/chores.py)."""
+    if import_due(now):
+        import_now(now)
 
 
 def deliver_to_inboxes(events: Sequence[PoliceEvent], *, now: datetime) -> int:

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, PoliceEvent
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.notify.chores import wait_for_background_chores
 from grannsamverkan.services import police_events
 from grannsamverkan.services.police_events import import_when_due, parse_event
 from mobile_client_stub.client import GrannsamverkanClient
@@ -177,3 +178,13 @@ def test_the_stub_client_reads_both_feeds(app, police_feed):
             assert [e["id"] for e in page["items"]] == [501]
             assert page["next_cursor"]
             assert "tag:polisen.se,2000:event/502" in phone.police_events_atom("0884")
+
+
+def test_the_apps_dispatcher_imports_in_the_background(app, dispatcher, police_feed):
+    police_feed.events = samples(utcnow())
+    with app.app_context():
+        dispatcher.run_until_idle()
+        dispatcher.run_until_idle()  # within the interval: not again
+    wait_for_background_chores()
+    assert set(_stored(app)) == {501, 502}
+    assert len(police_feed.seen) == 1
