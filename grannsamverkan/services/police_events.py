@@ -163,7 +163,11 @@ def import_due(now: datetime) -> bool:
 
 
 def import_now(now: datetime) -> None:
-    report = import_police_events(current_app.config, now=now)
+    try:
+        report = import_police_events(current_app.config, now=now)
+    except PoliceFeedError as error:  # the feed is down: one line, and the next interval
+        log.warning("police events not imported: %s", error)
+        return
     log.info("police events: %s", report.summary())
 
 

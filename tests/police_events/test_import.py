@@ -188,3 +188,14 @@ def test_the_apps_dispatcher_imports_in_the_background(app, dispatcher, police_f
     wait_for_background_chores()
     assert set(_stored(app)) == {501, 502}
     assert len(police_feed.seen) == 1
+
+
+def test_a_failing_feed_in_the_worker_is_one_warning(app, dispatcher, police_feed, caplog):
+    police_feed.mode = "error500"
+    with app.app_context():
+        dispatcher.run_until_idle()
+    wait_for_background_chores()
+    (record,) = [r for r in caplog.records if "police events" in r.getMessage()]
+    assert record.levelname == "WARNING"
+    assert "500" in record.getMessage()
+    assert record.exc_info is None
