@@ -67,6 +67,9 @@ class Open311Endpoint:
     jurisdiction_id: str | None
     service_codes: dict[str, str]  # tip category -> the municipality's service_code
     auto_forward: bool = False
+    # Servers that require a requester's e-mail get this one (the deployment's own mailbox),
+    # never the reporter's.
+    email: str | None = None
 
 
 def parse_open311(configured: str | None) -> dict[str, Open311Endpoint]:
@@ -97,6 +100,7 @@ def _open311_endpoint(code: str, entry: dict[str, Any]) -> Open311Endpoint:
         jurisdiction_id=entry.get("jurisdiction_id"),
         service_codes=dict(codes),
         auto_forward=bool(entry.get("auto_forward", False)),
+        email=entry.get("email"),
     )
 
 

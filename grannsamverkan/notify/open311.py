@@ -90,6 +90,8 @@ def _identity(endpoint: Open311Endpoint, *, with_key: bool = False) -> dict[str,
         fields["jurisdiction_id"] = endpoint.jurisdiction_id
     if with_key and endpoint.api_key:
         fields["api_key"] = endpoint.api_key
+    if with_key and endpoint.email:
+        fields["email"] = endpoint.email
     return fields
 
 

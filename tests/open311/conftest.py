@@ -32,6 +32,7 @@ def open311_json(url: str) -> str:
                 "api_key": API_KEY,
                 "service_codes": {"unsafe_place": "otrygg", "vandalism": "klotter"},
                 "auto_forward": True,
+                "email": "grannsamverkan@hultsfred.example.se",
             },
         }
     )

@@ -251,6 +251,7 @@ def test_a_municipality_may_take_its_tips_automatically(
     (sent,) = open311.posts
     assert sent["service_code"] == "otrygg"
     assert "jurisdiction_id" not in sent
+    assert sent["email"] == "grannsamverkan@hultsfred.example.se"  # the deployment's, configured
     assert _forward_row(app, tip["id"]).state == "submitted"
 
 
