@@ -72,6 +72,53 @@ def test_patch_me(client, make_user):
     assert r.json["quiet_hours"] is None
 
 
+def test_channels_and_phone(client, make_user):
+    user = make_user()
+    me = client.get("/api/v1/me", headers=user.headers).json
+    assert me["channels"] == ["push"]
+    assert me["phone"] is None
+    r = client.patch(
+        "/api/v1/me",
+        headers=user.headers,
+        json={"channels": ["sms", "email", "push"], "phone": "070-123 45 67"},
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["channels"] == ["push", "email", "sms"]
+    assert r.json["phone"] == "+46701234567"
+    assert (
+        client.patch("/api/v1/me", headers=user.headers, json={"channels": []}).json["channels"]
+        == []
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"channels": ["sms"]}, "channels"),
+        ({"channels": ["sms"], "phone": None}, "phone"),
+        ({"channels": ["fax"]}, "channels"),
+        ({"phone": "12"}, "phone"),
+        ({"phone": "070-123 45 6x"}, "phone"),
+    ],
+)
+def test_channels_and_phone_refused(client, make_user, body, field):
+    user = make_user()
+    problem = problem_of(client.patch("/api/v1/me", headers=user.headers, json=body), 422)
+    assert field in problem["errors"]
+    assert client.get("/api/v1/me", headers=user.headers).json["channels"] == ["push"]
+
+
+def test_sms_channel_keeps_its_phone(client, make_user):
+    user = make_user()
+    body = {"channels": ["sms"], "phone": "+46 70 123 45 67"}
+    assert client.patch("/api/v1/me", headers=user.headers, json=body).status_code == 200
+    problem = problem_of(
+        client.patch("/api/v1/me", headers=user.headers, json={"phone": None}), 422
+    )
+    assert "phone" in problem["errors"]
+    assert client.get("/api/v1/me", headers=user.headers).json["phone"] == "+46701234567"
+
+
 def test_home_by_coordinates_and_protected(client, make_user):
     user = make_user()
     r = client.put("/api/v1/me/home", headers=user.headers, json={"lat": 57.66, "lon": 15.85})

@@ -18,6 +18,10 @@ ROLES = ("resident", "police", "admin")
 LOCALES = ("sv", "en")
 PLATFORMS = ("android", "ios", "web")
 DEFAULT_ALERT_RADIUS_M = 1000
+# How a person is reached with alerts and warnings: push to their phones, e-mail, SMS.
+# Every person also has the inbox (GET /alerts), whatever they choose here.
+ALERT_CHANNELS = ("push", "email", "sms")
+DEFAULT_ALERT_CHANNELS = ["push"]
 
 
 class User(Model):
@@ -44,6 +48,12 @@ class User(Model):
     quiet_end: Mapped[str | None] = mapped_column(String(5))
     # None means every category.
     categories: Mapped[list[str] | None] = mapped_column(JSON)
+    # A subset of ALERT_CHANNELS; "sms" needs a phone number.
+    channels: Mapped[list[str]] = mapped_column(
+        JSON, default=lambda: list(DEFAULT_ALERT_CHANNELS), server_default='["push"]'
+    )
+    # E.164 ("+46701234567"), for SMS; never shown to other members.
+    phone: Mapped[str | None] = mapped_column(String(16))
     # The police's public events of the member's municipalities in their inbox (no push).
     police_events_in_inbox: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()

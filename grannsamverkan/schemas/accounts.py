@@ -8,9 +8,9 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from grannsamverkan.errors import N_
 from grannsamverkan.models.tip import TIP_CATEGORIES
-from grannsamverkan.models.user import LOCALES, PLATFORMS
+from grannsamverkan.models.user import ALERT_CHANNELS, LOCALES, PLATFORMS
 from grannsamverkan.schemas.common import NonEmptyBodySchema
-from grannsamverkan.schemas.input_fields import Latitude, Longitude, Text
+from grannsamverkan.schemas.input_fields import Latitude, Longitude, PhoneNumber, Text
 
 HH_MM = validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$", error=N_("Use 24-hour HH:MM."))
 # Names are stored stripped; one of only spaces would become the empty string.
@@ -84,6 +84,8 @@ class MeSchema(UserSchema):
     alert_radius_m = fields.Integer()
     quiet_hours = fields.Nested(QuietHoursSchema, allow_none=True)
     categories = fields.Method("_categories")
+    channels = fields.List(fields.String())
+    phone = fields.String(allow_none=True)
     municipality_codes = fields.List(fields.String())
     memberships = fields.List(fields.Nested(MyMembershipSchema))
     police_events = fields.Boolean(
@@ -107,6 +109,12 @@ class MePatchSchema(NonEmptyBodySchema):
         fields.String(validate=validate.OneOf(TIP_CATEGORIES)),
         validate=validate.Length(max=len(TIP_CATEGORIES)),
     )
+    # How alerts reach the person besides the inbox; [] leaves only the inbox.
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(ALERT_CHANNELS)),
+        validate=validate.Length(max=len(ALERT_CHANNELS)),
+    )
+    phone = PhoneNumber(allow_none=True)
     police_events = fields.Boolean(
         attribute="police_events_in_inbox",
         metadata={"description": "Put the police's public events in my inbox (no push)."},

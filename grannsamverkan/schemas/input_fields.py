@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import phonenumbers
 from marshmallow import fields, validate
 
 from grannsamverkan.errors import N_
@@ -59,6 +60,30 @@ class Text(fields.String):
         if not self.blank and not text.strip():
             raise self.make_error("blank")
         return text
+
+
+class PhoneNumber(Text):
+    """A mobile or fixed phone number, as people type it ("070-123 45 67", "+46 70 123 45
+    67"); loaded as E.164 ("+46701234567"). Numbers without a country code are Swedish."""
+
+    default_error_messages = {
+        "phone": N_("Not a phone number; write it like 070-123 45 67 or +46 70 123 45 67."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validate", validate.Length(max=40))
+        kwargs.setdefault("metadata", {}).update(example="070-123 45 67")
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            number = phonenumbers.parse(text, "SE")
+        except phonenumbers.NumberParseException as error:
+            raise self.make_error("phone") from error
+        if not phonenumbers.is_valid_number(number):
+            raise self.make_error("phone")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def _check_year(field: fields.Field, year: int) -> None:

@@ -12,11 +12,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from grannsamverkan.errors import Conflict, Invalid
+from grannsamverkan.errors import N_, Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.sweden import in_sweden
 from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import signing
 from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.passwords import check_password_strength
@@ -142,9 +143,15 @@ def sign_out(session: AuthSession) -> None:
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
     """Apply a PATCH /me body that the schema already validated."""
-    for field in ("name", "locale", "alert_radius_m", "categories", "police_events_in_inbox"):
+    fields = ("name", "locale", "alert_radius_m", "categories", "phone", "police_events_in_inbox")
+    for field in fields:
         if field in changes:
             setattr(user, field, changes[field])
+    if "channels" in changes:
+        user.channels = [c for c in ALERT_CHANNELS if c in changes["channels"]]
+    if "sms" in user.channels and not user.phone:
+        field = "phone" if "phone" in changes else "channels"
+        raise Invalid(field, N_("Text messages need a phone number."))
     if "quiet_hours" in changes:
         quiet = changes["quiet_hours"]
         user.quiet_start = quiet["start"] if quiet else None

@@ -3,7 +3,7 @@ consent on tips), the police's public events (police_events, users.police_events
 alerts.url) and scheduled_runs for the periodic chores
 
 Revision ID: 7295708d4f29
-Revises: a3e9d1c47b62
+Revises: b71c0d2e9f10
 Create Date: 2026-12-03 18:01:45.618362
 
 """
@@ -15,7 +15,7 @@ import grannsamverkan.models.types
 
 # revision identifiers, used by Alembic.
 revision = '7295708d4f29'
-down_revision = 'a3e9d1c47b62'
+down_revision = 'b71c0d2e9f10'
 branch_labels = None
 depends_on = None
 

@@ -66,7 +66,7 @@ def test_http_throughput_smoke(tmp_path: Path) -> None:
     out = tmp_path / "http.json"
 
     printed = bench(
-        "http_throughput.py", "--duration", "1", "--connections", "2", "--wrk-threads", "1",
+        "http_throughput.py", "--duration", "2", "--connections", "2", "--wrk-threads", "1",
         "--workers", "1", "--threads", "2", "--members", "2", "--reporters", "5",
         "--alerts", "3", "--json", str(out),
     )  # fmt: skip
@@ -77,6 +77,7 @@ def test_http_throughput_smoke(tmp_path: Path) -> None:
     assert cases == {
         (w, c) for w in ("sync", "gthread") for c in ("hello", "post_tips", "get_alerts")
     }
+    # Two seconds per case: at load 14 a one-second run of POST /tips once answered nothing.
     assert all(c["requests"] > 0 for c in result["cases"])
     assert result["bar"]["errors"] == 0
     for memory in result["memory"]:
