@@ -221,7 +221,6 @@ class Dispatcher:
         db.session.expunge_all()
         db.session.commit()
         results: dict[int, TokenResult] = send_emails(self.mailer, emails) if emails else {}
-        results.update(open311.send_jobs(self.open311, forwards, jobs))
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None
@@ -240,6 +239,8 @@ class Dispatcher:
             )
             for row, result in zip(rows, self.sender.send(message), strict=True):
                 results[row.delivery_id] = result
+        # Last: a slow municipality must not hold up the pushes claimed with its rows.
+        results.update(open311.send_jobs(self.open311, forwards, jobs))
         return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
