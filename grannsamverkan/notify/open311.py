@@ -11,6 +11,7 @@ pushes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -152,13 +153,20 @@ def load_jobs(rows: Sequence[Any]) -> list[Job]:
 
 
 def send_jobs(
-    client: Open311Client, rows: Sequence[Any], jobs: Sequence[Job]
+    client: Open311Client, rows: Sequence[Any], jobs: Sequence[Job], *, budget_s: float
 ) -> dict[int, TokenResult]:
+    """POST each job; once ``budget_s`` has passed, the rest wait for a later pass ("not
+    tried", as e-mails after a lost connection), so that slow servers never keep a batch
+    past its lease, which would let another dispatcher send it again."""
     results: dict[int, TokenResult] = {
         r.delivery_id: TokenResult("", Outcome.FAILED, error="forward deleted") for r in rows
     }
+    deadline = time.monotonic() + budget_s
     for job in jobs:
-        results[job.delivery_id] = client.submit(job)
+        if time.monotonic() >= deadline:
+            results[job.delivery_id] = TokenResult("", Outcome.RETRY, error="not tried")
+        else:
+            results[job.delivery_id] = client.submit(job)
     return results
 
 

@@ -240,7 +240,8 @@ class Dispatcher:
             for row, result in zip(rows, self.sender.send(message), strict=True):
                 results[row.delivery_id] = result
         # Last: a slow municipality must not hold up the pushes claimed with its rows.
-        results.update(open311.send_jobs(self.open311, forwards, jobs))
+        budget_s = self.lease.total_seconds() / 2
+        results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
         return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:

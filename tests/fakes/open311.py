@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ class FakeOpen311:
     failures: list[int] = field(default_factory=list)
     # Answer a POST with a token only (GeoReport v2's deferred ids); tokens[token] = id later.
     answer_with_token: bool = False
+    # Seconds each POST takes (a slow case system).
+    post_delay_s: float = 0.0
     filed: dict[str, dict[str, Any]] = field(default_factory=dict)
     tokens: dict[str, str | None] = field(default_factory=dict)
     seen: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)
@@ -36,6 +39,7 @@ class FakeOpen311:
         with self._lock:
             self.failures.clear()
             self.answer_with_token = False
+            self.post_delay_s = 0.0
             self.filed.clear()
             self.tokens.clear()
             self.seen.clear()
@@ -49,6 +53,8 @@ class FakeOpen311:
         self.filed[request_id].update(status="closed", status_notes=notes)
 
     def handle(self, method: str, path: str, query: dict[str, str], form: dict[str, str]) -> Answer:
+        if method == "POST":
+            time.sleep(self.post_delay_s)
         with self._lock:
             self.seen.append((method, path, form if method == "POST" else query))
             if method == "POST" and path == "/v2/requests.json":

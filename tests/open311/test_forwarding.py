@@ -14,6 +14,7 @@ from grannsamverkan.models import Delivery, TipForward
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.open311_status import poll_open311_statuses, read_back_statuses
+from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
 from mobile_client_stub.client import GrannsamverkanClient
 from tests.conftest import TIP_SPOT, problem_of
 from tests.fakes.open311 import API_KEY, JURISDICTION
@@ -280,3 +281,23 @@ def test_the_stub_client_forwards_with_consent(app, cast, open311, make_user):
             )
             assert police.forward_tip(tip["id"])["shares_details"] is True
             assert reporter.get_tip(tip["id"])["forwarding"]["state"] == "queued"
+
+
+def test_a_slow_case_system_never_keeps_a_batch_past_its_lease(
+    app, client, cast, post_tip, open311
+):
+    open311.post_delay_s = 0.4
+    app.config["GSV_PUSH_LEASE_S"] = 0.6  # 0.3 s of POSTs per batch
+    ids = [
+        post_tip(cast["reporter"], "unsafe_place", at=spot, description=f"Mörkt {n}")["id"]
+        for n, spot in enumerate([TIP_SPOT, (57.6700, 15.8557), (57.6630, 15.8500)])
+    ]
+    for tip_id in ids:
+        _forward(client, cast["police"], tip_id)
+    dispatcher = dispatcher_for(app, app.extensions[EXTENSION].sender)
+    with app.app_context():
+        assert dispatcher.run_once() == 3
+    assert len(open311.posts) == 1  # the others wait for the next pass
+    send_everything(app, dispatcher)
+    assert len(open311.posts) == 3  # each sent once
+    assert {_forward_row(app, tip_id).state for tip_id in ids} == {"submitted"}
