@@ -80,17 +80,27 @@ def _init_extensions(app: Flask) -> None:
     app.teardown_request(geocoding.keep_misses)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
-    from grannsamverkan.notify import runner
+    from grannsamverkan.notify import open311_status, runner
+    from grannsamverkan.notify.chores import in_background
+    from grannsamverkan.services import police_events
     from grannsamverkan.services.broadcasts import queue_due_reminders
     from grannsamverkan.services.digests import queue_due_digests
     from grannsamverkan.services.notices import escalate_unmoderated_tips
     from grannsamverkan.services.unsubscribe import unsubscribe_links
 
     # notify/ knows nothing of broadcasts, tips, digests or signed links: the reminder,
-    # escalation and digest sweeps and the unsubscribe links are handed to it here.
+    # escalation and digest sweeps and the unsubscribe links are handed to it here, with the
+    # periodic import and read-back (one dispatcher per interval runs each, in a thread of
+    # its own: they wait on other hosts, pushes must not).
     runner.init_app(
         app,
-        chores=[queue_due_reminders, escalate_unmoderated_tips, queue_due_digests],
+        chores=[
+            queue_due_reminders,
+            escalate_unmoderated_tips,
+            queue_due_digests,
+            in_background(open311_status.read_back_now, due=open311_status.read_back_due),
+            in_background(police_events.import_now, due=police_events.import_due),
+        ],
         unsubscribe_links=unsubscribe_links,
     )
 
@@ -111,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         health,
         help,
         households,
+        police_events,
         stats,
         tips,
         traffic,
@@ -130,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         help,
         stats,
         traffic,
+        police_events,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 

@@ -117,8 +117,50 @@ def send_digests_command() -> None:
     click.echo(f"{handled} people handled (those with nothing to tell get no e-mail)")
 
 
+import_cli = AppGroup("import", help="Import outside data.")
+
+
+@import_cli.command("police-events")
+def import_police_events_command() -> None:
+    """Import the police's public events for GSV_POLICE_EVENTS_MUNICIPALITIES now."""
+    from flask import current_app
+
+    from grannsamverkan.models.types import utcnow
+    from grannsamverkan.services import police_events
+
+    if not current_app.config.get("GSV_POLICE_EVENTS_MUNICIPALITIES"):
+        raise click.ClickException("GSV_POLICE_EVENTS_MUNICIPALITIES is not set: nothing to import")
+    try:
+        report = police_events.import_police_events(current_app.config, now=utcnow())
+    except police_events.PoliceFeedError as error:
+        raise click.ClickException(f"the police events feed failed: {error}") from error
+    db.session.commit()
+    click.echo(f"police events: {report.summary()}")
+
+
+open311_cli = AppGroup("open311", help="Open311 forwarding of tips to municipalities.")
+
+
+@open311_cli.command("poll")
+def open311_poll_command() -> None:
+    """Read back the status of forwarded tips now (the worker does it every GSV_OPEN311_POLL_S)."""
+    from flask import current_app
+
+    from grannsamverkan.models.types import utcnow
+    from grannsamverkan.notify.open311 import make_client
+    from grannsamverkan.notify.open311_status import read_back_statuses
+
+    client = make_client(current_app.config)
+    if not client.endpoints:
+        raise click.ClickException("GSV_OPEN311 is not set: no municipality to ask")
+    count = read_back_statuses(client, now=utcnow())
+    click.echo(f"open311: {count} statuses read back")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
+    app.cli.add_command(import_cli)
+    app.cli.add_command(open311_cli)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(push_cli)
     app.cli.add_command(purge_command)

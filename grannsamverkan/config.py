@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -73,6 +74,57 @@ def load_secret_key(instance_path: str) -> str:
         key_file.write_text(secrets.token_urlsafe(48))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
+
+
+@dataclass(frozen=True)
+class Open311Endpoint:
+    """One municipality's Open311 GeoReport v2 server (README "Open311 forwarding")."""
+
+    endpoint: str  # the base URL: requests.json and requests/{id}.json are under it
+    api_key: str | None
+    jurisdiction_id: str | None
+    service_codes: dict[str, str]  # tip category -> the municipality's service_code
+    auto_forward: bool = False
+    # Servers that require a requester's e-mail get this one (the deployment's own mailbox),
+    # never the reporter's.
+    email: str | None = None
+
+
+def parse_open311(configured: str | None) -> dict[str, Open311Endpoint]:
+    """GSV_OPEN311: a JSON object by municipality code, or ``@path`` to a file holding one.
+    Refuses anything malformed, so a typo fails at start-up rather than at the first tip."""
+    if not configured:
+        return {}
+    text = Path(configured[1:]).read_text() if configured.startswith("@") else configured
+    try:
+        raw = json.loads(text)
+        return {code: _open311_endpoint(code, entry) for code, entry in raw.items()}
+    except (ValueError, TypeError, AttributeError, KeyError) as error:
+        raise ValueError(f"GSV_OPEN311 is not valid: {error}") from error
+
+
+def _open311_endpoint(code: str, entry: dict[str, Any]) -> Open311Endpoint:
+    endpoint = entry["endpoint"]
+    if not (len(code) == 4 and code.isdigit()):
+        raise ValueError(f"{code!r} is not a municipality code")
+    if urlsplit(endpoint).scheme not in ("http", "https"):
+        raise ValueError(f"{code}: endpoint must be an http(s) URL")
+    codes = entry.get("service_codes", {})
+    if not all(isinstance(k, str) and isinstance(v, str) and v for k, v in codes.items()):
+        raise ValueError(f"{code}: service_codes maps categories to non-empty strings")
+    return Open311Endpoint(
+        endpoint=endpoint.rstrip("/") + "/",
+        api_key=entry.get("api_key"),
+        jurisdiction_id=entry.get("jurisdiction_id"),
+        service_codes=dict(codes),
+        auto_forward=bool(entry.get("auto_forward", False)),
+        email=entry.get("email"),
+    )
+
+
+def municipality_list(configured: str | None) -> list[str]:
+    """``0884,0860`` as a list of codes."""
+    return [code.strip() for code in (configured or "").split(",") if code.strip()]
 
 
 OPENSTREETMAP_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
@@ -151,6 +203,22 @@ class Settings:
         default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
     )
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
+    # Open311 forwarding of tips to municipalities (README "Open311 forwarding"): the JSON
+    # configuration (or @file), how often statuses are read back, the request time-out.
+    open311: str | None = field(default_factory=lambda: _env("OPEN311"))
+    open311_poll_s: float = field(default_factory=lambda: float(_env("OPEN311_POLL_S", "900")))
+    open311_timeout_s: float = field(default_factory=lambda: float(_env("OPEN311_TIMEOUT_S", "10")))
+    # The police's public events (README "Police events"): the feed, which municipalities to
+    # import (none: no import), and how often the worker imports.
+    police_events_url: str = field(
+        default_factory=lambda: _env("POLICE_EVENTS_URL", "https://polisen.se/api/events")
+    )
+    police_events_municipalities: str | None = field(
+        default_factory=lambda: _env("POLICE_EVENTS_MUNICIPALITIES")
+    )
+    police_events_interval_s: float = field(
+        default_factory=lambda: float(_env("POLICE_EVENTS_INTERVAL_S", "600"))
+    )
     # Request bodies (README "Limits"): every route takes at most max_body_bytes (413 over
     # it); creating or changing an area, whose boundary may have 10,000 positions, more.
     max_body_bytes: int = field(default_factory=lambda: int(_env("MAX_BODY_BYTES", "65536")))
@@ -242,6 +310,12 @@ class Settings:
             "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
+            "GSV_OPEN311": self.open311,
+            "GSV_OPEN311_POLL_S": self.open311_poll_s,
+            "GSV_OPEN311_TIMEOUT_S": self.open311_timeout_s,
+            "GSV_POLICE_EVENTS_URL": self.police_events_url,
+            "GSV_POLICE_EVENTS_MUNICIPALITIES": self.police_events_municipalities,
+            "GSV_POLICE_EVENTS_INTERVAL_S": self.police_events_interval_s,
             # Not environment-driven: fixed parts of the contract.
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,

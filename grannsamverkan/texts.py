@@ -45,6 +45,21 @@ CLOSE_RELATIONSHIP_GUIDANCE = {
 }
 
 
+# What the reporter (and police) read about a tip forwarded to the municipality; "closed" is
+# the municipality's own status of the request: it has been dealt with.
+FORWARD_LABELS: dict[str, dict[str, str]] = {
+    "queued": {"sv": "Skickas till kommunen", "en": "Being sent to the municipality"},
+    "submitted": {"sv": "Hos kommunen", "en": "With the municipality"},
+    "closed": {"sv": "Åtgärdad", "en": "Resolved"},
+    "failed": {"sv": "Kunde inte skickas till kommunen", "en": "Could not be sent"},
+}
+
+
+def forward_label(state: str, locale: str) -> str:
+    labels = FORWARD_LABELS[state]
+    return labels.get(locale, labels["sv"])
+
+
 def category_label(category: str, locale: str) -> str:
     labels = CATEGORY_LABELS.get(category)
     return labels.get(locale, labels["sv"]) if labels else category

@@ -335,10 +335,13 @@ class GrannsamverkanClient:
         idempotency_key: str | None = None,
         traffic_kind: str | None = None,
         time_of_day: str | None = None,
+        share_details_with_municipality: bool = False,
     ) -> dict[str, Any]:
         """Report a tip; answers guidance and the alert sent (POST /tips). Traffic tips name
         their ``traffic_kind`` and may give a ``time_of_day``."""
         body: dict[str, Any] = {"category": category, "description": description}
+        if share_details_with_municipality:
+            body["share_details_with_municipality"] = True
         location = _without_none({"lat": lat, "lon": lon, "address": address})
         if location:
             body["location"] = location
@@ -370,6 +373,10 @@ class GrannsamverkanClient:
     def reject_tip(self, tip_id: int) -> dict[str, Any]:
         """Reject a moderated tip (POST /tips/{id}/reject)."""
         return self.request("POST", f"/tips/{tip_id}/reject")
+
+    def forward_tip(self, tip_id: int) -> dict[str, Any]:
+        """Police: send the tip to the municipality's case system (POST /tips/{id}/forward)."""
+        return self.request("POST", f"/tips/{tip_id}/forward")
 
     def tip_deliveries(self, tip_id: int) -> dict[str, Any]:
         """How the tip's pushes fared (GET /tips/{id}/deliveries)."""
@@ -430,6 +437,21 @@ class GrannsamverkanClient:
         """The Atom feed of active warnings (GET /feeds/warnings.atom)."""
         return self._text(
             "/feeds/warnings.atom",
+            "application/atom+xml",
+            params={"municipality_code": municipality_code},
+        )
+
+    def police_events(
+        self, municipality_code: str, *, limit: int | None = None, cursor: str | None = None
+    ) -> dict[str, Any]:
+        """The police's public events of a municipality, newest first (GET /police-events)."""
+        params = {"municipality_code": municipality_code, **self._page(limit, cursor)}
+        return self.request("GET", "/police-events", params=params)
+
+    def police_events_atom(self, municipality_code: str) -> str:
+        """The same as an Atom feed (GET /feeds/police-events.atom)."""
+        return self._text(
+            "/feeds/police-events.atom",
             "application/atom+xml",
             params={"municipality_code": municipality_code},
         )

@@ -34,6 +34,7 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
         "read_at": row.read_at,
         "status": alert.status,
         "silent": row.silent,
+        "url": alert.url,
     }
 
 

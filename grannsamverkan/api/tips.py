@@ -14,10 +14,11 @@ from grannsamverkan.api.ratelimit import rate_limited
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.geo import geocoding
-from grannsamverkan.models import Tip, User
+from grannsamverkan.models import Tip, TipForward, User
 from grannsamverkan.schemas.common import Shown
 from grannsamverkan.schemas.tips import (
     DeliveryReportSchema,
+    ForwardingSchema,
     TipContactPersonSchema,
     TipCreatedSchema,
     TipCreateSchema,
@@ -29,8 +30,8 @@ from grannsamverkan.schemas.tips import (
     TipRejectSchema,
     TipViewSchema,
 )
-from grannsamverkan.services import help_resources, permissions, privacy, tips
-from grannsamverkan.texts import close_relationship_guidance, tip_guidance
+from grannsamverkan.services import help_resources, open311, permissions, privacy, tips
+from grannsamverkan.texts import close_relationship_guidance, forward_label, tip_guidance
 
 blp = Blueprint("tips", __name__, description="Tips from members")
 
@@ -63,9 +64,19 @@ class TipAsSeen:
         self.duplicate_of_id = (
             tip.duplicate_of_id if permissions.sees_duplicate_link(user, tip) else None
         )
+        forward = tip.forward
+        self.forwarding = None if forward is None else forwarding_view(forward, user.locale)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tip, name)
+
+
+def forwarding_view(forward: TipForward, locale: str) -> dict[str, Any]:
+    """A forward as ForwardingSchema shows it, labelled in the reader's language."""
+    state = "closed" if forward.resolved else forward.state
+    fields = ForwardingSchema().fields
+    view = {name: getattr(forward, name) for name in fields if hasattr(forward, name)}
+    return {**view, "status_label": forward_label(state, locale)}
 
 
 def tip_view(user: User, tip: Tip) -> Shown:
@@ -97,6 +108,7 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         vehicle=body.get("vehicle"),
         traffic_kind=body.get("traffic_kind"),
         time_of_day=body.get("time_of_day"),
+        share_details_with_municipality=body["share_details_with_municipality"],
     )
     tip = reported.tip
     count = reported.recipient_count
@@ -231,3 +243,21 @@ def tip_deliveries(tip_id: int) -> Any:
     if not permissions.can_see_tip_deliveries(user, tip):
         raise Forbidden("Only police and the area's contact persons see its deliveries.")
     return tips.delivery_report(tip)
+
+
+@blp.route("/tips/<int:tip_id>/forward", methods=["POST"])
+@auth_required
+@checks_access
+@blp.response(202, ForwardingSchema)
+def forward_tip(tip_id: int) -> Any:
+    """Forward an unsafe-place or vandalism tip to its municipality's case system (Open311
+    GeoReport v2). Queued now, sent by the outbox with retries; 409 when the category is not
+    forwarded, the municipality has no Open311 endpoint or no service for the category, or
+    the tip was already forwarded (a failed forward may be sent again)."""
+    user = current_user()
+    tip = load_visible_tip(user, tip_id)
+    if not permissions.can_forward_tip_to_municipality(user, tip):
+        raise Forbidden("Only police of the tip's area forward it to the municipality.")
+    forward = open311.forward_tip(tip, actor=user)
+    db.session.commit()
+    return forwarding_view(forward, user.locale)

@@ -21,6 +21,13 @@ def municipality(code: str) -> Municipality | None:
     return MUNICIPALITIES.get(code)
 
 
+def code_for_name(name: str) -> str | None:
+    """The code of the municipality named ``name`` ("Vimmerby", "vimmerby kommun", "Falu
+    kommun"), as the police's events feed names places; None for a county ("Kalmar län") or
+    anything else that is no municipality's name."""
+    return _CODES_BY_NAME.get(" ".join(name.split()).casefold())
+
+
 def swedish_name(code: str) -> str:
     """'Vimmerby kommun'; 'Kommun 9999' for a code that names no municipality."""
     found = MUNICIPALITIES.get(code)
@@ -327,3 +334,8 @@ MUNICIPALITIES: dict[str, Municipality] = {
     "2584": Municipality("Kiruna", "Kiruna kommun"),
 }
 # fmt: on
+
+# Both the plain and the official name of each municipality, casefolded.
+_CODES_BY_NAME: dict[str, str] = {
+    name.casefold(): code for code, municipality in MUNICIPALITIES.items() for name in municipality
+}

@@ -9,6 +9,9 @@ from grannsamverkan.models.geocode import GeocodedAddress
 from grannsamverkan.models.help_resource import HelpResource
 from grannsamverkan.models.idempotency import IdempotencyKey
 from grannsamverkan.models.invitation import Invitation
+from grannsamverkan.models.open311 import TipForward
+from grannsamverkan.models.police_event import PoliceEvent
+from grannsamverkan.models.scheduled_run import ScheduledRun
 from grannsamverkan.models.sms_month import SmsMonth
 from grannsamverkan.models.tip import Tip
 from grannsamverkan.models.user import AuthSession, Device, User
@@ -27,8 +30,11 @@ __all__ = [
     "IdempotencyKey",
     "Invitation",
     "Membership",
+    "PoliceEvent",
     "Rsvp",
     "SmsMonth",
+    "ScheduledRun",
     "Tip",
+    "TipForward",
     "User",
 ]

@@ -29,7 +29,7 @@ class Alert(Model):
     __tablename__ = "alerts"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # "tip" | "broadcast"
+    kind: Mapped[str] = mapped_column(String(16))  # "tip" | "broadcast" | "police_event"
     tip_id: Mapped[int | None] = mapped_column(
         ForeignKey("tips.id", ondelete="CASCADE"), unique=True
     )
@@ -55,6 +55,8 @@ class Alert(Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Where to read more: a police event's page on polisen.se.
+    url: Mapped[str | None] = mapped_column(String(500))
 
     tip: Mapped[Tip | None] = relationship(back_populates="alert", foreign_keys=[tip_id])
 

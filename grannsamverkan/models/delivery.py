@@ -10,13 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
 from grannsamverkan.models.alert import Alert
+from grannsamverkan.models.open311 import TipForward
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import Device
 
 DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
-# "push" to a device (alert_id and device_id set), "email" to an address (email_* set) or
-# "sms" to a phone number (alert_id, user_id and sms_to set; the text is made when sent).
-CHANNELS = ("push", "email", "sms")
+# "push" to a device (alert_id and device_id set), "email" to an address (email_* set),
+# "sms" to a phone number (alert_id, user_id and sms_to set; the text is made when sent), or
+# "open311": a tip to its municipality's case system (tip_forward_id set).
+CHANNELS = ("push", "email", "sms", "open311")
 
 
 class Delivery(Model):
@@ -54,11 +56,15 @@ class Delivery(Model):
     # SET NULL with the number cleared by delete_account: erasure leaves only the count.
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     sms_to: Mapped[str | None] = mapped_column(String(16))
+    tip_forward_id: Mapped[int | None] = mapped_column(
+        ForeignKey("tip_forwards.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     alert: Mapped[Alert | None] = relationship()
     device: Mapped[Device | None] = relationship()
+    tip_forward: Mapped[TipForward | None] = relationship()
 
     __table_args__ = (
         # A device never gets the same (alert, purpose) twice.

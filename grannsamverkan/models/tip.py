@@ -15,6 +15,7 @@ from grannsamverkan.models.user import User
 
 if TYPE_CHECKING:
     from grannsamverkan.models.alert import Alert
+    from grannsamverkan.models.open311 import TipForward
 
 TIP_CATEGORIES = (
     "burglary",
@@ -72,6 +73,11 @@ class Tip(Model):
     # When police were told that this urgent tip still waits for moderation (once).
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     duplicate_of_id: Mapped[int | None] = mapped_column(ForeignKey("tips.id", ondelete="SET NULL"))
+    # The reporter agreed that the exact place, address and unmasked text may go to the
+    # municipality (Open311 forwarding); otherwise only the coarse cell and masked text do.
+    share_details_with_municipality: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     area: Mapped[Area] = relationship()
@@ -80,6 +86,8 @@ class Tip(Model):
     alert: Mapped[Alert | None] = relationship(
         back_populates="tip", uselist=False, foreign_keys="Alert.tip_id"
     )
+    # Sent on to the municipality's case system (models/open311.py), if it was.
+    forward: Mapped[TipForward | None] = relationship(back_populates="tip", uselist=False)
     # The first report this one repeats (services/tips.py find_duplicate).
     duplicate_of: Mapped[Tip | None] = relationship(
         remote_side="Tip.id", foreign_keys=[duplicate_of_id]

@@ -74,6 +74,10 @@ class User(Model):
     # ("2026-W49") of the last one: the marker that makes it once a week, whoever sends it.
     digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     digest_week: Mapped[str] = mapped_column(String(8), default="", server_default="")
+    # The police's public events of the member's municipalities in their inbox (no push).
+    police_events_in_inbox: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Web console: when the person last had the Today page open ("new since your last visit").
     console_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

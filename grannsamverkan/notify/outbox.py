@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.notify import open311
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
 from grannsamverkan.notify.messages import PushKind, build_message
@@ -70,6 +71,7 @@ class Claimed:
     email_subject: str | None = None
     email_body: str | None = None
     sms_to: str | None = None
+    tip_forward_id: int | None = None
 
 
 class Dispatcher:
@@ -90,6 +92,8 @@ class Dispatcher:
         # SMS rows go out through this; dispatcher_for sets the configured one.
         self.sms_sender: SmsSender = LogSmsSender()
         self.unsubscribe_links: UnsubscribeLinks = no_links
+        # Tips to municipalities' Open311 servers (channel "open311"); set by dispatcher_for.
+        self.open311 = open311.Open311Client({})
         # Work that writes outbox rows when it is due rather than on a request (event
         # reminders): run at the start of each pass, each in a transaction of its own.
         self.chores = tuple(chores)
@@ -198,6 +202,7 @@ class Dispatcher:
                     Delivery.email_subject,
                     Delivery.email_body,
                     Delivery.sms_to,
+                    Delivery.tip_forward_id,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
                 .where(_one_of(Delivery.id, ids))
@@ -211,14 +216,17 @@ class Dispatcher:
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
         """Send the claimed rows, one multicast per (alert, purpose, language, silence), the
-        e-mail rows over the mailer and the SMS rows over the SMS sender."""
+        e-mail rows over the mailer, the SMS rows over the SMS sender and the Open311 rows to
+        their municipalities."""
         now = utcnow()
         emails = [c for c in claimed if c.channel == "email"]
         texts = [c for c in claimed if c.channel == "sms"]
-        claimed = [c for c in claimed if c.channel not in ("email", "sms")]
+        forwards = [c for c in claimed if c.channel == "open311"]
+        claimed = [c for c in claimed if c.channel == "push"]
         alert_ids = {c.alert_id for c in (*claimed, *texts, *emails) if c.alert_id is not None}
         alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
         places = place_names({c.alert_id for c in texts if c.alert_id is not None})
+        jobs = open311.load_jobs(forwards)
         # E-mails are rendered now, while the session may still read an alert's area.
         results, mails = compose_mails(emails, alerts, self.unsubscribe_links, now=now)
         # Detached, the alerts keep their loaded values: reading them while FCM answers must
@@ -248,6 +256,9 @@ class Dispatcher:
             )
             for row, result in zip(rows, self.sender.send(message), strict=True):
                 results[row.delivery_id] = result
+        # Last: a slow municipality must not hold up the pushes claimed with its rows.
+        budget_s = self.lease.total_seconds() / 2
+        results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
         return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
@@ -255,6 +266,7 @@ class Dispatcher:
         now = utcnow()
         by_id = {c.delivery_id: c for c in claimed}
         dead_tokens = set()
+        forwarded: list[tuple[int, TokenResult, str]] = []
         try:
             held = set(
                 db.session.scalars(
@@ -272,6 +284,8 @@ class Dispatcher:
                     continue  # our lease ran out and another dispatcher owns the row now
                 values = self._outcome_values(by_id[delivery_id], result, now)
                 same_values[tuple(sorted(values.items()))].append(delivery_id)
+                if (forward_id := by_id[delivery_id].tip_forward_id) is not None:
+                    forwarded.append((forward_id, result, values.get("state", "pending")))
                 if result.outcome is Outcome.UNREGISTERED and result.token:
                     dead_tokens.add(result.token)
             for values_key, ids in same_values.items():
@@ -281,6 +295,7 @@ class Dispatcher:
                     .values(**dict(values_key))
                     .execution_options(synchronize_session=False)
                 )
+            open311.record_outcomes(forwarded, now=now)
             if dead_tokens:
                 # FCM says these tokens are gone for good: forget them (token hygiene).
                 db.session.execute(delete(Device).where(Device.token.in_(dead_tokens)))

@@ -17,9 +17,11 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from grannsamverkan.config import parse_open311
 from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.mail import Mailer, make_mailer
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks
+from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 from grannsamverkan.notify.sms import SmsSender, make_sms_sender
@@ -49,6 +51,8 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
     dispatcher.sms_sender = app.extensions[EXTENSION].sms_sender
     if app.extensions[EXTENSION].unsubscribe_links is not None:
         dispatcher.unsubscribe_links = app.extensions[EXTENSION].unsubscribe_links
+    # One HTTP session per dispatcher: a dispatcher is one thread.
+    dispatcher.open311 = make_client(config)
     return dispatcher
 
 
@@ -72,6 +76,7 @@ class PushRunner:
         self.mailer: Mailer = make_mailer(app.config)
         # Likewise a wrong GSV_SMS_* setting; one sender (one HTTP session) per process.
         self.sms_sender: SmsSender = make_sms_sender(app.config)
+        parse_open311(app.config.get("GSV_OPEN311"))  # a malformed GSV_OPEN311 stops it too
         self._thread: threading.Thread | None = None
         self._wakeup = threading.Event()
         self._stop = threading.Event()

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from grannsamverkan.notify.chores import wait_for_background_chores
 from grannsamverkan.notify.jobs import SWEEP_S
 from grannsamverkan.notify.outbox import next_due_in
 from grannsamverkan.notify.runner import (
@@ -32,6 +33,7 @@ def run_polling_worker(app: Flask, *, burst: bool = False) -> None:
         handled = dispatcher.run_until_idle()
         due = next_due_in()
         if burst and due is None:
+            wait_for_background_chores()  # an import or read-back it started
             break
         if handled == 0:
             stop.wait(POLL_S if due is None else min(POLL_S, max(0.05, due)))

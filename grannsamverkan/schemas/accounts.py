@@ -89,6 +89,13 @@ class MeSchema(UserSchema):
     digest = fields.Boolean()
     municipality_codes = fields.List(fields.String())
     memberships = fields.List(fields.Nested(MyMembershipSchema))
+    police_events = fields.Boolean(
+        attribute="police_events_in_inbox",
+        metadata={
+            "description": "The police's public events of my areas' municipalities "
+            "arrive in my inbox (never as a push)."
+        },
+    )
 
     def _categories(self, user: Any) -> list[str]:
         return list(user.categories) if user.categories is not None else list(TIP_CATEGORIES)
@@ -111,6 +118,10 @@ class MePatchSchema(NonEmptyBodySchema):
     phone = PhoneNumber(allow_none=True)
     # The weekly digest of the person's areas by e-mail (services/digests.py).
     digest = fields.Boolean()
+    police_events = fields.Boolean(
+        attribute="police_events_in_inbox",
+        metadata={"description": "Put the police's public events in my inbox (no push)."},
+    )
 
 
 class HomeInputSchema(Schema):
@@ -166,7 +177,7 @@ class ExportSchema(Schema):
     home = fields.Dict(allow_none=True)
     home_protected = fields.Boolean()
     alert_settings = fields.Dict(
-        metadata={"description": "alert_radius_m, quiet_hours, categories"}
+        metadata={"description": "alert_radius_m, quiet_hours, categories, police_events"}
     )
     devices = fields.List(fields.Dict())
     memberships = fields.List(fields.Dict())

@@ -92,6 +92,15 @@ class TipCreateSchema(Schema):
             if field in data:
                 raise ValidationError("Only traffic tips have this field.", field)
 
+    share_details_with_municipality = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "The reporter agrees that, if the tip is forwarded to the "
+            "municipality (Open311), the exact place, address and text as written go with it; "
+            "otherwise only the ~200 m grid cell and the masked text do."
+        },
+    )
+
 
 class AlertSummarySchema(Schema):
     id = fields.Integer()
@@ -170,6 +179,33 @@ class ReporterSchema(Schema):
     email = fields.String()
 
 
+class ForwardingSchema(Schema):
+    """A tip forwarded to the municipality's case system (Open311), and how far it is."""
+
+    state = fields.String(
+        metadata={"description": "queued | submitted | failed (may be forwarded again)"}
+    )
+    municipality_code = fields.String()
+    service_code = fields.String()
+    service_request_id = fields.String(allow_none=True)
+    municipality_status = fields.String(
+        allow_none=True, metadata={"description": "The municipality's: open | closed"}
+    )
+    status_notes = fields.String(allow_none=True)
+    resolved = fields.Boolean(
+        metadata={"description": 'The municipality closed the request ("Åtgärdad").'}
+    )
+    status_label = fields.String(
+        metadata={"description": 'In the caller\'s language: e.g. "Åtgärdad" when resolved.'}
+    )
+    shares_details = fields.Boolean(
+        metadata={"description": "The exact place and text went (the reporter agreed)."}
+    )
+    created_at = fields.DateTime()
+    closed_at = fields.DateTime(allow_none=True)
+    last_error = fields.String(allow_none=True)
+
+
 class _TipUnmaskedSchema(Schema):
     """What police, the area's contact persons and the reporter all see of a tip."""
 
@@ -192,6 +228,12 @@ class _TipUnmaskedSchema(Schema):
         allow_none=True, metadata={"description": "Why a moderator rejected the tip."}
     )
     alert_id = fields.Function(lambda tip: tip.alert.id if tip.alert else None)
+    share_details_with_municipality = fields.Boolean()
+    forwarding = fields.Nested(
+        ForwardingSchema,
+        allow_none=True,
+        metadata={"description": "Set once the tip was forwarded to the municipality."},
+    )
 
 
 class TipFullSchema(_TipUnmaskedSchema):
@@ -314,6 +356,10 @@ class InboxAlertSchema(Schema):
         }
     )
     silent = fields.Boolean()
+    url = fields.String(
+        allow_none=True,
+        metadata={"description": "Where to read more (a police event's page on polisen.se)."},
+    )
 
 
 InboxAlertPageSchema = page_of(InboxAlertSchema)

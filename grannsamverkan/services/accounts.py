@@ -143,7 +143,16 @@ def sign_out(session: AuthSession) -> None:
 
 def update_profile(user: User, changes: dict[str, Any]) -> User:
     """Apply a PATCH /me body that the schema already validated."""
-    for field in ("name", "locale", "alert_radius_m", "categories", "phone", "digest"):
+    fields = (
+        "name",
+        "locale",
+        "alert_radius_m",
+        "categories",
+        "phone",
+        "digest",
+        "police_events_in_inbox",
+    )
+    for field in fields:
         if field in changes:
             setattr(user, field, changes[field])
     if "channels" in changes:

@@ -35,6 +35,7 @@ def collect_personal_data(user: User) -> dict[str, Any]:
             "channels": user.channels,
             "phone": user.phone,
             "digest": user.digest,
+            "police_events": user.police_events_in_inbox,
         },
         "devices": _devices(user),
         "memberships": _memberships(user),
@@ -92,6 +93,13 @@ def _tips(user: User) -> list[dict[str, Any]]:
             "vehicle": tip.vehicle,
             "status": tip.status,
             "created_at": _iso(tip.created_at),
+            "share_details_with_municipality": tip.share_details_with_municipality,
+            # What went to the municipality's case system (Open311), if anything did.
+            "forwarded_to_municipality": (
+                {"municipality_code": tip.forward.municipality_code, "sent": tip.forward.payload}
+                if tip.forward is not None
+                else None
+            ),
         }
         for tip in db.session.scalars(
             select(Tip).where(Tip.reporter_id == user.id).order_by(Tip.id)

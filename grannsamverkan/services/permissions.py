@@ -237,12 +237,6 @@ def can_write_police_note(user: User, tip: Tip) -> bool:
     return can_police_area(user, tip.area)
 
 
-def can_forward_tip(user: User, tip: Tip) -> bool:
-    """Hand an unsafe-place or vandalism tip on to the municipality's own case system
-    (Open311): police of its area and municipality staff who handle it."""
-    return tip.category in FORWARDABLE_TIP_CATEGORIES and can_triage_tip(user, tip)
-
-
 def can_moderate_tip(user: User, tip: Tip) -> bool:
     """Approve or reject a tip waiting for moderation: the area's contact persons and its
     police (who may be the only ones at a desk on a Monday morning)."""
@@ -275,6 +269,13 @@ def sees_tip_reporter(user: User, tip: Tip) -> bool:
         and not reporter.home_protected
         and is_contact_person_for_tip(user, tip)
     )
+
+
+def can_forward_tip_to_municipality(user: User, tip: Tip) -> bool:
+    """Ask for a tip to go on to the municipality's own case system (Open311): those who set
+    its status (police of its area, municipality staff who handle it). Which tips may go
+    (FORWARDABLE_TIP_CATEGORIES, configuration) is services/open311.py's refusal, a 409."""
+    return can_triage_tip(user, tip)
 
 
 def can_export_tips(user: User) -> bool:

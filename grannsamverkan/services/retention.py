@@ -15,6 +15,7 @@ from grannsamverkan.models import (
     Device,
     IdempotencyKey,
     Invitation,
+    PoliceEvent,
     Tip,
 )
 
@@ -56,6 +57,8 @@ def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
         "invitations": _deleted(
             delete(Invitation).where(Invitation.expires_at < now - INVITATION_AGE)
         ),
+        # Public, but only news while fresh; a year of them is follow-up enough.
+        "police_events": _deleted(delete(PoliceEvent).where(PoliceEvent.occurred_at < cutoff)),
         "emails": _deleted(
             delete(Delivery).where(
                 and_(Delivery.channel == "email", Delivery.created_at < now - EMAIL_AGE)

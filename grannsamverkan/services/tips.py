@@ -20,6 +20,7 @@ from grannsamverkan.models.delivery import CHANNELS, DELIVERY_STATES
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import (
     notices,
+    open311,
     permission_scopes,
     privacy,
     routing,
@@ -56,6 +57,7 @@ class TipReport(TypedDict):
     vehicle: NotRequired[dict[str, Any] | None]
     traffic_kind: NotRequired[str | None]
     time_of_day: NotRequired[str | None]
+    share_details_with_municipality: NotRequired[bool]
 
 
 def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
@@ -89,6 +91,7 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
         time_of_day=report.get("time_of_day"),
         status="pending" if area.tip_moderation and not police_only else "open",
         police_only=police_only,
+        share_details_with_municipality=bool(report.get("share_details_with_municipality")),
         duplicate_of_id=(
             None if police_only else find_duplicate(category=category, lat=lat, lon=lon, at=now)
         ),
@@ -99,6 +102,7 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         reported = ReportedTip(tip, None, 0)
     else:
+        open311.forward_automatically(tip)
         reported = _alert(tip, at=now)
     # After the alert: dispatchers claim by alert id, so the neighbours' pushes go first.
     notices.notify_tip_reported(tip, at=now)
@@ -166,6 +170,7 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
     notices.notify_reporter(tip, "tip_approved" if approve else "tip_rejected", at=now)
     if not approve:
         return ReportedTip(tip, None, 0)
+    open311.forward_automatically(tip)
     return _alert(tip, at=now)
 
 
@@ -206,6 +211,7 @@ def visible_tips_query(user: User, *, filters: dict[str, Any]) -> Select[Any]:
             contains_eager(Tip.area),
             selectinload(Tip.alert),
             selectinload(Tip.reporter),
+            selectinload(Tip.forward),
             selectinload(Tip.duplicate_of).joinedload(Tip.area),  # who may see the link
         )
     )

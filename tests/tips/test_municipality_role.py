@@ -113,7 +113,7 @@ def test_the_municipality_sees_no_person_and_no_exact_point(app, client, world):
         municipality = db.session.get(User, world["people"]["municipality"].id)
         assert not permissions.sees_tip_reporter(municipality, tip)
         assert not permissions.sees_exact_tip_point(municipality, tip)
-        assert permissions.can_forward_tip(municipality, tip)
+        assert permissions.can_forward_tip_to_municipality(municipality, tip)
     police = client.get(f"{API}/tips/{tip_id}", headers=world["people"]["police"].headers).json
     assert police["reporter"]["id"] == world["reporter"].id
 
@@ -145,14 +145,10 @@ def test_the_municipality_may_not_change_other_tips(client, world):
     problem_of(deliveries, 403)
 
 
-def test_only_forwardable_categories_may_be_forwarded(app, world):
-    with app.app_context():
-        municipality = db.session.get(User, world["people"]["municipality"].id)
-        traffic_tip = db.session.get(Tip, world["tips"]["traffic"])
-        vandalism = db.session.get(Tip, world["tips"]["vandalism"])
-        assert permissions.can_triage_tip(municipality, traffic_tip)
-        assert not permissions.can_forward_tip(municipality, traffic_tip)
-        assert permissions.can_forward_tip(municipality, vandalism)
+def test_only_forwardable_categories_may_be_forwarded(client, world):
+    headers = world["people"]["municipality"].headers
+    traffic = client.post(f"{API}/tips/{world['tips']['traffic']}/forward", headers=headers)
+    assert "Only unsafe-place and vandalism" in problem_of(traffic, 409)["detail"]
 
 
 def test_every_area_of_the_municipality_is_in_scope(

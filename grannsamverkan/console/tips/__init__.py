@@ -10,7 +10,7 @@ One blueprint (endpoints ``console.tips.*``), its views in ``listing`` and ``tip
 
 from __future__ import annotations
 
-from grannsamverkan.console.tips import listing, tip_page
+from grannsamverkan.console.tips import forwarding, listing, tip_page
 from grannsamverkan.console.tips.blueprint import bp
 
-__all__ = ["bp", "listing", "tip_page"]
+__all__ = ["bp", "forwarding", "listing", "tip_page"]

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 from grannsamverkan.console import forms, labels
 from grannsamverkan.console.session import console_user
 from grannsamverkan.console.tips.blueprint import Choice, bp, detail_url, shown_tip
+from grannsamverkan.console.tips.forwarding import forwarding_panel
 from grannsamverkan.console.tips.maps import tip_map
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -80,6 +81,7 @@ def _render_detail(
         "note": submitted.get("note", tip.police_note or ""),
         "moderate": moderate,
         "reason": submitted.get("reason", ""),
+        "forwarding": forwarding_panel(user, tip),
     }
     return render_template("console/tips/detail.html", **context), status
 
