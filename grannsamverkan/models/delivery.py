@@ -12,13 +12,13 @@ from grannsamverkan.extensions import Model
 from grannsamverkan.models.alert import Alert
 from grannsamverkan.models.open311 import TipForward
 from grannsamverkan.models.types import UTCDateTime, utcnow
-from grannsamverkan.models.user import Device
+from grannsamverkan.models.user import ALERT_CHANNELS, Device
 
 DELIVERY_STATES = ("pending", "sent", "failed", "unregistered")
 # "push" to a device (alert_id and device_id set), "email" to an address (email_* set),
 # "sms" to a phone number (alert_id, user_id and sms_to set; the text is made when sent), or
 # "open311": a tip to its municipality's case system (tip_forward_id set).
-CHANNELS = ("push", "email", "sms", "open311")
+CHANNELS = (*ALERT_CHANNELS, "open311")
 
 
 class Delivery(Model):

@@ -8,7 +8,6 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from grannsamverkan.models.alert import ALERT_KINDS, ALERT_STATUSES
-from grannsamverkan.models.delivery import CHANNELS
 from grannsamverkan.models.tip import (
     POLICE_TIP_STATUSES,
     TIME_OF_DAY_PERIODS,
@@ -16,6 +15,7 @@ from grannsamverkan.models.tip import (
     TIP_STATUSES,
     TRAFFIC_KINDS,
 )
+from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.schemas.common import (
     CoarsePoint,
     Latitude,
@@ -309,7 +309,7 @@ class DeliveryItemSchema(Schema):
 
 
 DeliveriesByChannelSchema = Schema.from_dict(
-    {channel: fields.Nested(DeliveryCountsSchema) for channel in CHANNELS},
+    {channel: fields.Nested(DeliveryCountsSchema) for channel in ALERT_CHANNELS},
     name="DeliveriesByChannelSchema",
 )
 

@@ -16,8 +16,9 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
 from grannsamverkan.models import Alert, Area, Delivery, Tip, User
-from grannsamverkan.models.delivery import CHANNELS, DELIVERY_STATES
+from grannsamverkan.models.delivery import DELIVERY_STATES
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import (
     notices,
     open311,
@@ -291,7 +292,7 @@ def tips_csv(query: Select[Any]) -> str:
 def delivery_report(tip: Tip) -> dict[str, Any]:
     """Counts (all channels, and by channel) and per-device states of the tip's alert's
     deliveries, follow-ups included: no tokens, no addresses, no people."""
-    by_channel = {channel: dict.fromkeys(DELIVERY_STATES, 0) for channel in CHANNELS}
+    by_channel = {channel: dict.fromkeys(DELIVERY_STATES, 0) for channel in ALERT_CHANNELS}
     counts = dict.fromkeys(DELIVERY_STATES, 0)
     if tip.alert is None:
         return {"counts": counts, "by_channel": by_channel, "items": []}
