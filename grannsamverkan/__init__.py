@@ -99,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         alerts,
         areas,
+        audit,
         broadcasts,
         health,
         help,
@@ -109,7 +110,17 @@ def _register_blueprints(app: Flask) -> None:
     from grannsamverkan.extensions import api
 
     app.register_blueprint(health.blp)
-    for module in (accounts, areas, tips, alerts, broadcasts, warning_documents, help, stats):
+    for module in (
+        accounts,
+        areas,
+        tips,
+        alerts,
+        broadcasts,
+        warning_documents,
+        help,
+        stats,
+        audit,
+    ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 
     from grannsamverkan import console

@@ -99,6 +99,10 @@ class Settings:
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed.
     trusted_proxies: int = field(default_factory=lambda: int(_env("TRUSTED_PROXIES", "0")))
     retention_days: int = field(default_factory=lambda: int(_env("RETENTION_DAYS", "365")))
+    # The audit trail is kept longer than what it describes (docs/audit.md): two years.
+    audit_retention_days: int = field(
+        default_factory=lambda: int(_env("AUDIT_RETENTION_DAYS", "730"))
+    )
     # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
     dispatcher: str | None = field(default_factory=lambda: _env("DISPATCHER"))
     rq_queue: str = field(default_factory=lambda: _env("RQ_QUEUE", "push"))
@@ -179,6 +183,7 @@ class Settings:
             "GSV_LOGIN_ADDRESS_LIMIT": self.login_address_limit,
             "GSV_TRUSTED_PROXIES": self.trusted_proxies,
             "GSV_RETENTION_DAYS": self.retention_days,
+            "GSV_AUDIT_RETENTION_DAYS": self.audit_retention_days,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
             "GSV_PUSH_BATCH_SIZE": self.push_batch_size,

@@ -178,7 +178,7 @@ def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
     tip = load_visible_tip(user, tip_id)
     if not permissions.can_triage_tip(user, tip):
         raise Forbidden("Only police change a tip's status.")
-    tips.update_tip_status(tip=tip, status=body["status"], note=body.get("note"))
+    tips.update_tip_status(actor=user, tip=tip, status=body["status"], note=body.get("note"))
     db.session.commit()
     return tip
 

@@ -31,6 +31,9 @@ class User(Model):
     locale: Mapped[str] = mapped_column(String(2), default="sv")
     # Police only: the municipality codes (e.g. "0884") they serve.
     municipality_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Police only: the lead of their municipalities' police, who reads the audit trail of
+    # what happens in them (set by ``flask users create --lead`` or ``flask users set-lead``).
+    police_lead: Mapped[bool] = mapped_column(Boolean, default=False)
 
     # Home: never shown to other members (DESIGN.md privacy rules).
     home_lat: Mapped[float | None] = mapped_column(Float)

@@ -17,7 +17,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.sweden import in_sweden
 from grannsamverkan.models import AuthSession, Device, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import signing
+from grannsamverkan.services import audit, permissions, signing
 from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.passwords import check_password_strength
 
@@ -221,9 +221,21 @@ def remove_device(user: User, token: str) -> None:
         db.session.flush()
 
 
+def set_police_lead(user: User, *, lead: bool, actor: User | None) -> None:
+    """Make a police account its municipalities' police lead, or not; ``actor`` None is an
+    operator on the command line."""
+    if lead and not permissions.is_police(user):
+        raise Conflict("Only a police account leads its municipalities' police.")
+    if bool(user.police_lead) != lead:
+        audit.record(actor, "account.police_lead", user, {"police_lead": (user.police_lead, lead)})
+        user.police_lead = lead
+    db.session.flush()
+
+
 def delete_account(user: User) -> None:
     """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
     first waiting for a freed place moves up); tips stay, without their reporter."""
     release_places(user)
+    audit.record(user, "account.delete", user, {"role": (user.role, None)})
     db.session.delete(user)
     db.session.flush()

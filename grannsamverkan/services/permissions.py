@@ -116,6 +116,20 @@ def can_manage_help_resources(user: User, municipality_code: str | None) -> bool
     return serves_municipality(user, municipality_code)
 
 
+# --- the audit trail ------------------------------------------------------------------------
+
+
+def is_police_lead(user: User) -> bool:
+    """The lead of the police in the municipalities they serve (``police_lead``)."""
+    return is_police(user) and bool(user.police_lead)
+
+
+def can_read_audit(user: User) -> bool:
+    """The audit trail: admins all of it, police leads their municipalities' share
+    (services/audit.py's audit_scope)."""
+    return is_admin(user) or is_police_lead(user)
+
+
 # --- statistics ------------------------------------------------------------------------------
 
 

@@ -132,7 +132,9 @@ def change_status(tip_id: int) -> Any:
     errors.anchors["status"] = "status"
     if loaded is None:
         return _render_detail(user, tip, errors, submitted, 422)
-    tip_service.update_tip_status(tip=tip, status=loaded["status"], note=loaded["note"].strip())
+    tip_service.update_tip_status(
+        actor=user, tip=tip, status=loaded["status"], note=loaded["note"].strip()
+    )
     db.session.commit()
     flash(_("The tip is saved."))
     return redirect(detail_url(tip))
