@@ -17,7 +17,7 @@ from grannsamverkan.schemas.stats import (
     TipStatsQuerySchema,
     TipStatsSchema,
 )
-from grannsamverkan.services import permissions, stats
+from grannsamverkan.services import exports, permissions, stats
 
 blp = Blueprint(
     "stats", __name__, description="Follow-up statistics (police of their municipalities, admins)"
@@ -68,7 +68,7 @@ def tip_stats(query: dict[str, Any]) -> Any:
         "date_to": query.get("date_to"),
     }
     if query["format"] == "csv":
-        csv_text = stats.tip_counts_csv(actor=user, **selection)
+        csv_text = exports.tip_counts_csv(actor=user, **selection)
         db.session.commit()  # the export's audit event
         return Response(
             csv_text,

@@ -24,7 +24,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import StatsRangeSchema
-from grannsamverkan.services import permissions, stats
+from grannsamverkan.services import exports, permissions, stats
 from grannsamverkan.services.local_time import LOCAL_TIME
 
 bp = Blueprint("stats", __name__)
@@ -67,7 +67,7 @@ def tips_csv() -> Any:
     selection = _selection(user, errors)
     if errors:
         return _bad_selection(errors)
-    csv_text = stats.tip_counts_csv(
+    csv_text = exports.tip_counts_csv(
         actor=user,
         municipality_codes=selection.codes,
         group_by=CUBE,

@@ -10,7 +10,7 @@ was set or changed; secrets (passwords, tokens, invitation links) never reach it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -97,14 +97,15 @@ class Target:
     area: Area | None = None
 
 
-Change = tuple[Any, Any] | list[Any]
+# (old, new): None for a value that was not there.
+Change = tuple[Any, Any]
 
 
 def record(
     actor: User | None,
     action: str,
     target: Target | Tip | Membership | Invitation | Broadcast | HelpResource | User,
-    changes: dict[str, Change] | None = None,
+    changes: Mapping[str, Change] | None = None,
 ) -> AuditEvent:
     """Add one audit event to the session (committed with the action). ``actor`` None is an
     operator on the command line. ``changes``: {field: (old, new)}; unchanged fields are
@@ -113,7 +114,7 @@ def record(
     assert action in ACTIONS, f"unknown audit action {action}"
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
-        actor_role=capacity(actor, target.area),
+        actor_role=permissions.acting_role(actor, target.area),
         action=action,
         object_type=target.type,
         object_id=target.id,
@@ -124,17 +125,6 @@ def record(
     return event
 
 
-def capacity(actor: User | None, area: Area | None) -> str:
-    """The role the actor acted in: ``operator``, their account role (admin, police, ...),
-    or ``contact_person`` for a resident who is one in the area concerned."""
-    if actor is None:
-        return "operator"
-    if actor.role == "resident" and area is not None:
-        if permissions.is_contact_person(actor, area):
-            return "contact_person"
-    return actor.role
-
-
 def target_of(thing: Tip | Membership | Invitation | Broadcast | HelpResource | User) -> Target:
     """The audit target of a model object."""
     if isinstance(thing, Tip | Membership | Invitation):
@@ -143,11 +133,10 @@ def target_of(thing: Tip | Membership | Invitation | Broadcast | HelpResource | 
     if isinstance(thing, Broadcast):
         return Target("broadcast", thing.id, tuple(thing.municipality_codes))
     if isinstance(thing, HelpResource):
-        codes = (thing.municipality_code,) if thing.municipality_code else ()
-        return Target("help_resource", thing.id, codes)
-    codes = {m.area.municipality_code for m in thing.memberships} | set(
-        thing.municipality_codes or []
-    )
+        code = thing.municipality_code
+        return Target("help_resource", thing.id, (code,) if code else ())
+    codes = {m.area.municipality_code for m in thing.memberships}
+    codes.update(thing.municipality_codes or [])
     return Target("account", thing.id, tuple(sorted(codes)))
 
 
@@ -162,7 +151,7 @@ def changed(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Change]:
     }
 
 
-def _kept_changes(changes: dict[str, Change]) -> dict[str, list[Any]]:
+def _kept_changes(changes: Mapping[str, Change]) -> dict[str, list[Any]]:
     kept = {}
     for field, (old, new) in changes.items():
         if field in REDACTED_FIELDS:

@@ -64,7 +64,7 @@ def set_membership(
     """PUT a membership: create it (police) or change its status and, when given, its role.
     The caller may (check_may_set_membership)."""
     membership = find_membership(area, user.id)
-    before = {"status": None, "role": None}
+    before: dict[str, str | None] = {"status": None, "role": None}
     if membership is None:
         membership = Membership(area=area, user=user, role=role or "member")
         db.session.add(membership)
@@ -75,7 +75,7 @@ def set_membership(
     membership.status = status
     membership.decided_by_id = actor.id
     db.session.flush()
-    after = {"status": membership.status, "role": membership.role}
+    after: dict[str, str | None] = {"status": membership.status, "role": membership.role}
     changes = {"user_id": (user.id, user.id), **audit.changed(before, after)}
     audit.record(actor, membership_action(before, after), membership, changes)
     return membership

@@ -124,6 +124,16 @@ def is_police_lead(user: User) -> bool:
     return is_police(user) and bool(user.police_lead)
 
 
+def acting_role(user: User | None, area: Area | None) -> str:
+    """The capacity an audited action was done in: ``operator`` (the command line), the
+    account's role, or ``contact_person`` for a resident who is one of the area concerned."""
+    if user is None:
+        return "operator"
+    if user.role == "resident" and area is not None and is_contact_person(user, area):
+        return "contact_person"
+    return user.role
+
+
 def can_read_audit(user: User) -> bool:
     """The audit trail: admins all of it, police leads their municipalities' share
     (services/audit.py's audit_scope)."""

@@ -23,9 +23,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, literal_column, 
 from sqlalchemy.orm import InstrumentedAttribute
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip, User
+from grannsamverkan.models import Alert, AlertRecipient, Area, Delivery, Membership, Tip
 from grannsamverkan.models.delivery import DELIVERY_STATES
-from grannsamverkan.services import audit
 from grannsamverkan.services.local_time import local_day_start, local_month
 from grannsamverkan.texts import category_label
 
@@ -128,33 +127,6 @@ def count_tips(
     return [
         {**dict(zip(columns, keys, strict=True)), "count": counts[keys]} for keys in sorted(counts)
     ]
-
-
-def tip_counts_csv(
-    *,
-    actor: User,
-    municipality_codes: list[str] | None,
-    group_by: Sequence[str],
-    date_from: date | None = None,
-    date_to: date | None = None,
-) -> str:
-    """count_tips as CSV, for download: an export, so it is audited (what was counted)."""
-    rows = count_tips(
-        municipality_codes=municipality_codes,
-        group_by=group_by,
-        date_from=date_from,
-        date_to=date_to,
-    )
-    selection = {
-        "municipality_codes": (None, municipality_codes),
-        "group_by": (None, list(group_by)),
-        "date_from": (None, date_from),
-        "date_to": (None, date_to),
-        "rows": (None, len(rows)),
-    }
-    target = audit.Target("statistics", None, tuple(municipality_codes or ()))
-    audit.record(actor, "statistics.export", target, selection)
-    return rows_to_csv(rows, columns_for(group_by))
 
 
 def rows_to_csv(rows: Iterable[dict[str, Any]], columns: Sequence[str]) -> str:
