@@ -12,6 +12,7 @@ from flask import Blueprint, Flask
 from grannsamverkan.console import (
     apidocs,
     areas,
+    audit,
     auth,
     broadcasts,
     errors,
@@ -39,6 +40,7 @@ PAGE_GROUPS = (
     broadcasts,
     events,
     statistics,
+    audit,
 )
 
 

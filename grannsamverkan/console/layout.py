@@ -31,7 +31,10 @@ NAV = (
     ("console.broadcasts.index", _l("Broadcasts"), True),
     ("console.events.index", _l("Training events"), True),
     ("console.stats.index", _l("Statistics"), True),
+    ("console.audit.index", _l("Audit trail"), True),
 )
+# Shown only to those who read the audit trail (admins, police leads).
+AUDIT_PAGE = "console.audit.index"
 
 
 def page_url(endpoint: str, **values: Any) -> str | None:
@@ -50,6 +53,8 @@ def navigation() -> list[NavItem]:
     for endpoint, label, police_only in NAV:
         url = page_url(endpoint)
         if url is None or (police_only and not police):
+            continue
+        if endpoint == AUDIT_PAGE and not permissions.can_read_audit(user):
             continue
         group = endpoint.rsplit(".", 1)[0]
         items.append(NavItem(str(label), url, request.blueprint == group))
