@@ -153,13 +153,15 @@ def seed_demo() -> Iterator[str]:
 
 
 def _create() -> None:
-    accounts.create_user(
+    police = accounts.create_user(
         email=POLICE_EMAIL,
         password=DEMO_PASSWORD,
         name="Områdespolis Vimmerby",
         role="police",
         municipality_codes=[MUNICIPALITY],
     )
+    # The demo's one officer also leads Vimmerby's police: the console shows the audit trail.
+    accounts.set_police_lead(police, lead=True, actor=None)
     for demo in AREAS:
         area = Area(
             name=demo.name, municipality_code=MUNICIPALITY, center_lat=demo.lat, center_lon=demo.lon

@@ -6,12 +6,8 @@ LOCKED`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite — send
 transaction, then records the results of the rows it still holds. A dispatcher killed at
 any moment leaves its rows leased; when the lease runs out another takes them and sends
 again, so at most one batch is sent twice and nothing is lost. Phones drop duplicates by
-alert id.
-
-A dispatcher asked to stop (its ``stop`` event: SIGTERM to a push worker, an app process
-exiting) finishes the multicast in flight, records it, and releases the rows of its batch
-it has not sent (clears their lease), so another dispatcher takes them at once: nothing is
-sent twice and nothing waits for the lease.
+alert id. A dispatcher whose ``stop`` is set (SIGTERM, process exit) finishes its multicast
+in flight and releases the unsent rest of its batch: another takes it at once, none twice.
 """
 
 from __future__ import annotations
@@ -87,11 +83,8 @@ class Dispatcher:
         chores: Sequence[Chore] = (),
     ) -> None:
         self.sender = sender
-        # Set when the process is asked to stop: no new claim, no next multicast
-        # (dispatcher_for in runner.py hands it the process's shutdown event).
-        self.stop = threading.Event()
-        # Rows this dispatcher claimed and handed back unsent, since it was made.
-        self.released = 0
+        self.stop = threading.Event()  # set: no new claim, no next multicast (runner.py)
+        self.released = 0  # claimed rows handed back unsent
         # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
         self.mailer: Mailer = LogMailer()
         # Work that writes outbox rows when it is due rather than on a request (event
@@ -248,8 +241,7 @@ class Dispatcher:
         return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
-        """Store each row's outcome, if this dispatcher still holds its lease, and release the
-        claimed rows that have none (not sent: the dispatcher is stopping)."""
+        """Store each row's outcome while this dispatcher holds its lease; release unsent rows."""
         now = utcnow()
         unsent = [c.delivery_id for c in claimed if c.delivery_id not in results]
         by_id = {c.delivery_id: c for c in claimed}
@@ -289,12 +281,11 @@ class Dispatcher:
         except Exception:
             db.session.rollback()
             raise
-        if unsent:
-            self.released += len(unsent)
-            log.info("push dispatcher %s stopping: released %d unsent rows", self.name, len(unsent))
 
     def _release(self, ids: list[int]) -> None:
         """Hand rows back: due now, for any dispatcher, without waiting for the lease."""
+        self.released += len(ids)
+        log.info("push dispatcher %s stopping: releasing %d unsent rows", self.name, len(ids))
         db.session.execute(
             update(Delivery)
             .where(_one_of(Delivery.id, ids), Delivery.claimed_by == self.name)
