@@ -46,7 +46,7 @@ def test_a_police_lead_reads_the_trail_in_the_browser(
     check_page(page)
 
     page.select_option("#action", "membership.create")
-    page.get_by_role("button", name="Visa händelser").click()
+    page.get_by_role("button", name="Visa poster").click()
     expect(rows).to_have_count(1)
     expect(rows.nth(0)).to_contain_text(f"user_id: {member.id} → {member.id}")
 
