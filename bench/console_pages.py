@@ -125,6 +125,7 @@ def seed(app: Any, *, households: int, tips: int, per_area: int, seed_value: int
             role="police",
             municipality_codes=["0884"],
         )
+        police.police_lead = True  # every console page, the audit trail's too
         db.session.commit()
         police_id = police.id
         token, _session = accounts.sign_in(email=police.email, password=POLICE_PASSWORD)  # type: ignore[misc]

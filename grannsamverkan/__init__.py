@@ -117,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         accounts,
         alerts,
         areas,
+        audit,
         broadcasts,
         health,
         help,
@@ -142,6 +143,7 @@ def _register_blueprints(app: Flask) -> None:
         stats,
         traffic,
         police_events,
+        audit,
     ):
         api.register_blueprint(module.blp, url_prefix="/api/v1")
 

@@ -28,8 +28,13 @@ users_cli = AppGroup("users", help="Manage accounts.")
     help="Municipality code (e.g. 0884) a police, municipality or statistics account acts in; "
     "repeatable.",
 )
-def create_user_command(
-    email: str, password: str, name: str, role: str, municipalities: tuple[str, ...]
+@click.option(
+    "--lead",
+    is_flag=True,
+    help="A police account that leads its municipalities' police: reads their audit trail.",
+)
+def create_user_command(  # noqa: PLR0913 - one parameter per click option
+    email: str, password: str, name: str, role: str, municipalities: tuple[str, ...], lead: bool
 ) -> None:
     """Create an account (police, municipality, statistics and admin accounts are made only
     this way)."""
@@ -46,6 +51,8 @@ def create_user_command(
         errors["municipality"] = [f"A {role} account acts in at least one municipality."]
     if not permissions.role_serves_municipalities(role) and municipalities:
         errors["municipality"] = [f"A {role} account has no municipalities."]
+    if lead and not permissions.is_police_role(role):
+        errors["lead"] = ["Only a police account leads its municipalities' police."]
     if errors:
         raise click.ClickException(f"invalid input: {errors}")
     try:
@@ -58,8 +65,29 @@ def create_user_command(
         )
     except DomainError as exc:  # the e-mail is taken, or the password easy to guess
         raise click.ClickException(exc.detail) from exc
+    if lead:
+        accounts.set_police_lead(user, lead=True, actor=None)
     db.session.commit()
-    click.echo(f"created {role} account {user.id} <{user.email}>")
+    click.echo(f"created {role} account {user.id} <{user.email}>" + (" (police lead)" * lead))
+
+
+@users_cli.command("set-lead")
+@click.argument("email")
+@click.option("--off", is_flag=True, help="Take the police lead away instead.")
+def set_lead_command(email: str, off: bool) -> None:
+    """Make a police account the lead of its municipalities' police (or not, with --off):
+    the lead reads the audit trail of what happens in them. Audited."""
+    user = accounts.find_user_by_email(email)
+    if user is None:
+        raise click.ClickException(f"no account with the e-mail address {email}")
+    try:
+        accounts.set_police_lead(user, lead=not off, actor=None)
+    except DomainError as exc:
+        raise click.ClickException(exc.detail) from exc
+    db.session.commit()
+    click.echo(
+        f"account {user.id} <{user.email}> " + ("is no police lead" if off else "is police lead")
+    )
 
 
 @click.command("seed-demo")

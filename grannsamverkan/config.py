@@ -188,6 +188,10 @@ class Settings:
     moderation_escalate_min: float = field(
         default_factory=lambda: float(_env("MODERATION_ESCALATE_MIN", "10"))
     )
+    # The audit trail is kept longer than what it describes (docs/audit.md): two years.
+    audit_retention_days: int = field(
+        default_factory=lambda: int(_env("AUDIT_RETENTION_DAYS", "730"))
+    )
     # "thread", "rq" or "off"; None picks rq when Redis is configured, else thread.
     dispatcher: str | None = field(default_factory=lambda: _env("DISPATCHER"))
     rq_queue: str = field(default_factory=lambda: _env("RQ_QUEUE", "push"))
@@ -302,6 +306,7 @@ class Settings:
             "GSV_RETENTION_DAYS": self.retention_days,
             "GSV_MODERATION_ESCALATE_MIN": self.moderation_escalate_min,
             "GSV_MUNICIPALITY_HOUSEHOLDS": self.municipality_households,
+            "GSV_AUDIT_RETENTION_DAYS": self.audit_retention_days,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
             "GSV_PUSH_BATCH_SIZE": self.push_batch_size,

@@ -183,6 +183,8 @@ def _create() -> None:
         role="statistics",
         municipality_codes=[MUNICIPALITY],
     )
+    # The demo's one officer also leads Vimmerby's police: the console shows the audit trail.
+    accounts.set_police_lead(police, lead=True, actor=None)
     for demo in AREAS:
         area = Area(
             name=demo.name, municipality_code=MUNICIPALITY, center_lat=demo.lat, center_lon=demo.lon

@@ -162,7 +162,7 @@ def revoke_invitation(area_id: int, invitation_id: int) -> None:
     invitation = invitations.find_invitation(area, invitation_id)
     if invitation is None:
         raise NotFound("No such invitation.")
-    invitations.revoke_invitation(invitation)
+    invitations.revoke_invitation(invitation, actor=current_user())
     db.session.commit()
 
 
@@ -228,5 +228,5 @@ def delete_member(area_id: int, user_id: int) -> None:
     actor = current_user()
     area = load_area_for_member_admin(area_id)
     memberships.check_may_remove_membership(actor, area, user_id)
-    memberships.remove_membership(area=area, user_id=user_id)
+    memberships.remove_membership(actor=actor, area=area, user_id=user_id)
     db.session.commit()

@@ -209,7 +209,7 @@ def patch_broadcast(body: dict[str, Any], broadcast_id: int) -> Any:
     """Update a broadcast; the phones it reached are told (alert status "updated")."""
     user = current_user()
     broadcast = load_managed_broadcast(user, broadcast_id)
-    broadcast = broadcasts.update_broadcast(broadcast=broadcast, changes=body)
+    broadcast = broadcasts.update_broadcast(actor=user, broadcast=broadcast, changes=body)
     db.session.commit()
     return broadcast_view(user, broadcast)
 
@@ -222,7 +222,7 @@ def cancel_broadcast(broadcast_id: int) -> Any:
     """Cancel a broadcast ("all clear"); the phones it reached are told."""
     user = current_user()
     broadcast = load_managed_broadcast(user, broadcast_id)
-    broadcast = broadcasts.cancel_broadcast(broadcast=broadcast)
+    broadcast = broadcasts.cancel_broadcast(actor=user, broadcast=broadcast)
     db.session.commit()
     return broadcast_view(user, broadcast)
 

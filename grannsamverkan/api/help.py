@@ -71,7 +71,7 @@ def get_help_resource(resource_id: int) -> Any:
 def create_help_resource(body: dict[str, Any]) -> Any:
     """Add a help resource: police for their municipalities, admins also national ones."""
     check_can_manage(current_user(), body.get("municipality_code"))
-    resource = help_resources.create_help_resource(fields=body)
+    resource = help_resources.create_help_resource(actor=current_user(), fields=body)
     db.session.commit()
     return resource
 
@@ -88,7 +88,9 @@ def patch_help_resource(changes: dict[str, Any], resource_id: int) -> Any:
     if "municipality_code" in changes:
         # Moving it needs the right to manage it where it goes, too.
         check_can_manage(current_user(), changes["municipality_code"])
-    resource = help_resources.update_help_resource(resource=resource, changes=changes)
+    resource = help_resources.update_help_resource(
+        actor=current_user(), resource=resource, changes=changes
+    )
     db.session.commit()
     return resource
 
@@ -101,5 +103,5 @@ def delete_help_resource(resource_id: int) -> None:
     """Remove a help resource (its municipality's police, admins)."""
     resource = load_help_resource(resource_id)
     check_can_manage(current_user(), resource.municipality_code)
-    help_resources.delete_help_resource(resource=resource)
+    help_resources.delete_help_resource(actor=current_user(), resource=resource)
     db.session.commit()

@@ -9,6 +9,7 @@ from flask import Response, current_app
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.errors import Forbidden
+from grannsamverkan.extensions import db
 from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import (
@@ -22,6 +23,7 @@ from grannsamverkan.schemas.stats import (
     TipStatsSchema,
 )
 from grannsamverkan.services import (
+    exports,
     follow_up,
     follow_up_export,
     follow_up_periods,
@@ -74,20 +76,23 @@ def statistics_scope(user: User, municipality_code: str | None) -> list[str] | N
 )
 def tip_stats(query: dict[str, Any]) -> Any:
     """Tips counted per category, area and/or month; JSON or CSV."""
-    codes = statistics_scope(current_user(), query.get("municipality_code"))
-    rows = stats.count_tips(
-        municipality_codes=codes,
-        group_by=query["group_by"],
-        date_from=query.get("date_from"),
-        date_to=query.get("date_to"),
-    )
+    user = current_user()
+    codes = statistics_scope(user, query.get("municipality_code"))
+    selection = {
+        "municipality_codes": codes,
+        "group_by": query["group_by"],
+        "date_from": query.get("date_from"),
+        "date_to": query.get("date_to"),
+    }
     if query["format"] == "csv":
+        csv_text = exports.tip_counts_csv(actor=user, **selection)
+        db.session.commit()  # the export's audit event
         return Response(
-            stats.rows_to_csv(rows, stats.columns_for(query["group_by"])),
+            csv_text,
             mimetype="text/csv",
             headers={"Content-Disposition": 'attachment; filename="tip-stats.csv"'},
         )
-    return {"rows": rows}
+    return {"rows": stats.count_tips(**selection)}
 
 
 @blp.route("/stats/tips.png", methods=["GET"])

@@ -196,7 +196,11 @@ def patch_tip(body: dict[str, Any], tip_id: int) -> Any:
     if body.get("note") is not None and not permissions.can_write_police_note(user, tip):
         raise Forbidden("Only police write the police note.")
     tips.update_tip_status(
-        tip=tip, status=body["status"], note=body.get("note"), reason=body.get("reason")
+        actor=user,
+        tip=tip,
+        status=body["status"],
+        note=body.get("note"),
+        reason=body.get("reason"),
     )
     db.session.commit()
     return tip_view(user, tip)

@@ -12,6 +12,7 @@ from flask import Blueprint, Flask
 from grannsamverkan.console import (
     apidocs,
     areas,
+    audit,
     auth,
     broadcasts,
     errors,
@@ -47,6 +48,7 @@ PAGE_GROUPS = (
     unsubscribe,
     follow_up,
     traffic,
+    audit,
 )
 
 

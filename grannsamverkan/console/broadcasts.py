@@ -217,7 +217,9 @@ def update(broadcast_id: int) -> Any:
     if changes is None:
         return _render_edit(broadcast, values, errors)
     try:
-        broadcast = broadcast_service.update_broadcast(broadcast=broadcast, changes=changes)
+        broadcast = broadcast_service.update_broadcast(
+            actor=user, broadcast=broadcast, changes=changes
+        )
     except Invalid as error:
         db.session.rollback()
         broadcast_forms.add_service_error(error, {"target": "areas"}, errors)
@@ -253,7 +255,7 @@ def cancel(broadcast_id: int) -> Any:
     """Cancel through the service behind POST /broadcasts/{id}/cancel."""
     user = console_user()
     broadcast = load_changeable(user, broadcast_id)
-    broadcast = broadcast_service.cancel_broadcast(broadcast=broadcast)
+    broadcast = broadcast_service.cancel_broadcast(actor=user, broadcast=broadcast)
     db.session.commit()
     flash(_("The broadcast is cancelled; the phones that got it are told."))
     return redirect(detail_url(broadcast))

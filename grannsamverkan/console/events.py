@@ -209,7 +209,7 @@ def change_capacity(broadcast_id: int) -> Any:
         errors.add("capacity", _("Enter a number of places different from now"))
         return _render(user, event, errors, text)
     try:
-        broadcast_service.update_broadcast(broadcast=event, changes=changes)
+        broadcast_service.update_broadcast(actor=user, broadcast=event, changes=changes)
     except Invalid:
         db.session.rollback()
         errors.add("capacity", _("Enter the number of places, from 1 to 10,000"))

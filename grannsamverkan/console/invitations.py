@@ -96,11 +96,12 @@ def create(area_id: int) -> Any:
 @bp.post("/areas/<int:area_id>/invitations/<int:invitation_id>/revoke")
 def revoke(area_id: int, invitation_id: int) -> Any:
     """Revoke an open invitation (the area's contact persons and police)."""
-    area = load_managed_area(console_user(), area_id)
+    user = console_user()
+    area = load_managed_area(user, area_id)
     invitation = invitation_service.find_invitation(area, invitation_id)
     if invitation is None:
         raise NotFound("No such invitation.")
-    invitation_service.revoke_invitation(invitation)
+    invitation_service.revoke_invitation(invitation, actor=user)
     db.session.commit()
     flash(_("The invitation is revoked: its link no longer works."))
     return redirect(url_for("console.areas.detail", area_id=area.id, _anchor="invite"))

@@ -35,6 +35,7 @@ NAV: tuple[tuple[str, Any, Callable[[User], bool]], ...] = (
     ("console.events.index", _l("Training events"), broadcast_permissions.can_send_broadcasts),
     ("console.traffic.index", _l("Traffic"), permissions.can_see_traffic_hotspots),
     ("console.stats.index", _l("Statistics"), permissions.can_see_statistics),
+    ("console.audit.index", _l("Audit trail"), permissions.can_read_audit),
 )
 
 

@@ -20,10 +20,11 @@ from grannsamverkan.console.errors import error_page
 from grannsamverkan.console.session import console_user
 from grannsamverkan.console.stats_tables import CUBE, Selection, collect, municipality_name
 from grannsamverkan.errors import Forbidden
+from grannsamverkan.extensions import db
 from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import StatsRangeSchema
-from grannsamverkan.services import permissions, sms_budget, stats
+from grannsamverkan.services import exports, permissions, sms_budget, stats
 from grannsamverkan.services.local_time import LOCAL_TIME, local_month
 
 bp = Blueprint("stats", __name__)
@@ -67,15 +68,17 @@ def tips_csv() -> Any:
     selection = _selection(user, errors)
     if errors:
         return _bad_selection(errors)
-    rows = stats.count_tips(
+    csv_text = exports.tip_counts_csv(
+        actor=user,
         municipality_codes=selection.codes,
         group_by=CUBE,
         date_from=selection.date_from,
         date_to=selection.date_to,
     )
+    db.session.commit()  # the export's audit event
     name = f"tips-{selection.date_from.isoformat()}-{selection.date_to.isoformat()}.csv"
     return Response(
-        stats.rows_to_csv(rows, stats.columns_for(CUBE)),
+        csv_text,
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

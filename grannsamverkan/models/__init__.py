@@ -3,6 +3,7 @@ table on the metadata, and ``from grannsamverkan.models import X`` finds each of
 
 from grannsamverkan.models.alert import Alert, AlertRecipient
 from grannsamverkan.models.area import Area, Membership
+from grannsamverkan.models.audit import AuditEvent
 from grannsamverkan.models.broadcast import Broadcast, BroadcastMunicipality, Rsvp
 from grannsamverkan.models.delivery import Delivery
 from grannsamverkan.models.geocode import GeocodedAddress
@@ -20,6 +21,7 @@ __all__ = [
     "Alert",
     "AlertRecipient",
     "Area",
+    "AuditEvent",
     "AuthSession",
     "Broadcast",
     "BroadcastMunicipality",

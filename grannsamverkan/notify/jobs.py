@@ -27,9 +27,11 @@ def dispatch_pending() -> int:
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = app.extensions[EXTENSION]
-    handled = dispatcher_for(app, runner.sender).run_until_idle(
-        on_full_batch=lambda: _ask_for_help(app)
-    )
+    dispatcher = dispatcher_for(app, runner.sender)
+    handled = dispatcher.run_until_idle(on_full_batch=lambda: _ask_for_help(app))
+    if dispatcher.released:
+        # This worker is stopping: another takes the rows it handed back, now.
+        _ask_for_help(app)
     schedule_next_run(app, next_due_in())
     return handled
 

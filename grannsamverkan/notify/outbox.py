@@ -6,7 +6,8 @@ LOCKED`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite — send
 transaction, then records the results of the rows it still holds. A dispatcher killed at
 any moment leaves its rows leased; when the lease runs out another takes them and sends
 again, so at most one batch is sent twice and nothing is lost. Phones drop duplicates by
-alert id.
+alert id. A dispatcher whose ``stop`` is set (SIGTERM, process exit) finishes its multicast
+in flight and releases the unsent rest of its batch: another takes it at once, none twice.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import logging
 import random
 import secrets
 import socket
+import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -87,6 +89,8 @@ class Dispatcher:
         chores: Sequence[Chore] = (),
     ) -> None:
         self.sender = sender
+        self.stop = threading.Event()  # set: no new claim, no next multicast (runner.py)
+        self.released = 0  # claimed rows handed back unsent
         # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
         self.mailer: Mailer = LogMailer()
         # SMS rows go out through this; dispatcher_for sets the configured one.
@@ -133,14 +137,14 @@ class Dispatcher:
         at most once, at the first full claim (see run_once).
         """
         handled = self._send_due(max_batches, on_full_batch)
-        if self.run_chores():
+        if not self.stop.is_set() and self.run_chores():
             handled += self._send_due(max_batches, None)
         return handled
 
     def _send_due(self, max_batches: int | None, on_full_batch: Callable[[], object] | None) -> int:
         handled = 0
         batches = 0
-        while max_batches is None or batches < max_batches:
+        while (max_batches is None or batches < max_batches) and not self.stop.is_set():
             count = self.run_once(on_full_batch=on_full_batch)
             if count == 0:
                 break
@@ -248,6 +252,8 @@ class Dispatcher:
             elif row.alert_id is not None:
                 groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
         for (alert_id, kind), rows in groups.items():
+            if self.stop.is_set():
+                break  # the rest go back unsent (record releases them)
             message = build_message(
                 alerts[alert_id],
                 kind,
@@ -262,8 +268,9 @@ class Dispatcher:
         return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
-        """Store each row's outcome, if this dispatcher still holds its lease."""
+        """Store each row's outcome while this dispatcher holds its lease; release unsent rows."""
         now = utcnow()
+        unsent = [c.delivery_id for c in claimed if c.delivery_id not in results]
         by_id = {c.delivery_id: c for c in claimed}
         dead_tokens = set()
         forwarded: list[tuple[int, TokenResult, str]] = []
@@ -299,10 +306,23 @@ class Dispatcher:
             if dead_tokens:
                 # FCM says these tokens are gone for good: forget them (token hygiene).
                 db.session.execute(delete(Device).where(Device.token.in_(dead_tokens)))
+            if unsent:
+                self._release(unsent)
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
+
+    def _release(self, ids: list[int]) -> None:
+        """Hand rows back: due now, for any dispatcher, without waiting for the lease."""
+        self.released += len(ids)
+        log.info("push dispatcher %s stopping: releasing %d unsent rows", self.name, len(ids))
+        db.session.execute(
+            update(Delivery)
+            .where(_one_of(Delivery.id, ids), Delivery.claimed_by == self.name)
+            .values(claimed_by=None, claimed_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
     def _outcome_values(self, row: Claimed, result: TokenResult, now: datetime) -> dict[str, Any]:
         attempts = row.attempts + 1

@@ -8,6 +8,7 @@ outbox rows are the truth: a wake-up lost is only a delay, never a lost push.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
 from collections.abc import Sequence
@@ -33,8 +34,13 @@ EXTENSION = "gsv_push"
 POLL_S = 5.0
 
 
-def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
-    """A dispatcher configured from the app, with the chores the factory registered."""
+def dispatcher_for(
+    app: Flask, sender: PushSender, *, stop: threading.Event | None = None
+) -> Dispatcher:
+    """A dispatcher configured from the app, with the chores the factory registered; it
+    stops between multicasts once ``stop`` is set (by default the process's shutdown event,
+    ``PushRunner.shutdown``, which the push worker sets on SIGTERM)."""
+    runner: PushRunner = app.extensions[EXTENSION]
     config = app.config
     dispatcher = Dispatcher(
         sender,
@@ -45,14 +51,15 @@ def dispatcher_for(app: Flask, sender: PushSender) -> Dispatcher:
             cap_s=config["GSV_PUSH_BACKOFF_CAP_S"],
             max_attempts=config["GSV_PUSH_MAX_ATTEMPTS"],
         ),
-        chores=app.extensions[EXTENSION].chores,
+        chores=runner.chores,
     )
-    dispatcher.mailer = app.extensions[EXTENSION].mailer
-    dispatcher.sms_sender = app.extensions[EXTENSION].sms_sender
-    if app.extensions[EXTENSION].unsubscribe_links is not None:
-        dispatcher.unsubscribe_links = app.extensions[EXTENSION].unsubscribe_links
+    dispatcher.mailer = runner.mailer
+    dispatcher.sms_sender = runner.sms_sender
+    if runner.unsubscribe_links is not None:
+        dispatcher.unsubscribe_links = runner.unsubscribe_links
     # One HTTP session per dispatcher: a dispatcher is one thread.
     dispatcher.open311 = make_client(config)
+    dispatcher.stop = stop or runner.shutdown
     return dispatcher
 
 
@@ -81,6 +88,11 @@ class PushRunner:
         self._wakeup = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
+        self._stopped_at_exit = False
+        # Set once when this process is asked to stop (``flask push worker`` on SIGTERM):
+        # every dispatcher made by dispatcher_for then finishes its multicast in flight and
+        # hands back the rest of its batch.
+        self.shutdown = threading.Event()
 
     @property
     def sender(self) -> PushSender:
@@ -108,6 +120,12 @@ class PushRunner:
 
     def _ensure_thread(self) -> None:
         with self._lock:
+            if not self._stopped_at_exit:
+                # A process that serves the app (a gunicorn worker told to stop by SIGTERM
+                # ends by exiting) stops its dispatcher thread cleanly first: the thread is
+                # a daemon, and would otherwise die mid-batch with its rows leased.
+                atexit.register(self.stop, self.app.config["GSV_FCM_TIMEOUT_S"] + 5)
+                self._stopped_at_exit = True
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
                 self._thread = threading.Thread(
@@ -117,7 +135,7 @@ class PushRunner:
 
     def _loop(self) -> None:
         with self.app.app_context():
-            dispatcher = dispatcher_for(self.app, self.sender)
+            dispatcher = dispatcher_for(self.app, self.sender, stop=self._stop)
             while not self._stop.is_set():
                 self._wakeup.clear()
                 wait = POLL_S

@@ -1,4 +1,10 @@
-"""``flask push worker``: a dispatcher as a process of its own."""
+"""``flask push worker``: a dispatcher as a process of its own.
+
+SIGTERM (or SIGINT) stops it gracefully: the multicast in flight is finished and recorded,
+the unsent rest of its batch is released for another dispatcher to take at once, and the
+process exits (docs: README "Stopping workers"). A second signal to the RQ worker is RQ's
+cold shutdown: rows still leased then wait for their lease, as after a crash.
+"""
 
 from __future__ import annotations
 
@@ -24,10 +30,11 @@ log = logging.getLogger(__name__)
 
 def run_polling_worker(app: Flask, *, burst: bool = False) -> None:
     """Dispatch in a loop without Redis; several may run at once (rows are leased)."""
-    stop = threading.Event()
+    runner = app.extensions[EXTENSION]
+    stop = runner.shutdown
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, lambda *_: stop.set())
-    dispatcher = dispatcher_for(app, app.extensions[EXTENSION].sender)
+    dispatcher = dispatcher_for(app, runner.sender, stop=stop)
     log.info("push worker %s polling", dispatcher.name)
     while not stop.is_set():
         handled = dispatcher.run_until_idle()
@@ -48,10 +55,18 @@ def run_rq_worker(app: Flask, *, burst: bool = False) -> None:
     from redis import Redis
     from rq import Queue, SimpleWorker
 
+    class PushWorker(SimpleWorker):
+        """RQ's worker, whose warm shutdown (the first SIGTERM) also tells the dispatch job
+        running in it to stop after its multicast in flight."""
+
+        def handle_warm_shutdown_request(self) -> None:
+            app.extensions[EXTENSION].shutdown.set()
+            super().handle_warm_shutdown_request()
+
     connection = Redis.from_url(app.config["GSV_REDIS_URL"])
     queue = Queue(app.config["GSV_RQ_QUEUE"], connection=connection)
     enqueue_dispatch(app)
-    worker: Any = SimpleWorker([queue], connection=connection)
+    worker: Any = PushWorker([queue], connection=connection)
     guard = None if burst else SweepGuard(app, connection).start()
     try:
         worker.work(burst=burst, with_scheduler=not burst, logging_level="WARNING")

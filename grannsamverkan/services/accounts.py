@@ -18,7 +18,7 @@ from grannsamverkan.geo.sweden import in_sweden
 from grannsamverkan.models import AuthSession, Delivery, Device, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.models.user import ALERT_CHANNELS
-from grannsamverkan.services import signing
+from grannsamverkan.services import audit, permissions, signing
 from grannsamverkan.services.broadcasts import release_places
 from grannsamverkan.services.passwords import check_password_strength
 
@@ -236,11 +236,23 @@ def remove_device(user: User, token: str) -> None:
         db.session.flush()
 
 
+def set_police_lead(user: User, *, lead: bool, actor: User | None) -> None:
+    """Make a police account its municipalities' police lead, or not; ``actor`` None is an
+    operator on the command line."""
+    if lead and not permissions.is_police(user):
+        raise Conflict("Only a police account leads its municipalities' police.")
+    if bool(user.police_lead) != lead:
+        audit.record(actor, "account.police_lead", user, {"police_lead": (user.police_lead, lead)})
+        user.police_lead = lead
+    db.session.flush()
+
+
 def delete_account(user: User) -> None:
     """Erase the account; devices, sessions, home, memberships and RSVPs go with it (the
     first waiting for a freed place moves up); tips stay, without their reporter. E-mails not
     yet sent to the account's address are dropped, as its phones' pushes are."""
     release_places(user)
+    audit.record(user, "account.delete", user, {"role": (user.role, None)})
     # The foreign key keeps SMS rows for the counts, without the person; the number goes.
     db.session.execute(
         update(Delivery)

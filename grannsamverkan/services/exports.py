@@ -1,13 +1,17 @@
-"""A user's own data, gathered for export (GET /me/export)."""
+"""Exports: a user's own data (GET /me/export), and the statistics CSV police download
+(audited, services/audit.py; the member's own export is not)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Rsvp, Tip, User
+from grannsamverkan.services import audit, stats
 
 
 def _iso(value: Any) -> Any:
@@ -122,3 +126,30 @@ def _alerts_received(user: User) -> list[dict[str, Any]]:
             .order_by(Alert.id)
         )
     ]
+
+
+def tip_counts_csv(
+    *,
+    actor: User,
+    municipality_codes: list[str] | None,
+    group_by: Sequence[str],
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> str:
+    """count_tips as CSV, for download: an export, so it is audited (what was counted)."""
+    rows = stats.count_tips(
+        municipality_codes=municipality_codes,
+        group_by=group_by,
+        date_from=date_from,
+        date_to=date_to,
+    )
+    selection = {
+        "municipality_codes": (None, municipality_codes),
+        "group_by": (None, list(group_by)),
+        "date_from": (None, date_from),
+        "date_to": (None, date_to),
+        "rows": (None, len(rows)),
+    }
+    target = audit.Target("statistics", None, tuple(municipality_codes or ()))
+    audit.record(actor, "statistics.export", target, selection)
+    return stats.rows_to_csv(rows, stats.columns_for(group_by))

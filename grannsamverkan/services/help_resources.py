@@ -8,7 +8,8 @@ from sqlalchemy import Select, or_, select
 
 from grannsamverkan.errors import Invalid
 from grannsamverkan.extensions import db
-from grannsamverkan.models import HelpResource
+from grannsamverkan.models import HelpResource, User
+from grannsamverkan.services import audit
 
 FIELDS = ("name", "topic", "description", "phone", "url", "municipality_code", "opening_hours")
 
@@ -45,25 +46,38 @@ def help_for_close_relationship_violence(municipality_code: str) -> list[HelpRes
     return list(db.session.scalars(query))
 
 
-def create_help_resource(*, fields: dict[str, Any]) -> HelpResource:
+def create_help_resource(*, actor: User, fields: dict[str, Any]) -> HelpResource:
     """A new help resource; the caller may manage resources where it belongs."""
     resource = HelpResource(**{field: fields.get(field) for field in FIELDS})
     db.session.add(resource)
     db.session.flush()
+    audit.record(actor, "help_resource.create", resource, audit.changed({}, _values(resource)))
     return resource
 
 
-def update_help_resource(*, resource: HelpResource, changes: dict[str, Any]) -> HelpResource:
+def _values(resource: HelpResource) -> dict[str, Any]:
+    return {field: getattr(resource, field) for field in FIELDS}
+
+
+def update_help_resource(
+    *, actor: User, resource: HelpResource, changes: dict[str, Any]
+) -> HelpResource:
     """Apply a PATCH; the caller may manage the resource where it is and where it goes."""
+    before = _values(resource)
     for field in FIELDS:
         if field in changes:
             setattr(resource, field, changes[field])
     if not resource.phone and not resource.url:
         raise Invalid("phone", "Give a phone number, a web address, or both.")
+    # Moved to another municipality: the police leads of both read the event.
+    codes = {before["municipality_code"], resource.municipality_code} - {None}
+    target = audit.Target("help_resource", resource.id, tuple(codes))
+    audit.record(actor, "help_resource.update", target, audit.changed(before, _values(resource)))
     db.session.flush()
     return resource
 
 
-def delete_help_resource(*, resource: HelpResource) -> None:
+def delete_help_resource(*, actor: User, resource: HelpResource) -> None:
+    audit.record(actor, "help_resource.delete", resource, audit.changed(_values(resource), {}))
     db.session.delete(resource)
     db.session.flush()

@@ -21,7 +21,7 @@ from grannsamverkan.errors import N_, Forbidden, InvalidLink
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Invitation, Membership, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import permissions, signing
+from grannsamverkan.services import audit, permissions, signing
 from grannsamverkan.services.emails import queue_email
 from grannsamverkan.services.local_time import LOCAL_TIME
 from grannsamverkan.services.memberships import find_membership
@@ -77,6 +77,8 @@ def create_invitation(*, area: Area, created_by: User, email: str | None) -> Iss
     )
     db.session.add(invitation)
     db.session.flush()
+    changes = {"email": (None, invitation.email), "expires_at": (None, invitation.expires_at)}
+    audit.record(created_by, "invitation.create", invitation, changes)
     return IssuedInvitation(invitation, token_of(invitation))
 
 
@@ -175,11 +177,12 @@ def _use(invitation: Invitation, user: User) -> None:
         raise InvalidLink(NO_LONGER_VALID)
 
 
-def revoke_invitation(invitation: Invitation) -> None:
+def revoke_invitation(invitation: Invitation, *, actor: User) -> None:
     """The link stops working (a used one has done its work and stays as it was); the caller
     may manage the area."""
     if invitation.used_at is None and invitation.revoked_at is None:
         invitation.revoked_at = utcnow()
+        audit.record(actor, "invitation.revoke", invitation, {"revoked_at": (None, utcnow())})
         db.session.flush()
 
 

@@ -11,7 +11,7 @@ from grannsamverkan.errors import Conflict, Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Area, Membership, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import accounts, notices, permission_scopes, permissions
+from grannsamverkan.services import accounts, audit, notices, permission_scopes, permissions
 
 
 def find_membership(area: Area, user_id: int) -> Membership | None:
@@ -66,22 +66,49 @@ def set_membership(
     """PUT a membership: create it (police) or change its status and, when given, its role.
     The caller may (check_may_set_membership)."""
     membership = find_membership(area, user.id)
+    before: dict[str, str | None] = {"status": None, "role": None}
     if membership is None:
         membership = Membership(area=area, user=user, role=role or "member")
         db.session.add(membership)
-    elif role is not None:
-        membership.role = role
+    else:
+        before = {"status": membership.status, "role": membership.role}
+        if role is not None:
+            membership.role = role
     membership.status = status
     membership.decided_by_id = actor.id
     db.session.flush()
+    after: dict[str, str | None] = {"status": membership.status, "role": membership.role}
+    changes = {"user_id": (user.id, user.id), **audit.changed(before, after)}
+    audit.record(actor, membership_action(before, after), membership, changes)
     return membership
 
 
-def remove_membership(*, area: Area, user_id: int) -> None:
-    """Leave an area, or remove someone from it; the caller may."""
+def membership_action(before: dict[str, str | None], after: dict[str, str | None]) -> str:
+    """The audit action of a membership change: what the change was for."""
+    if before["status"] is None:
+        return "membership.create"
+    if before["role"] != after["role"]:
+        return "membership.role"
+    if after["status"] == "removed":
+        return "membership.remove"
+    if before["status"] == "pending" and after["status"] == "active":
+        return "membership.approve"
+    return "membership.status"
+
+
+def remove_membership(*, actor: User, area: Area, user_id: int) -> None:
+    """Leave an area, or remove someone from it; the caller may. Removing someone else is
+    audited; leaving is the member's own business."""
     membership = find_membership(area, user_id)
     if membership is None:
         raise NotFound("No such member in this area.")
+    if actor.id != user_id:
+        changes = {
+            "user_id": (user_id, user_id),
+            "status": (membership.status, None),
+            "role": (membership.role, None),
+        }
+        audit.record(actor, "membership.delete", membership, changes)
     if membership.user.is_household:
         # A household exists only as this membership: removed, it is erased, not orphaned.
         accounts.delete_account(membership.user)

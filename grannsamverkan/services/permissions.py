@@ -54,6 +54,11 @@ def is_police_account() -> ColumnElement[bool]:
     return User.role == "police"
 
 
+def is_police_role(role: str) -> bool:
+    """A police account's role: the only one that may lead its municipalities' police."""
+    return role == "police"
+
+
 def role_serves_municipalities(role: str) -> bool:
     """Police, municipality and statistics accounts act in named municipalities, so they need
     at least one; residents and admins have none."""
@@ -152,6 +157,30 @@ def can_manage_help_resources(user: User, municipality_code: str | None) -> bool
     if municipality_code is None:
         return is_admin(user)
     return serves_municipality(user, municipality_code)
+
+
+# --- the audit trail ------------------------------------------------------------------------
+
+
+def is_police_lead(user: User) -> bool:
+    """The lead of the police in the municipalities they serve (``police_lead``)."""
+    return is_police(user) and bool(user.police_lead)
+
+
+def acting_role(user: User | None, area: Area | None) -> str:
+    """The capacity an audited action was done in: ``operator`` (the command line), the
+    account's role, or ``contact_person`` for a resident who is one of the area concerned."""
+    if user is None:
+        return "operator"
+    if user.role == "resident" and area is not None and is_contact_person(user, area):
+        return "contact_person"
+    return user.role
+
+
+def can_read_audit(user: User) -> bool:
+    """The audit trail: admins all of it, police leads their municipalities' share
+    (services/audit.py's audit_scope)."""
+    return is_admin(user) or is_police_lead(user)
 
 
 # --- statistics ------------------------------------------------------------------------------

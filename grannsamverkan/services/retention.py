@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from flask import current_app
 from sqlalchemy import CursorResult, Delete, and_, delete, or_
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import (
     Alert,
+    AuditEvent,
     AuthSession,
     Delivery,
     Device,
@@ -36,10 +38,15 @@ def _deleted(statement: Delete) -> int:
     return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
-def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
+def purge(
+    *, now: datetime, retention_days: int, audit_retention_days: int | None = None
+) -> dict[str, int]:
     """Delete old tips and alerts, stale devices, dead sessions, old idempotency keys,
-    invitations a month past their expiry and e-mail outbox rows older than a week."""
+    invitations a month past their expiry, e-mail outbox rows older than a week, and audit
+    events older than ``audit_retention_days`` (GSV_AUDIT_RETENTION_DAYS when not given)."""
     cutoff = now - timedelta(days=retention_days)
+    if audit_retention_days is None:
+        audit_retention_days = current_app.config["GSV_AUDIT_RETENTION_DAYS"]
     deleted = {
         # Alerts first: a tip's alert goes with it anyway (ON DELETE CASCADE), a broadcast's
         # only by age; inbox rows and deliveries cascade from the alert.
@@ -63,6 +70,10 @@ def purge(*, now: datetime, retention_days: int) -> dict[str, int]:
             delete(Delivery).where(
                 and_(Delivery.channel == "email", Delivery.created_at < now - EMAIL_AGE)
             )
+        ),
+        # A bulk DELETE: the ORM refuses to delete audit events one by one (models/audit.py).
+        "audit_events": _deleted(
+            delete(AuditEvent).where(AuditEvent.at < now - timedelta(days=audit_retention_days))
         ),
     }
     db.session.flush()

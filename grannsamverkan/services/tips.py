@@ -20,6 +20,7 @@ from grannsamverkan.models.delivery import DELIVERY_STATES
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import (
+    audit,
     notices,
     open311,
     permission_scopes,
@@ -167,6 +168,15 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
     tip.status = "open" if approve else "rejected"
     if not approve:
         tip.rejection_reason = (reason or "").strip() or None
+    audit.record(
+        actor,
+        "tip.approve" if approve else "tip.reject",
+        tip,
+        audit.changed(
+            {"status": "pending"},
+            {"status": tip.status, "rejection_reason": tip.rejection_reason},
+        ),
+    )
     db.session.flush()
     notices.notify_reporter(tip, "tip_approved" if approve else "tip_rejected", at=now)
     if not approve:
@@ -175,7 +185,9 @@ def moderate_tip(*, actor: User, tip: Tip, approve: bool, reason: str | None = N
     return _alert(tip, at=now)
 
 
-def update_tip_status(*, tip: Tip, status: str, note: str | None, reason: str | None = None) -> Tip:
+def update_tip_status(
+    *, actor: User, tip: Tip, status: str, note: str | None, reason: str | None = None
+) -> Tip:
     """Police triage: the tip's status and, when given, their note. A tip waiting for
     moderation is not triaged (409): only approving it opens it, and sends its alert.
 
@@ -185,11 +197,14 @@ def update_tip_status(*, tip: Tip, status: str, note: str | None, reason: str | 
     if tip.status == "pending":
         raise Conflict("This tip waits for moderation: approve or reject it first.")
     changed = status != tip.status
+    before = {"status": tip.status, "police_note": tip.police_note}
     tip.status = status
     if note is not None:
         tip.police_note = note
     if status == "rejected" and reason is not None:
         tip.rejection_reason = reason.strip() or None
+    after = {"status": tip.status, "police_note": tip.police_note}
+    audit.record(actor, "tip.status", tip, audit.changed(before, after))
     db.session.flush()
     if changed and status in notices.REPORTER_CODES:
         now = utcnow()
@@ -261,13 +276,16 @@ def _csv_cell(value: Any) -> Any:
     return "" if value is None else value
 
 
-def tips_csv(query: Select[Any]) -> str:
+def tips_csv(query: Select[Any], *, actor: User, filters: dict[str, Any]) -> str:
     """The selected tips as CSV (RFC 4180, a header row, Swedish local times) for police: raw
-    points and full text, no reporter; cells that a spreadsheet would run are defused."""
+    points and full text, no reporter; cells that a spreadsheet would run are defused. The
+    export is audited with its filters and the ids of the tips it held."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    for tip in db.session.scalars(query):
+    tips = list(db.session.scalars(query))
+    _audit_export(actor, filters, tips)
+    for tip in tips:
         row = {
             "id": tip.id,
             "created_at": tip.created_at,
@@ -287,6 +305,18 @@ def tips_csv(query: Select[Any]) -> str:
         }
         writer.writerow([_csv_cell(row[column]) for column in EXPORT_COLUMNS])
     return out.getvalue()
+
+
+# An export's audit event names the tips it held, up to this many (beyond, the count).
+AUDITED_EXPORT_IDS = 2000
+
+
+def _audit_export(actor: User, filters: dict[str, Any], tips: list[Tip]) -> None:
+    selection = {field: (None, value) for field, value in filters.items() if value is not None}
+    codes = {tip.area.municipality_code for tip in tips}
+    selection["rows"] = (None, len(tips))
+    selection["tip_ids"] = (None, sorted(tip.id for tip in tips)[:AUDITED_EXPORT_IDS])
+    audit.record(actor, "tips.export", audit.Target("tips", None, tuple(codes)), selection)
 
 
 def delivery_report(tip: Tip) -> dict[str, Any]:

@@ -72,8 +72,10 @@ def export() -> Any:
     if errors:
         return redirect(url_for("console.tips.index", **_asked_filters()))
     query = tip_service.visible_tips_query(user, filters=filters).options(contains_eager(Tip.area))
+    csv_text = tip_service.tips_csv(query, actor=user, filters=filters)
+    db.session.commit()  # the export's audit event
     return Response(
-        tip_service.tips_csv(query),
+        csv_text,
         mimetype="text/csv",
         headers={"Content-Disposition": 'attachment; filename="tips.csv"'},
     )

@@ -151,7 +151,7 @@ def change_status(tip_id: int) -> Any:
         return _render_detail(user, tip, errors, submitted, 422)
     # Municipality staff set the status only: the police note is the police's.
     note = loaded["note"].strip() if permissions.can_write_police_note(user, tip) else None
-    tip_service.update_tip_status(tip=tip, status=loaded["status"], note=note)
+    tip_service.update_tip_status(actor=user, tip=tip, status=loaded["status"], note=note)
     db.session.commit()
     flash(_("The tip is saved."))
     return redirect(detail_url(tip))

@@ -15,7 +15,7 @@ from grannsamverkan.errors import Conflict, Forbidden, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Broadcast, BroadcastMunicipality, User
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.services import alerts, broadcast_permissions
+from grannsamverkan.services import alerts, audit, broadcast_permissions
 from grannsamverkan.services.broadcasts.pushes import alert_expiry, targets_among, tell_recipients
 from grannsamverkan.services.broadcasts.queries import lock_broadcast
 from grannsamverkan.services.broadcasts.reach import Reach, reach_of
@@ -64,6 +64,7 @@ def create_broadcast(*, author: User, **message: Unpack[BroadcastMessage]) -> Cr
         expires_at=alert_expiry(broadcast),
     )
     count = alerts.write_alert(alert, targets_among(broadcast, sorted(reach.user_ids), at=now))
+    audit.record(author, "broadcast.send", broadcast, _sent(broadcast, count))
     db.session.flush()
     db.session.expire(broadcast, ["alert"])  # a view-only relationship: load it afresh
     return CreatedBroadcast(broadcast, alert, count)
@@ -73,6 +74,24 @@ def check_author_may_send(author: User, kind: str) -> None:
     """Municipality staff send notices and training events only (permissions)."""
     if not broadcast_permissions.can_send_broadcast_kind(author, kind):
         raise Forbidden("Municipality accounts send notices and training events only.")
+
+
+def _sent(broadcast: Broadcast, recipient_count: int) -> dict[str, audit.Change]:
+    """What the audit keeps of a new broadcast: its kind and reach, not its text."""
+    return audit.changed(
+        {},
+        {
+            "kind": broadcast.kind,
+            "severity": broadcast.severity,
+            "title": broadcast.title,
+            "target_municipality_codes": broadcast.target_municipality_codes,
+            "target_area_ids": broadcast.target_area_ids,
+            "circle_radius_m": broadcast.circle_radius_m,
+            "expires_at": broadcast.expires_at,
+            "starts_at": broadcast.starts_at,
+            "recipient_count": recipient_count,
+        },
+    )
 
 
 def check_new_message(message: BroadcastMessage, now: datetime) -> None:
@@ -120,7 +139,7 @@ def _new_broadcast(
     return broadcast
 
 
-def update_broadcast(*, broadcast: Broadcast, changes: dict[str, Any]) -> Broadcast:
+def update_broadcast(*, actor: User, broadcast: Broadcast, changes: dict[str, Any]) -> Broadcast:
     """Change a broadcast's text, severity, expiry or event details; the phones that got it
     are told (alert status "updated"), and calendars see a higher SEQUENCE."""
     broadcast = lock_broadcast(broadcast)  # one change at a time: sequences must not collide
@@ -128,6 +147,7 @@ def update_broadcast(*, broadcast: Broadcast, changes: dict[str, Any]) -> Broadc
         raise Conflict("A cancelled broadcast cannot be changed.")
     now = utcnow()
     _check_changes(broadcast, changes, now)
+    before = _audited_values(broadcast)
     old_capacity = broadcast.capacity
     for field in ("title", "body"):
         if field in changes:
@@ -147,8 +167,23 @@ def update_broadcast(*, broadcast: Broadcast, changes: dict[str, Any]) -> Broadc
         tell_recipients(broadcast, alert, purpose=f"update-{broadcast.sequence}", at=now)
     if broadcast.is_event and (broadcast.capacity or 0) > (old_capacity or 0):
         promote_waitlisted(broadcast, at=now)
+    audit.record(
+        actor, "broadcast.update", broadcast, audit.changed(before, _audited_values(broadcast))
+    )
     db.session.flush()
     return broadcast
+
+
+def _audited_values(broadcast: Broadcast) -> dict[str, Any]:
+    """What an update may change, as the audit compares it (texts only as set or not)."""
+    return {
+        "sequence": broadcast.sequence,
+        "title": broadcast.title,
+        "body": broadcast.body,
+        "severity": broadcast.severity,
+        "expires_at": broadcast.expires_at,
+        **{field: value for field, value in _event_of(broadcast).items() if field != "location"},
+    }
 
 
 def _check_changes(broadcast: Broadcast, changes: dict[str, Any], now: datetime) -> None:
@@ -170,12 +205,13 @@ def _change_event(broadcast: Broadcast, changes: dict[str, Any], now: datetime) 
         broadcast.reminder_sent_at = None  # remind again, of the new time
 
 
-def cancel_broadcast(*, broadcast: Broadcast) -> Broadcast:
+def cancel_broadcast(*, actor: User, broadcast: Broadcast) -> Broadcast:
     """Call a broadcast off ("all clear"); the phones that got it are told."""
     broadcast = lock_broadcast(broadcast)
     if broadcast.status == "cancelled":
         raise Conflict("This broadcast is already cancelled.")
     now = utcnow()
+    audit.record(actor, "broadcast.cancel", broadcast, {"status": (broadcast.status, "cancelled")})
     _next_version(broadcast, status="cancelled", at=now)
     alert = broadcast.alert
     if alert is not None:
