@@ -11,9 +11,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from grannsamverkan import logs
 from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
 from grannsamverkan.failure_log import App
+from grannsamverkan.schema_version import migrations_directory
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig()
-    logging.getLogger("grannsamverkan").setLevel(logging.INFO)
+    logs.configure(app.config)
     if not app.config.get("GSV_PUBLIC_URL"):
         log.warning(
             "GSV_PUBLIC_URL is not set: feeds, CAP alerts and calendar files link to %s",
@@ -42,9 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _trust_proxies(app)
     from grannsamverkan import failure_log, request_input
+    from grannsamverkan.api import monitoring
 
     request_input.init_app(app)  # before any route: it brings the id converter
     failure_log.init_app(app)
+    monitoring.init_app(app)
     _init_extensions(app)
     security_headers.init_app(app)
     _register_blueprints(app)
@@ -85,13 +88,6 @@ def _init_extensions(app: Flask) -> None:
 
     # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
     runner.init_app(app, chores=[queue_due_reminders])
-
-
-def migrations_directory() -> Path:
-    """Alembic's folder: inside the package when installed from a wheel (setup.py maps it
-    there), the top-level ``migrations/`` beside the package in a source checkout."""
-    installed = Path(__file__).parent / "migrations"
-    return installed if (installed / "env.py").is_file() else installed.parent.parent / "migrations"
 
 
 def _register_blueprints(app: Flask) -> None:

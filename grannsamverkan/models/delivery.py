@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
+from grannsamverkan.logs import current_request_id
 from grannsamverkan.models.alert import Alert
 from grannsamverkan.models.types import UTCDateTime, utcnow
 from grannsamverkan.models.user import Device
@@ -48,6 +49,9 @@ class Delivery(Model):
     email_to: Mapped[str | None] = mapped_column(String(320))
     email_subject: Mapped[str | None] = mapped_column(String(200))
     email_body: Mapped[str | None] = mapped_column(Text)
+    # The X-Request-Id of the request that wrote the row (none for a chore's): the
+    # dispatcher's log lines about the row carry it, so a tip is followed to every push.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=current_request_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

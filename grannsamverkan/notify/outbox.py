@@ -25,10 +25,12 @@ from sqlalchemy import Integer, any_, bindparam, delete, func, or_, select, upda
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from grannsamverkan.extensions import db
+from grannsamverkan.metrics import SEND_SECONDS
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.messages import PushKind, build_message
+from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 
 log = logging.getLogger(__name__)
@@ -66,6 +68,7 @@ class Claimed:
     email_to: str | None = None
     email_subject: str | None = None
     email_body: str | None = None
+    request_id: str | None = None
 
 
 class Dispatcher:
@@ -190,6 +193,7 @@ class Dispatcher:
                     Delivery.email_to,
                     Delivery.email_subject,
                     Delivery.email_body,
+                    Delivery.request_id,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
                 .where(_one_of(Delivery.id, ids))
@@ -213,7 +217,10 @@ class Dispatcher:
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()
         db.session.commit()
-        results: dict[int, TokenResult] = send_emails(self.mailer, emails) if emails else {}
+        results: dict[int, TokenResult] = {}
+        if emails:
+            with SEND_SECONDS.labels(channel="email").time():
+                results = send_emails(self.mailer, emails)
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None
@@ -230,7 +237,9 @@ class Dispatcher:
                 tokens=[r.token for r in rows],  # type: ignore[misc]
                 now=now,
             )
-            for row, result in zip(rows, self.sender.send(message), strict=True):
+            with SEND_SECONDS.labels(channel="push").time():
+                sent = self.sender.send(message)
+            for row, result in zip(rows, sent, strict=True):
                 results[row.delivery_id] = result
         return results
 
@@ -239,6 +248,7 @@ class Dispatcher:
         now = utcnow()
         by_id = {c.delivery_id: c for c in claimed}
         dead_tokens = set()
+        recorded = []
         try:
             held = set(
                 db.session.scalars(
@@ -256,6 +266,7 @@ class Dispatcher:
                     continue  # our lease ran out and another dispatcher owns the row now
                 values = self._outcome_values(by_id[delivery_id], result, now)
                 same_values[tuple(sorted(values.items()))].append(delivery_id)
+                recorded.append((by_id[delivery_id], outcome_of(values), result.error))
                 if result.outcome is Outcome.UNREGISTERED and result.token:
                     dead_tokens.add(result.token)
             for values_key, ids in same_values.items():
@@ -272,6 +283,7 @@ class Dispatcher:
         except Exception:
             db.session.rollback()
             raise
+        report_recorded(recorded)
 
     def _outcome_values(self, row: Claimed, result: TokenResult, now: datetime) -> dict[str, Any]:
         attempts = row.attempts + 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
+from grannsamverkan.metrics import ALERTS, count_on_commit
 from grannsamverkan.models import Alert, AlertRecipient, Delivery, Device, User
 from grannsamverkan.models.types import utcnow
 
@@ -20,6 +22,8 @@ STALE_DEVICE_AGE = timedelta(days=30)
 # Recipient lists are written and looked up in slices, to stay far below the bound
 # parameters a statement may carry (SQLite 32,766; PostgreSQL 65,535).
 CHUNK = 5000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,14 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
                 for t in targets[start : start + CHUNK]
             ],
         )
-    write_deliveries(alert, targets, purpose=purpose)
+    deliveries = write_deliveries(alert, targets, purpose=purpose)
+    category = alert.category or "none"
+    count_on_commit(db.session, ALERTS, kind=alert.kind, category=category)
+    log.info(
+        "alert written",
+        extra={"alert_id": alert.id, "kind": alert.kind, "category": category,
+               "recipients": len(targets), "deliveries": deliveries},
+    )  # fmt: skip
     return len(targets)
 
 
