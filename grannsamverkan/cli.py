@@ -87,13 +87,21 @@ push_cli = AppGroup("push", help="Push delivery.")
 
 @push_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once nothing is left to send.")
-def push_worker_command(burst: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Serve this process's metrics (all of PROMETHEUS_MULTIPROC_DIR's when set) on "
+    "http://127.0.0.1:PORT/ for a host without a web process.",
+)
+def push_worker_command(burst: bool, metrics_port: int | None) -> None:
     """Run a push dispatcher: an RQ worker when GSV_REDIS_URL is set, else a polling loop."""
     from flask import current_app
 
     from grannsamverkan.notify import worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if metrics_port:
+        worker.serve_metrics(metrics_port)
     if app.config["GSV_REDIS_URL"]:
         worker.run_rq_worker(app, burst=burst)
     else:
