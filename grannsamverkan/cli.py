@@ -82,6 +82,25 @@ def purge_command() -> None:
     click.echo(", ".join(f"{count} {what}" for what, count in deleted.items()) + " deleted")
 
 
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check the configuration before starting: secret key, FCM credentials, database and
+    migrations, Redis, SMTP, public URL. Exits 1 when anything is wrong."""
+    from flask import current_app
+
+    from grannsamverkan.preflight import run_checks
+
+    results = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    for name, problem in results:
+        click.echo(f"ok       {name}" if problem is None else f"PROBLEM  {name}: {problem}")
+    problems = sum(problem is not None for _, problem in results)
+    if problems:
+        click.echo(f"{problems} problem(s): fix them before starting the app.")
+        raise SystemExit(1)
+    click.echo("The configuration is ready.")
+
+
 push_cli = AppGroup("push", help="Push delivery.")
 
 
@@ -113,3 +132,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(push_cli)
     app.cli.add_command(purge_command)
+    app.cli.add_command(check_command)

@@ -155,7 +155,7 @@ KERNEL = {
 }
 # The application itself: the factory, the operator commands and the demo data wire
 # everything together and may import anything.
-APPLICATION = {"", "cli", "demo"}
+APPLICATION = {"", "cli", "demo", "preflight"}
 # What each layer may import (besides itself and third-party code): api -> services ->
 # models; notify, geo and feeds beside services, never importing them.
 MAY_IMPORT = {
