@@ -86,8 +86,21 @@ def _init_extensions(app: Flask) -> None:
     from grannsamverkan.notify import runner
     from grannsamverkan.services.broadcasts import queue_due_reminders
 
-    # notify/ knows nothing of broadcasts: the reminder sweep is handed to it here.
-    runner.init_app(app, chores=[queue_due_reminders])
+    # notify/ knows nothing of broadcasts or retention: their chores are handed to it here.
+    runner.init_app(app, chores=[queue_due_reminders, *_purge_chores(app)])
+
+
+def _purge_chores(app: Flask) -> list[Any]:
+    """The retention purge as a daily chore of every dispatcher (0 hours: none)."""
+    from datetime import timedelta
+
+    from grannsamverkan.services.retention import ScheduledPurge
+
+    hours = float(app.config["GSV_PURGE_INTERVAL_H"])
+    if hours <= 0:
+        return []
+    every = timedelta(hours=hours)
+    return [ScheduledPurge(retention_days=app.config["GSV_RETENTION_DAYS"], every=every)]
 
 
 def _register_blueprints(app: Flask) -> None:
