@@ -15,7 +15,7 @@ from grannsamverkan import logs
 from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
 from grannsamverkan.failure_log import App
-from grannsamverkan.schema_version import migrations_directory
+from grannsamverkan.schema_version import head_revisions, migrations_directory
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(migrations_directory()))
+    head_revisions()  # what this code expects, read now (see schema_version.py)
     ratelimit.init_app(app)
     openapi.configure(api)
     api.init_app(app, spec_kwargs=openapi.spec_kwargs())

@@ -22,13 +22,18 @@ def migrations_directory() -> Path:
     return installed if (installed / "env.py").is_file() else PACKAGE.parent / "migrations"
 
 
-@cache
-def head_revisions() -> frozenset[str]:
-    """The revisions ``flask db upgrade`` leads to (read once per process: the files do not
-    change under a running process)."""
+def _script_directory() -> ScriptDirectory:
     config = Config()
     config.set_main_option("script_location", str(migrations_directory()))
-    return frozenset(ScriptDirectory.from_config(config).get_heads())
+    return ScriptDirectory.from_config(config)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions this running code was written for: read once per process (create_app
+    reads them at start), so that a newer release installed beside a running process does
+    not change what that process expects."""
+    return frozenset(_script_directory().get_heads())
 
 
 def database_revisions(connection: Connection) -> frozenset[str]:
@@ -36,10 +41,28 @@ def database_revisions(connection: Connection) -> frozenset[str]:
     return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
+def _is_ahead(current: frozenset[str], heads: frozenset[str]) -> bool:
+    """Whether the database was migrated past this code's heads, by a newer release whose
+    migration files are installed now (read afresh: the process's own are older)."""
+    try:
+        script = _script_directory()
+        below = {
+            revision.revision
+            for current_revision in current
+            for revision in script.iterate_revisions(current_revision, "base")
+            if revision is not None
+        }
+    except Exception:  # noqa: BLE001 - a revision no installed file knows: not ahead
+        return False
+    return heads <= below
+
+
 def migration_problem(connection: Connection) -> str | None:
-    """None when the database is at the code's head revisions, else what is wrong, in words."""
+    """None when the database is at the code's head revisions, or past them (a newer
+    release migrated it: migrations keep the previous release working, see
+    docs/deployment.md "Upgrades"); else what is wrong, in words."""
     current, heads = database_revisions(connection), head_revisions()
-    if current == heads:
+    if current == heads or (current and _is_ahead(current, heads)):
         return None
     if not current:
         return "the database has no migrations applied: run `flask db upgrade`"

@@ -9,7 +9,7 @@ from typing import Any
 import flask_migrate
 import pytest
 
-from grannsamverkan import create_app
+from grannsamverkan import create_app, schema_version
 from grannsamverkan.extensions import db
 from tests import test_migrations
 from tests.api.test_outages import _closed_port
@@ -125,7 +125,9 @@ def _config(url: str, **extra: Any) -> dict[str, Any]:
             "GSV_DISPATCHER": "off", "RATELIMIT_STORAGE_URI": "memory://", **extra}  # fmt: skip
 
 
-def test_ready_at_head_and_not_one_migration_behind(backend, tmp_path, keep_logging):
+def test_ready_at_head_or_ahead_and_not_one_migration_behind(
+    backend, tmp_path, keep_logging, monkeypatch
+):
     with _empty_database(backend, tmp_path) as url:
         app = create_app(_config(url))
         try:
@@ -139,6 +141,14 @@ def test_ready_at_head_and_not_one_migration_behind(backend, tmp_path, keep_logg
             behind = app.test_client().get("/readyz")
             assert behind.status_code == 503
             assert behind.get_json()["checks"]["database"] == "not migrated to this version"
+            with app.app_context():
+                previous = schema_version.database_revisions(db.session.connection())
+                db.session.rollback()
+                flask_migrate.upgrade()
+            # The code of the release before, still running while a newer one (installed
+            # beside it) has migrated the database, stays ready until it is restarted.
+            monkeypatch.setattr(schema_version, "head_revisions", lambda: previous)
+            assert app.test_client().get("/readyz").status_code == 200
         finally:
             with app.app_context():
                 db.engine.dispose()
