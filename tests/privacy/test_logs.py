@@ -4,14 +4,19 @@ who reported what, where anyone lives, what a tip said, or a credential."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Alert, Delivery, Tip
 from tests.conftest import PASSWORD
 from tests.log_capture import CapturedLog, json_log
+from tests.metrics_scrape import Samples, scrape, total
 from tests.privacy import test_scripted_day
 from tests.services.test_privacy import MASKED
 
@@ -54,13 +59,51 @@ def test_the_days_log_carries_no_personal_data_or_secrets(day_log, day, app):
     assert leaks == []
 
 
-def test_the_scan_finds_what_it_looks_for(day_log, day, app):
-    """The scan is no blind eye: a planted line with a name and a point is found."""
-    import logging
+def test_the_scan_finds_what_it_looks_for():
+    """The scan is no blind eye: a planted line with an e-mail and a point is found."""
+    with json_log() as captured:
+        logging.getLogger("grannsamverkan.test").warning("planted ruth@example.se at 57.66634")
+    assert "ruth@example.se" in captured.text
+    assert COORDINATE.search(captured.text).group(0) == "57.66634"
 
-    person = day.people["ruth"]
-    logging.getLogger("grannsamverkan.test").warning("planted %s at 57.66634", person.email)
-    text = day_log.text
-    secrets = secrets_of_the_day(day, app)
-    assert secrets["ruth's e-mail"] in text
-    assert COORDINATE.search(text)
+
+@pytest.fixture
+def metrics_before(client: Any) -> Samples:
+    """The counters before the day (requested ahead of ``day``)."""
+    return scrape(client)
+
+
+def test_metrics_logs_and_the_database_tell_the_same_day(
+    day_log, metrics_before, day, app, client, sink
+):
+    """Tips, alerts and pushes of the day: the counters' increase, the log lines and the
+    rows agree (and the push sink got what the counters say was sent)."""
+    after = scrape(client)
+
+    def increase(name: str, **labels: str) -> float:
+        return total(after, name, **labels) - total(metrics_before, name, **labels)
+
+    lines = day_log.lines()
+
+    def logged(message: str, field: str | None = None, **match: Any) -> int:
+        found = [
+            line
+            for line in lines
+            if line["message"] == message and all(line.get(k) == v for k, v in match.items())
+        ]
+        return sum(line[field] for line in found) if field else len(found)
+
+    with app.app_context():
+        tips = db.session.scalar(select(func.count()).select_from(Tip))
+        alerts = db.session.scalar(select(func.count()).select_from(Alert))
+        sent = db.session.scalar(
+            select(func.count()).select_from(Delivery).where(Delivery.state == "sent")
+        )
+    assert tips > 20
+    assert increase("gsv_tips_total") == logged("tip stored") == tips
+    assert increase("gsv_alerts_total") == logged("alert written") == alerts
+    assert increase("gsv_deliveries_total", channel="push", outcome="sent") == sent
+    assert logged("deliveries recorded", "count", channel="push", outcome="sent") == sent
+    assert sink.message_count() == sent
+    posted = increase("gsv_http_requests_total", route="/api/v1/tips", method="POST")
+    assert posted == logged("request", route="/api/v1/tips", method="POST")
