@@ -34,6 +34,7 @@ from grannsamverkan.models import Delivery
 from grannsamverkan.models.types import utcnow
 
 blp = Blueprint("monitoring", __name__)
+KNOWN_METHODS = frozenset(("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"))
 log = logging.getLogger("grannsamverkan.requests")
 
 
@@ -53,7 +54,10 @@ def _count_request(response: Response) -> Response:
     if started is None:  # a response made before any before_request ran
         return response
     seconds = time.perf_counter() - started
-    route, method, status = _route(), request.method, response.status_code
+    route, status = _route(), response.status_code
+    # Any word is a method to HTTP: unknown ones share a label, or a client could grow the
+    # metrics without bound.
+    method = request.method if request.method in KNOWN_METHODS else "other"
     REQUESTS.labels(route=route, method=method, status=str(status)).inc()
     REQUEST_SECONDS.labels(route=route, method=method).observe(seconds)
     if status == 429:

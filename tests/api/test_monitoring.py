@@ -94,6 +94,18 @@ def test_requests_are_counted_by_route_template_not_path(client, make_user):
     assert not any("57.6663" in str(labels) for _, labels in after)
 
 
+def test_made_up_methods_share_one_label(client):
+    for method in ("BREW", "WHEN", "XYZZY"):
+        client.open("/healthz", method=method)
+    methods = {
+        dict(labels)["method"]
+        for name, labels in scrape(client)
+        if name == "gsv_http_requests_total"
+    }
+    assert "other" in methods
+    assert not methods & {"BREW", "WHEN", "XYZZY"}
+
+
 def test_rate_limit_refusals_are_counted(client, make_user, make_area, add_member, post_tip):
     user = make_user(home=(57.6663, 15.8557))
     add_member(user, make_area())
