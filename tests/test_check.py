@@ -15,10 +15,14 @@ import pytest
 
 from grannsamverkan import create_app
 from grannsamverkan.extensions import db
+from tests import test_migrations
 from tests.api.test_outages import _closed_port
 from tests.notify.smtp_server import start_smtp_server
 from tests.notify.test_fcm_sender import _service_account
 from tests.test_migrations import _empty_database
+
+# Alembic's env.py reconfigures logging (fileConfig): the fixture puts it back after a test.
+keep_logging = test_migrations.keep_logging
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -155,10 +159,8 @@ def test_a_generated_key_is_not_enough_for_production(good_config, tmp_path, mon
     assert "GSV_SECRET_KEY is not set" in problems(result.output)["secret key"]
 
 
-def test_a_database_one_migration_behind(good_config, migrated_url, tmp_path):
+def test_a_database_one_migration_behind(good_config, migrated_url, tmp_path, keep_logging):
     app = create_app(good_config)
-    root = logging.getLogger()
-    handlers = root.handlers[:]
     try:
         with app.app_context():
             flask_migrate.downgrade(revision="-1")
@@ -169,4 +171,3 @@ def test_a_database_one_migration_behind(good_config, migrated_url, tmp_path):
         with app.app_context():
             flask_migrate.upgrade()
             db.engine.dispose()
-        root.handlers[:] = handlers
