@@ -110,9 +110,15 @@ push_cli = AppGroup("push", help="Push delivery.")
     "--metrics-port",
     type=int,
     help="Serve this process's metrics (all of PROMETHEUS_MULTIPROC_DIR's when set) on "
-    "http://127.0.0.1:PORT/ for a host without a web process.",
+    "http://ADDRESS:PORT/ for Prometheus.",
 )
-def push_worker_command(burst: bool, metrics_port: int | None) -> None:
+@click.option(
+    "--metrics-address",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address --metrics-port listens on (a private one for a Prometheus elsewhere).",
+)
+def push_worker_command(burst: bool, metrics_port: int | None, metrics_address: str) -> None:
     """Run a push dispatcher: an RQ worker when GSV_REDIS_URL is set, else a polling loop."""
     from flask import current_app
 
@@ -120,7 +126,7 @@ def push_worker_command(burst: bool, metrics_port: int | None) -> None:
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if metrics_port:
-        worker.serve_metrics(metrics_port)
+        worker.serve_metrics(metrics_port, metrics_address)
     if app.config["GSV_REDIS_URL"]:
         worker.run_rq_worker(app, burst=burst)
     else:
