@@ -11,9 +11,11 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from grannsamverkan import logs
 from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
 from grannsamverkan.failure_log import App
+from grannsamverkan.schema_version import head_revisions, migrations_directory
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    logging.basicConfig()
-    logging.getLogger("grannsamverkan").setLevel(logging.INFO)
+    logs.configure(app.config)
     if not app.config.get("GSV_PUBLIC_URL"):
         log.warning(
             "GSV_PUBLIC_URL is not set: feeds, CAP alerts and calendar files link to %s",
@@ -42,9 +43,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     _trust_proxies(app)
     from grannsamverkan import failure_log, request_input
+    from grannsamverkan.api import monitoring
 
     request_input.init_app(app)  # before any route: it brings the id converter
     failure_log.init_app(app)
+    monitoring.init_app(app)
     _init_extensions(app)
     security_headers.init_app(app)
     _register_blueprints(app)
@@ -71,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(migrations_directory()))
+    head_revisions()  # what this code expects, read now (see schema_version.py)
     ratelimit.init_app(app)
     openapi.configure(api)
     api.init_app(app, spec_kwargs=openapi.spec_kwargs())
@@ -88,16 +92,17 @@ def _init_extensions(app: Flask) -> None:
     from grannsamverkan.services.notices import escalate_unmoderated_tips
     from grannsamverkan.services.unsubscribe import unsubscribe_links
 
-    # notify/ knows nothing of broadcasts, tips, digests or signed links: the reminder,
-    # escalation and digest sweeps and the unsubscribe links are handed to it here, with the
-    # periodic import and read-back (one dispatcher per interval runs each, in a thread of
-    # its own: they wait on other hosts, pushes must not).
+    # notify/ knows nothing of broadcasts, tips, digests, retention or signed links: the
+    # reminder, escalation, digest and purge sweeps and the unsubscribe links are handed to it
+    # here, with the periodic import and read-back (one dispatcher per interval runs each, in
+    # a thread of its own: they wait on other hosts, pushes must not).
     runner.init_app(
         app,
         chores=[
             queue_due_reminders,
             escalate_unmoderated_tips,
             queue_due_digests,
+            *_purge_chores(app),
             in_background(open311_status.read_back_now, due=open311_status.read_back_due),
             in_background(police_events.import_now, due=police_events.import_due),
         ],
@@ -105,11 +110,17 @@ def _init_extensions(app: Flask) -> None:
     )
 
 
-def migrations_directory() -> Path:
-    """Alembic's folder: inside the package when installed from a wheel (setup.py maps it
-    there), the top-level ``migrations/`` beside the package in a source checkout."""
-    installed = Path(__file__).parent / "migrations"
-    return installed if (installed / "env.py").is_file() else installed.parent.parent / "migrations"
+def _purge_chores(app: Flask) -> list[Any]:
+    """The retention purge as a daily chore of every dispatcher (0 hours: none)."""
+    from datetime import timedelta
+
+    from grannsamverkan.services.retention import ScheduledPurge
+
+    hours = float(app.config["GSV_PURGE_INTERVAL_H"])
+    if hours <= 0:
+        return []
+    every = timedelta(hours=hours)
+    return [ScheduledPurge(retention_days=app.config["GSV_RETENTION_DAYS"], every=every)]
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -114,18 +114,51 @@ def purge_command() -> None:
     click.echo(", ".join(f"{count} {what}" for what, count in deleted.items()) + " deleted")
 
 
+@click.command("check")
+@with_appcontext
+def check_command() -> None:
+    """Check the configuration before starting: secret key, FCM credentials, database and
+    migrations, Redis, SMTP, public URL. Exits 1 when anything is wrong."""
+    from flask import current_app
+
+    from grannsamverkan.preflight import run_checks
+
+    results = run_checks(current_app._get_current_object())  # type: ignore[attr-defined]
+    for name, problem in results:
+        click.echo(f"ok       {name}" if problem is None else f"PROBLEM  {name}: {problem}")
+    problems = sum(problem is not None for _, problem in results)
+    if problems:
+        click.echo(f"{problems} problem(s): fix them before starting the app.")
+        raise SystemExit(1)
+    click.echo("The configuration is ready.")
+
+
 push_cli = AppGroup("push", help="Push delivery.")
 
 
 @push_cli.command("worker")
 @click.option("--burst", is_flag=True, help="Stop once nothing is left to send.")
-def push_worker_command(burst: bool) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    help="Serve this process's metrics (all of PROMETHEUS_MULTIPROC_DIR's when set) on "
+    "http://ADDRESS:PORT/ for Prometheus.",
+)
+@click.option(
+    "--metrics-address",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address --metrics-port listens on (a private one for a Prometheus elsewhere).",
+)
+def push_worker_command(burst: bool, metrics_port: int | None, metrics_address: str) -> None:
     """Run a push dispatcher: an RQ worker when GSV_REDIS_URL is set, else a polling loop."""
     from flask import current_app
 
     from grannsamverkan.notify import worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if metrics_port:
+        worker.serve_metrics(metrics_port, metrics_address)
     if app.config["GSV_REDIS_URL"]:
         worker.run_rq_worker(app, burst=burst)
     else:
@@ -193,3 +226,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(push_cli)
     app.cli.add_command(purge_command)
     app.cli.add_command(digest_cli)
+    app.cli.add_command(check_command)

@@ -229,6 +229,16 @@ class Settings:
     max_area_body_bytes: int = field(
         default_factory=lambda: int(_env("MAX_AREA_BODY_BYTES", "1048576"))
     )
+    # Operations (docs/deployment.md): log lines as "json" or "text", the app's log level;
+    # who may read /metrics: a bearer token and the client networks it may come from.
+    log_format: str = field(default_factory=lambda: _env("LOG_FORMAT", "json"))
+    log_level: str = field(default_factory=lambda: _env("LOG_LEVEL", "INFO"))
+    metrics_token: str | None = field(default_factory=lambda: _env("METRICS_TOKEN"))
+    metrics_networks: str = field(
+        default_factory=lambda: _env("METRICS_NETWORKS", "127.0.0.0/8,::1/128")
+    )
+    # Hours between the retention purges a dispatcher runs (0: only `flask purge`).
+    purge_interval_h: float = field(default_factory=lambda: float(_env("PURGE_INTERVAL_H", "24")))
     # Console maps: the tile URL template (set to empty for no tile layer: the maps then
     # draw their points alone and the browser fetches nothing from a tile server).
     map_tiles: str = field(
@@ -321,6 +331,11 @@ class Settings:
             "GSV_POLICE_EVENTS_URL": self.police_events_url,
             "GSV_POLICE_EVENTS_MUNICIPALITIES": self.police_events_municipalities,
             "GSV_POLICE_EVENTS_INTERVAL_S": self.police_events_interval_s,
+            "GSV_LOG_FORMAT": self.log_format,
+            "GSV_LOG_LEVEL": self.log_level,
+            "GSV_METRICS_TOKEN": self.metrics_token,
+            "GSV_METRICS_NETWORKS": self.metrics_networks,
+            "GSV_PURGE_INTERVAL_H": self.purge_interval_h,
             # Not environment-driven: fixed parts of the contract.
             "GSV_ACCESS_TOKEN_MAX_AGE": 30 * 24 * 3600,
             "GSV_INVITATION_MAX_AGE": 7 * 24 * 3600,

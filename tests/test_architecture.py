@@ -140,10 +140,22 @@ def test_the_role_check_ignores_other_uses_of_the_words() -> None:
 # --- the import graph: no cycles, layers point one way -----------------------------------
 
 # Modules that import nothing from the application, so that every layer may use them.
-KERNEL = {"extensions", "config", "errors", "texts", "request_input", "failure_log", "outages"}
+KERNEL = {
+    "extensions",
+    "config",
+    "errors",
+    "texts",
+    "request_input",
+    "failure_log",
+    "outages",
+    "logs",
+    "metrics",
+    "schema_version",
+    "gunicorn_config",
+}
 # The application itself: the factory, the operator commands and the demo data wire
 # everything together and may import anything.
-APPLICATION = {"", "cli", "demo", "demo_year"}
+APPLICATION = {"", "cli", "demo", "demo_year", "preflight"}
 # What each layer may import (besides itself and third-party code): api -> services ->
 # models; notify, geo and feeds beside services, never importing them.
 MAY_IMPORT = {

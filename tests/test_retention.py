@@ -81,3 +81,46 @@ def test_purge_deletes_email_outbox_rows_a_week_old(app):
     assert "1 emails" in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(Delivery.id))) == 1
+
+
+def test_every_dispatcher_purges_daily_as_a_chore(app, make_user, make_area, add_member, post_tip):
+    from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
+    from grannsamverkan.services.retention import ScheduledPurge
+
+    area = make_area(center=SPOT)
+    reporter = make_user(home=SPOT)
+    add_member(reporter, area)
+
+    def age(tip):
+        with app.app_context():
+            db.session.get(Tip, tip["id"]).created_at = utcnow() - timedelta(days=400)
+            db.session.commit()
+
+    first = post_tip(reporter, "vandalism", description="old")
+    age(first)
+    runner = app.extensions[EXTENSION]
+    (chore,) = [c for c in runner.chores if isinstance(c, ScheduledPurge)]
+    chore.last_run = None  # the shared app may have purged in an earlier test
+    dispatcher = dispatcher_for(app, runner.sender)
+    with app.app_context():
+        dispatcher.run_chores()  # a process's first pass purges
+        assert count(Tip) == 0
+    second = post_tip(reporter, "vandalism", description="also old", at=offset(SPOT, 300))
+    age(second)
+    with app.app_context():
+        dispatcher.run_chores()  # not again within the day
+        assert count(Tip) == 1
+        assert chore(utcnow() + timedelta(hours=23)) is None
+        assert chore(utcnow() + timedelta(hours=25))["tips"] == 1
+        db.session.commit()
+        assert count(Tip) == 0
+
+
+def test_the_purge_chore_can_be_switched_off(database_urls, backend):
+    from grannsamverkan import create_app
+    from grannsamverkan.notify.runner import EXTENSION
+    from grannsamverkan.services.retention import ScheduledPurge
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": database_urls[backend], "SECRET_KEY": "x",
+                      "GSV_DISPATCHER": "off", "GSV_PURGE_INTERVAL_H": 0})  # fmt: skip
+    assert not any(isinstance(c, ScheduledPurge) for c in app.extensions[EXTENSION].chores)

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
+from grannsamverkan.logs import current_request_id
 from grannsamverkan.models.alert import Alert
 from grannsamverkan.models.open311 import TipForward
 from grannsamverkan.models.types import UTCDateTime, utcnow
@@ -59,6 +60,9 @@ class Delivery(Model):
     tip_forward_id: Mapped[int | None] = mapped_column(
         ForeignKey("tip_forwards.id", ondelete="CASCADE")
     )
+    # The X-Request-Id of the request that wrote the row (none for a chore's): the
+    # dispatcher's log lines about the row carry it, so a tip is followed to every push.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=current_request_id)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

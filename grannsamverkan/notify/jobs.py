@@ -7,7 +7,9 @@ import time
 from typing import Any
 
 from flask import current_app
+from rq import get_current_job
 
+from grannsamverkan.logs import acting_for
 from grannsamverkan.notify.outbox import next_due_in
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for, enqueue_dispatch
 
@@ -27,11 +29,21 @@ def dispatch_pending() -> int:
     """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     runner = app.extensions[EXTENSION]
+    job = get_current_job()
+    started = time.perf_counter()
     dispatcher = dispatcher_for(app, runner.sender)
     handled = dispatcher.run_until_idle(on_full_batch=lambda: _ask_for_help(app))
     if dispatcher.released:
         # This worker is stopping: another takes the rows it handed back, now.
         _ask_for_help(app)
+    if handled:
+        # Under the id of the request that enqueued the job; the rows' own lines
+        # (notify/reporting.py) carry the ids of the requests that wrote them.
+        with acting_for(job.meta.get("request_id") if job is not None else None):
+            log.info(
+                "dispatch job done",
+                extra={"rows": handled, "ms": round((time.perf_counter() - started) * 1e3, 1)},
+            )
     schedule_next_run(app, next_due_in())
     return handled
 

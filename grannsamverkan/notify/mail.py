@@ -150,6 +150,15 @@ class SmtpMailer:
             client.login(s.username, s.password or "")
         return client
 
+    def verify(self) -> None:
+        """Connect, say hello, sign in when configured, and leave; raises OSError (an
+        smtplib.SMTPException included) when any of it fails (``flask check``)."""
+        client = self._connect()
+        try:
+            client.noop()
+        finally:
+            client.quit()
+
     def send(self, mails: Sequence[Mail]) -> list[MailResult]:
         try:
             client = self._connect()

@@ -27,12 +27,14 @@ from sqlalchemy import Integer, any_, bindparam, delete, func, or_, select, upda
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from grannsamverkan.extensions import db
+from grannsamverkan.metrics import SEND_SECONDS
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify import open311
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
 from grannsamverkan.notify.messages import PushKind, build_message
+from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 from grannsamverkan.notify.sms import LogSmsSender, SmsSender, send_text_messages
 from grannsamverkan.notify.sms_text import SmsSubject, place_names
@@ -74,6 +76,7 @@ class Claimed:
     email_body: str | None = None
     sms_to: str | None = None
     tip_forward_id: int | None = None
+    request_id: str | None = None
 
 
 class Dispatcher:
@@ -207,6 +210,7 @@ class Dispatcher:
                     Delivery.email_body,
                     Delivery.sms_to,
                     Delivery.tip_forward_id,
+                    Delivery.request_id,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
                 .where(_one_of(Delivery.id, ids))
@@ -239,9 +243,11 @@ class Dispatcher:
         db.session.commit()
         if texts:
             subjects = {i: SmsSubject(a, places.get(i)) for i, a in alerts.items()}
-            results.update(send_text_messages(self.sms_sender, texts, subjects, now=now))
+            with SEND_SECONDS.labels(channel="sms").time():
+                results.update(send_text_messages(self.sms_sender, texts, subjects, now=now))
         if emails:
-            results.update(send_emails(self.mailer, mails))
+            with SEND_SECONDS.labels(channel="email").time():
+                results.update(send_emails(self.mailer, mails))
         groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
         for row in claimed:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None
@@ -260,7 +266,9 @@ class Dispatcher:
                 tokens=[r.token for r in rows],  # type: ignore[misc]
                 now=now,
             )
-            for row, result in zip(rows, self.sender.send(message), strict=True):
+            with SEND_SECONDS.labels(channel="push").time():
+                sent = self.sender.send(message)
+            for row, result in zip(rows, sent, strict=True):
                 results[row.delivery_id] = result
         # Last: a slow municipality must not hold up the pushes claimed with its rows.
         budget_s = self.lease.total_seconds() / 2
@@ -274,6 +282,7 @@ class Dispatcher:
         by_id = {c.delivery_id: c for c in claimed}
         dead_tokens = set()
         forwarded: list[tuple[int, TokenResult, str]] = []
+        recorded = []
         try:
             held = set(
                 db.session.scalars(
@@ -293,6 +302,7 @@ class Dispatcher:
                 same_values[tuple(sorted(values.items()))].append(delivery_id)
                 if (forward_id := by_id[delivery_id].tip_forward_id) is not None:
                     forwarded.append((forward_id, result, values.get("state", "pending")))
+                recorded.append((by_id[delivery_id], outcome_of(values), result.error))
                 if result.outcome is Outcome.UNREGISTERED and result.token:
                     dead_tokens.add(result.token)
             for values_key, ids in same_values.items():
@@ -312,6 +322,7 @@ class Dispatcher:
         except Exception:
             db.session.rollback()
             raise
+        report_recorded(recorded)
 
     def _release(self, ids: list[int]) -> None:
         """Hand rows back: due now, for any dispatcher, without waiting for the lease."""

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from grannsamverkan.config import parse_open311
+from grannsamverkan.logs import current_request_id
 from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.mail import Mailer, make_mailer
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks
@@ -164,9 +165,15 @@ def enqueue_dispatch(app: Flask, *, delay_s: float = 0, job_id: str | None = Non
         app.config["GSV_RQ_QUEUE"], connection=Redis.from_url(app.config["GSV_REDIS_URL"])
     )
     job = "grannsamverkan.notify.jobs.dispatch_pending"
+    # The request (or job) that asked: the worker's log lines about the job carry its id.
+    options: dict[str, Any] = {
+        "job_timeout": 600,
+        "job_id": job_id,
+        "meta": {"request_id": current_request_id()},
+    }
     if delay_s > 0:
-        return queue.enqueue_in(timedelta(seconds=delay_s), job, job_timeout=600, job_id=job_id)
-    return queue.enqueue(job, job_timeout=600, job_id=job_id)
+        return queue.enqueue_in(timedelta(seconds=delay_s), job, **options)
+    return queue.enqueue(job, **options)
 
 
 def init_app(

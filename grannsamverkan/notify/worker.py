@@ -9,6 +9,7 @@ cold shutdown: rows still leased then wait for their lease, as after a crash.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from typing import Any
@@ -26,6 +27,21 @@ from grannsamverkan.notify.runner import (
 )
 
 log = logging.getLogger(__name__)
+
+
+def serve_metrics(port: int, address: str = "127.0.0.1") -> Any:
+    """Serve the metrics on ``address:port`` from a thread (prometheus_client's server):
+    every process's in PROMETHEUS_MULTIPROC_DIR when set, else this process's. Returns the
+    server (``shutdown()`` stops it)."""
+    from prometheus_client import REGISTRY, CollectorRegistry, multiprocess, start_http_server
+
+    registry = REGISTRY
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    server, _ = start_http_server(port, address, registry=registry)
+    log.info("push worker metrics on http://%s:%d/", address, port)
+    return server
 
 
 def run_polling_worker(app: Flask, *, burst: bool = False) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
+from grannsamverkan.metrics import ALERTS, count_on_commit
 from grannsamverkan.models import (
     Alert,
     AlertRecipient,
@@ -46,6 +48,8 @@ SMS_BROADCAST_KINDS = frozenset({"fraud_warning"})
 # Recipient lists are written and looked up in slices, to stay far below the bound
 # parameters a statement may carry (SQLite 32,766; PostgreSQL 65,535).
 CHUNK = 5000
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -72,7 +76,14 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
                 for t in targets[start : start + CHUNK]
             ],
         )
-    write_deliveries(alert, targets, purpose=purpose)
+    deliveries = write_deliveries(alert, targets, purpose=purpose)
+    category = alert.category or "none"
+    count_on_commit(db.session, ALERTS, kind=alert.kind, category=category)
+    log.info(
+        "alert written",
+        extra={"alert_id": alert.id, "kind": alert.kind, "category": category,
+               "recipients": len(targets), "deliveries": deliveries},
+    )  # fmt: skip
     return len(targets)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -20,6 +21,8 @@ from grannsamverkan.models import (
     PoliceEvent,
     Tip,
 )
+
+log = logging.getLogger(__name__)
 
 # FCM: an Android token unused for 270 days is expired; keeping it only leaks who had a phone.
 DEVICE_MAX_SILENCE = timedelta(days=270)
@@ -78,3 +81,25 @@ def purge(
     }
     db.session.flush()
     return deleted
+
+
+class ScheduledPurge:
+    """A dispatcher chore (notify/outbox.py): ``purge`` at the first pass of a process, then
+    again once ``every`` has passed. Every dispatcher process runs it, so an installation
+    purges as often as it has dispatchers per interval; the purge is idempotent and cheap
+    when nothing is due (indexed ``created_at`` cut-offs)."""
+
+    __name__ = "retention purge"
+
+    def __init__(self, *, retention_days: int, every: timedelta) -> None:
+        self.retention_days = retention_days
+        self.every = every
+        self.last_run: datetime | None = None
+
+    def __call__(self, now: datetime) -> dict[str, int] | None:
+        if self.last_run is not None and now - self.last_run < self.every:
+            return None
+        deleted = purge(now=now, retention_days=self.retention_days)
+        self.last_run = now
+        log.info("retention purge", extra={"deleted": deleted})
+        return deleted

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NotRequired, TypedDict, Unpack
@@ -15,6 +16,7 @@ from grannsamverkan.errors import Conflict, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.geo.distance import bounding_box, distance_m
+from grannsamverkan.metrics import TIPS, count_on_commit
 from grannsamverkan.models import Alert, Area, Delivery, Tip, User
 from grannsamverkan.models.delivery import DELIVERY_STATES
 from grannsamverkan.models.types import utcnow
@@ -38,6 +40,8 @@ DUPLICATE_WINDOW = timedelta(minutes=30)
 TIP_ALERT_LIFETIME = timedelta(hours=48)
 # Clocks on phones drift; an observation a little in the future is accepted.
 CLOCK_SKEW = timedelta(minutes=5)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,8 @@ def report_tip(*, reporter: User, **report: Unpack[TipReport]) -> ReportedTip:
     )
     db.session.add(tip)
     db.session.flush()
+    count_on_commit(db.session, TIPS, category=category)
+    log.info("tip stored", extra={"tip_id": tip.id, "category": category, "status": tip.status})
     if tip.status == "pending" or police_only:  # police find it in their list, nobody else
         reported = ReportedTip(tip, None, 0)
     else:
