@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Tip
-from grannsamverkan.models.delivery import CHANNELS
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services import tip_outcomes
 from tests.conftest import send_all
 from tests.tips.conftest import SPOT, offset
@@ -143,7 +143,7 @@ def test_deliveries_are_counted_per_channel(app, client, sink, dispatcher, stree
     report = client.get(url, headers=street["police"].headers).get_json()
     assert report["counts"] == {**NONE, "sent": 3, "unregistered": 1}
     assert report["by_channel"] == {
-        **dict.fromkeys(CHANNELS, NONE),
+        **dict.fromkeys(ALERT_CHANNELS, NONE),
         "push": {**NONE, "sent": 3, "unregistered": 1},
     }
     set_status(client, street, tip["id"], "false_alarm")

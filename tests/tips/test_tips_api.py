@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, Tip
-from grannsamverkan.models.delivery import CHANNELS
+from grannsamverkan.models.user import ALERT_CHANNELS
 from grannsamverkan.services.privacy import coarse_count
 from tests.conftest import problem_of
 from tests.tips.conftest import NAS, SPOT, offset
@@ -314,7 +314,7 @@ def test_a_tip_without_an_alert_has_empty_deliveries(client, make_user, make_are
     none = {"pending": 0, "sent": 0, "failed": 0, "unregistered": 0}
     assert response.get_json() == {
         "counts": none,
-        "by_channel": dict.fromkeys(CHANNELS, none),
+        "by_channel": dict.fromkeys(ALERT_CHANNELS, none),
         "items": [],
     }
 
