@@ -152,6 +152,7 @@ KERNEL = {
     "metrics",
     "schema_version",
     "gunicorn_config",
+    "open311_config",
 }
 # The application itself: the factory, the operator commands and the demo data wire
 # everything together and may import anything.

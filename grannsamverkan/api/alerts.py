@@ -11,7 +11,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import AlertRecipient
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.schemas.tips import InboxAlertPageSchema
+from grannsamverkan.schemas.alerts import InboxAlertPageSchema
 from grannsamverkan.services import alerts
 
 blp = Blueprint("alerts", __name__, description="The caller's alerts")

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, Integer, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
+
+from grannsamverkan.extensions import db
 
 
 def utcnow() -> datetime:
@@ -45,3 +48,17 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def id_among(column: Any, ids: list[int]) -> Any:
+    """``column IN ids``; on PostgreSQL as ``= ANY(array)``, one parameter for them all.
+
+    An IN list binds one parameter per id: for 500 ids SQLAlchemy expands and psycopg
+    converts 500 placeholders in each statement. An array is one value: the outbox's claim +
+    record of a 500-row batch took 21 instead of 36 ms CPU, 53 instead of 74 ms wall, and the
+    e-mail rows of 20,000 alert targets 136 instead of 603 ms (BENCHMARKS.md). The plan is
+    the same (an index scan).
+    """
+    if db.engine.dialect.name == "postgresql":
+        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
+    return column.in_(ids)

@@ -10,7 +10,7 @@ from flask import current_app
 from rq import get_current_job
 
 from grannsamverkan.logs import acting_for
-from grannsamverkan.notify.outbox import next_due_in
+from grannsamverkan.notify.outbox_rows import next_due_in
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for, enqueue_dispatch
 
 log = logging.getLogger(__name__)

@@ -20,10 +20,10 @@ from typing import Any
 import requests
 from sqlalchemy import select
 
-from grannsamverkan.config import Open311Endpoint, parse_open311
 from grannsamverkan.extensions import db
 from grannsamverkan.models import TipForward
 from grannsamverkan.notify.sender import Outcome, TokenResult
+from grannsamverkan.open311_config import Open311Endpoint, parse_open311
 
 RETRIED_STATUSES = {408, 425, 429}
 

@@ -13,27 +13,25 @@ in flight and releases the unsent rest of its batch: another takes it at once, n
 from __future__ import annotations
 
 import logging
-import random
 import secrets
 import socket
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, any_, bindparam, delete, func, or_, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import delete, or_, select, update
 
 from grannsamverkan.extensions import db
 from grannsamverkan.metrics import SEND_SECONDS
 from grannsamverkan.models import Alert, Delivery, Device
-from grannsamverkan.models.types import utcnow
+from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.notify import open311
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
 from grannsamverkan.notify.messages import PushKind, build_message
+from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy
 from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 from grannsamverkan.notify.sms import LogSmsSender, SmsSender, send_text_messages
@@ -45,38 +43,6 @@ log = logging.getLogger(__name__)
 # Work that writes outbox rows when it is due rather than on a request (event reminders),
 # given the time of the dispatcher's pass.
 Chore = Callable[[datetime], object]
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff with jitter, bounded in tries."""
-
-    base_s: float = 2.0
-    cap_s: float = 600.0
-    max_attempts: int = 10
-
-    def delay(self, attempts: int, retry_after_s: float | None) -> float:
-        ceiling = min(self.cap_s, self.base_s * 2 ** max(0, attempts - 1))
-        delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrets
-        return max(delay, retry_after_s or 0.0)
-
-
-@dataclass(frozen=True)
-class Claimed:
-    delivery_id: int
-    alert_id: int | None
-    token: str | None
-    locale: str
-    silent: bool
-    purpose: str
-    attempts: int
-    channel: str = "push"
-    email_to: str | None = None
-    email_subject: str | None = None
-    email_body: str | None = None
-    sms_to: str | None = None
-    tip_forward_id: int | None = None
-    request_id: str | None = None
 
 
 class Dispatcher:
@@ -192,7 +158,7 @@ class Dispatcher:
             if ids:
                 db.session.execute(
                     update(Delivery)
-                    .where(_one_of(Delivery.id, ids))
+                    .where(id_among(Delivery.id, ids))
                     .values(claimed_by=self.name, claimed_until=now + self.lease)
                 )
             rows = db.session.execute(
@@ -213,7 +179,7 @@ class Dispatcher:
                     Delivery.request_id,
                 )
                 .outerjoin(Device, Device.id == Delivery.device_id)
-                .where(_one_of(Delivery.id, ids))
+                .where(id_among(Delivery.id, ids))
                 .order_by(Delivery.alert_id, Delivery.id)
             ).all()
             db.session.commit()
@@ -287,7 +253,7 @@ class Dispatcher:
             held = set(
                 db.session.scalars(
                     select(Delivery.id).where(
-                        _one_of(Delivery.id, list(results)), Delivery.claimed_by == self.name
+                        id_among(Delivery.id, list(results)), Delivery.claimed_by == self.name
                     )
                 )
             )
@@ -308,7 +274,7 @@ class Dispatcher:
             for values_key, ids in same_values.items():
                 db.session.execute(
                     update(Delivery)
-                    .where(_one_of(Delivery.id, ids), Delivery.claimed_by == self.name)
+                    .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)
                     .values(**dict(values_key))
                     .execution_options(synchronize_session=False)
                 )
@@ -330,7 +296,7 @@ class Dispatcher:
         log.info("push dispatcher %s stopping: releasing %d unsent rows", self.name, len(ids))
         db.session.execute(
             update(Delivery)
-            .where(_one_of(Delivery.id, ids), Delivery.claimed_by == self.name)
+            .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
@@ -359,34 +325,5 @@ class Dispatcher:
         return values
 
 
-def _one_of(column: Any, ids: list[int]) -> Any:
-    """``column IN ids``; on PostgreSQL as ``= ANY(array)``, one parameter for the batch.
-
-    An IN list binds one parameter per row: for 500 ids SQLAlchemy expands and psycopg
-    converts 500 placeholders in each of the three statements per batch. An array is one
-    value: claim + record of a 500-row batch took 21 instead of 36 ms CPU, 53 instead of
-    74 ms wall (BENCHMARKS.md). The plan is the same (an index scan on the primary key).
-    """
-    if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
-
-
 def _expired(alert: Alert, now: datetime) -> bool:
     return alert.expires_at is not None and alert.expires_at <= now
-
-
-def next_due_in(now: datetime | None = None) -> float | None:
-    """Seconds until the next pending row is due (0 if one is due now), None if none wait."""
-    now = now or utcnow()
-    earliest = db.session.scalar(
-        select(func.min(func.coalesce(Delivery.claimed_until, Delivery.next_attempt_at))).where(
-            Delivery.state == "pending"
-        )
-    )
-    db.session.commit()
-    if earliest is None:
-        return None
-    if earliest.tzinfo is None:  # SQLite's aggregate bypasses the column type
-        earliest = earliest.replace(tzinfo=now.tzinfo)
-    return max(0.0, (earliest - now).total_seconds())

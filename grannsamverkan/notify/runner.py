@@ -18,15 +18,16 @@ from flask import Flask, current_app, has_app_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from grannsamverkan.config import parse_open311
 from grannsamverkan.logs import current_request_id
 from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.mail import Mailer, make_mailer
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks
 from grannsamverkan.notify.open311 import make_client
-from grannsamverkan.notify.outbox import Chore, Dispatcher, RetryPolicy, next_due_in
+from grannsamverkan.notify.outbox import Chore, Dispatcher
+from grannsamverkan.notify.outbox_rows import RetryPolicy, next_due_in
 from grannsamverkan.notify.sender import PushSender
 from grannsamverkan.notify.sms import SmsSender, make_sms_sender
+from grannsamverkan.open311_config import parse_open311
 
 log = logging.getLogger(__name__)
 

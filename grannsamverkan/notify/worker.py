@@ -18,7 +18,7 @@ from flask import Flask
 
 from grannsamverkan.notify.chores import wait_for_background_chores
 from grannsamverkan.notify.jobs import SWEEP_S
-from grannsamverkan.notify.outbox import next_due_in
+from grannsamverkan.notify.outbox_rows import next_due_in
 from grannsamverkan.notify.runner import (
     EXTENSION,
     POLL_S,

@@ -1,4 +1,4 @@
-"""Schemas for tips, alerts and delivery reports, with a members' and a full view."""
+"""Schemas for tips and their delivery reports, with a members' and a full view."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from grannsamverkan.models.alert import ALERT_KINDS, ALERT_STATUSES
 from grannsamverkan.models.tip import (
     POLICE_TIP_STATUSES,
     TIME_OF_DAY_PERIODS,
@@ -325,41 +324,3 @@ class DeliveryReportSchema(Schema):
         metadata={"description": "The same counts for each channel (push, e-mail, ...)."},
     )
     items = fields.List(fields.Nested(DeliveryItemSchema))
-
-
-class InboxAlertSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String(
-        metadata={
-            "description": "tip (a neighbour's tip), broadcast (from the police) or notice "
-            "(something for the reader to act on or know: a new tip, a tip to moderate, a "
-            "request to join, the outcome of their own tip).",
-            "enum": list(ALERT_KINDS),
-        }
-    )
-    tip_id = fields.Integer(
-        allow_none=True,
-        metadata={"description": "A notice's tip (open it with GET /tips/{id}); else null."},
-    )
-    category = fields.String(allow_none=True)
-    title = fields.String()
-    body = fields.String()
-    location = fields.Dict(allow_none=True)
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime(allow_none=True)
-    read_at = fields.DateTime(allow_none=True)
-    status = fields.String(
-        metadata={
-            "description": "resolved: the tip was closed; withdrawn: it was rejected or a "
-            "false alarm (the phones that got the alert were told once).",
-            "enum": list(ALERT_STATUSES),
-        }
-    )
-    silent = fields.Boolean()
-    url = fields.String(
-        allow_none=True,
-        metadata={"description": "Where to read more (a police event's page on polisen.se)."},
-    )
-
-
-InboxAlertPageSchema = page_of(InboxAlertSchema)

@@ -10,17 +10,13 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     String,
-    any_,
-    bindparam,
     cast,
     func,
     insert,
     or_,
     select,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import contains_eager
 
 from grannsamverkan.errors import NotFound
@@ -37,7 +33,7 @@ from grannsamverkan.models import (
     Tip,
     User,
 )
-from grannsamverkan.models.types import utcnow
+from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.services import sms_budget
 from grannsamverkan.services.local_time import quiet_hours_end
 
@@ -258,7 +254,7 @@ def _email_rows(
     sends, so a copy of the row (a follow-up about the same alert) is rendered alike."""
     people = db.session.execute(
         select(User.email, User.locale, User.channels).where(
-            _id_among(User.id, [t.user_id for t in targets]),
+            id_among(User.id, [t.user_id for t in targets]),
             # A JSON list, stored as text on both databases: a cheap pre-filter, checked below.
             cast(User.channels, String).like('%"email"%'),
         )
@@ -282,14 +278,6 @@ def _email_rows(
         for email, locale, channels in people
         if email and "email" in (channels or [])
     ]
-
-
-def _id_among(column: Any, ids: list[int]) -> Any:
-    """``column IN ids``; on PostgreSQL ``= ANY(array)``: one parameter, not 5,000. The e-mail
-    rows of 20,000 targets took 603 ms with IN lists, ~100 ms so (BENCHMARKS.md)."""
-    if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(None, ids, type_=ARRAY(Integer)))
-    return column.in_(ids)
 
 
 def recipient_count(alert: Alert) -> int:

@@ -15,11 +15,11 @@ from typing import Any
 
 from flask import current_app
 
-from grannsamverkan.config import Open311Endpoint, parse_open311
 from grannsamverkan.errors import N_, Conflict
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import Delivery, Tip, TipForward, User
+from grannsamverkan.open311_config import Open311Endpoint, parse_open311
 from grannsamverkan.services import privacy
 from grannsamverkan.services.permissions import FORWARDABLE_TIP_CATEGORIES
 from grannsamverkan.texts import category_label

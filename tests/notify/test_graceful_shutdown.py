@@ -285,6 +285,7 @@ def test_sigterm_to_gunicorn_finishes_the_request_and_releases_the_thread_dispat
         answer: dict[str, Any] = {}
         body = {
             "category": "traffic",  # alerts nobody: the trays count the burglary alone
+            "traffic_kind": "speeding",
             "description": "Bilar kör för fort",
             "location": {"address": "Storgatan 1, Vimmerby"},
         }

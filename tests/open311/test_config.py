@@ -7,7 +7,7 @@ import json
 import pytest
 
 from grannsamverkan import create_app
-from grannsamverkan.config import parse_open311
+from grannsamverkan.open311_config import parse_open311
 
 GOOD = {"0884": {"endpoint": "https://felanmalan.example.se/open311/v2", "api_key": "k",
                  "service_codes": {"unsafe_place": "ljus"}}}  # fmt: skip

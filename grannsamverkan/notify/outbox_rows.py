@@ -1,0 +1,62 @@
+"""The outbox's rows as a dispatcher handles them: what it claimed of a row, how long a
+failed row waits before its next try, and when the next pending row is due."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Delivery
+from grannsamverkan.models.types import utcnow
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded in tries."""
+
+    base_s: float = 2.0
+    cap_s: float = 600.0
+    max_attempts: int = 10
+
+    def delay(self, attempts: int, retry_after_s: float | None) -> float:
+        ceiling = min(self.cap_s, self.base_s * 2 ** max(0, attempts - 1))
+        delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrets
+        return max(delay, retry_after_s or 0.0)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    delivery_id: int
+    alert_id: int | None
+    token: str | None
+    locale: str
+    silent: bool
+    purpose: str
+    attempts: int
+    channel: str = "push"
+    email_to: str | None = None
+    email_subject: str | None = None
+    email_body: str | None = None
+    sms_to: str | None = None
+    tip_forward_id: int | None = None
+    request_id: str | None = None
+
+
+def next_due_in(now: datetime | None = None) -> float | None:
+    """Seconds until the next pending row is due (0 if one is due now), None if none wait."""
+    now = now or utcnow()
+    earliest = db.session.scalar(
+        select(func.min(func.coalesce(Delivery.claimed_until, Delivery.next_attempt_at))).where(
+            Delivery.state == "pending"
+        )
+    )
+    db.session.commit()
+    if earliest is None:
+        return None
+    if earliest.tzinfo is None:  # SQLite's aggregate bypasses the column type
+        earliest = earliest.replace(tzinfo=now.tzinfo)
+    return max(0.0, (earliest - now).total_seconds())
