@@ -81,6 +81,8 @@ def _fill(app: Any) -> str:
         at = offset(SPOT, 100 + 100 * n)
         body = {"category": category, "description": f"Tips nummer {n}",
                 "location": {"lat": at[0], "lon": at[1]}}  # fmt: skip
+        if category == "traffic":
+            body["traffic_kind"] = "speeding"
         answer = client.post("/api/v1/tips", json=body,
                              headers={"Authorization": f"Bearer {member_token}"})  # fmt: skip
         assert answer.status_code == 201, answer.get_data(as_text=True)
