@@ -206,7 +206,41 @@ class Settings:
     )
 
     def as_flask_config(self) -> dict[str, Any]:
-        return {**self._api_config(), **self._sms_config(), **self._console_config()}
+        return {
+            **self._api_config(),
+            **self._push_config(),
+            **self._outside_data_config(),
+            **self._sms_config(),
+            **self._console_config(),
+        }
+
+    def _push_config(self) -> dict[str, Any]:
+        """Pushes: FCM, where the dispatcher runs, and its batches, leases and retries."""
+        return {
+            "GSV_PUSH_BACKEND": self.push_backend,
+            "GSV_FIREBASE_CREDENTIALS": self.firebase_credentials,
+            "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
+            "GSV_FCM_ENDPOINT": self.fcm_endpoint,
+            "GSV_DISPATCHER": self.dispatcher,
+            "GSV_RQ_QUEUE": self.rq_queue,
+            "GSV_PUSH_BATCH_SIZE": self.push_batch_size,
+            "GSV_FCM_TIMEOUT_S": self.fcm_timeout_s,
+            "GSV_PUSH_LEASE_S": self.push_lease_s,
+            "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
+            "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
+            "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
+        }
+
+    def _outside_data_config(self) -> dict[str, Any]:
+        """The municipalities' Open311 servers and the police's public events feed."""
+        return {
+            "GSV_OPEN311": self.open311,
+            "GSV_OPEN311_POLL_S": self.open311_poll_s,
+            "GSV_OPEN311_TIMEOUT_S": self.open311_timeout_s,
+            "GSV_POLICE_EVENTS_URL": self.police_events_url,
+            "GSV_POLICE_EVENTS_MUNICIPALITIES": self.police_events_municipalities,
+            "GSV_POLICE_EVENTS_INTERVAL_S": self.police_events_interval_s,
+        }
 
     def _sms_config(self) -> dict[str, Any]:
         return {
@@ -248,10 +282,6 @@ class Settings:
             "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True, "hide_parameters": True},
             "MAX_CONTENT_LENGTH": self.max_body_bytes,
             "GSV_MAX_AREA_BODY_BYTES": self.max_area_body_bytes,
-            "GSV_PUSH_BACKEND": self.push_backend,
-            "GSV_FIREBASE_CREDENTIALS": self.firebase_credentials,
-            "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
-            "GSV_FCM_ENDPOINT": self.fcm_endpoint,
             "GSV_REDIS_URL": self.redis_url,
             "GSV_SMTP_URL": self.smtp_url,
             "GSV_MAIL_FROM": self.mail_from,
@@ -270,20 +300,6 @@ class Settings:
             "GSV_MODERATION_ESCALATE_MIN": self.moderation_escalate_min,
             "GSV_MUNICIPALITY_HOUSEHOLDS": self.municipality_households,
             "GSV_AUDIT_RETENTION_DAYS": self.audit_retention_days,
-            "GSV_DISPATCHER": self.dispatcher,
-            "GSV_RQ_QUEUE": self.rq_queue,
-            "GSV_PUSH_BATCH_SIZE": self.push_batch_size,
-            "GSV_FCM_TIMEOUT_S": self.fcm_timeout_s,
-            "GSV_PUSH_LEASE_S": self.push_lease_s,
-            "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
-            "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
-            "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
-            "GSV_OPEN311": self.open311,
-            "GSV_OPEN311_POLL_S": self.open311_poll_s,
-            "GSV_OPEN311_TIMEOUT_S": self.open311_timeout_s,
-            "GSV_POLICE_EVENTS_URL": self.police_events_url,
-            "GSV_POLICE_EVENTS_MUNICIPALITIES": self.police_events_municipalities,
-            "GSV_POLICE_EVENTS_INTERVAL_S": self.police_events_interval_s,
             "GSV_LOG_FORMAT": self.log_format,
             "GSV_LOG_LEVEL": self.log_level,
             "GSV_METRICS_TOKEN": self.metrics_token,

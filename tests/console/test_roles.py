@@ -50,7 +50,16 @@ MENUS = {
     "municipality": ["/today", "/tips", "/broadcasts", "/events", "/traffic", "/stats"],
     "statistics": ["/stats"],
     "contact_person": ["/today", "/tips", "/areas"],
-    "admin": ["/today", "/tips", "/areas", "/broadcasts", "/events", "/traffic", "/stats"],
+    "admin": [
+        "/today",
+        "/tips",
+        "/areas",
+        "/broadcasts",
+        "/events",
+        "/traffic",
+        "/stats",
+        "/audit",
+    ],
 }
 
 
