@@ -33,6 +33,8 @@ STATUS_LABELS = {
     "resolved": {"sv": "Avslutat", "en": "Resolved"},
     "withdrawn": {"sv": "Avskrivet", "en": "Withdrawn"},
 }
+# Statuses of an alert still in force; any other is an end (messages.title_prefix).
+STANDING = ("active", "updated")
 TEXTS = {
     "sv": {
         "area": "Område",
@@ -116,10 +118,16 @@ def _view(alert: Alert, *, purpose: str, locale: str, unsubscribe_url: str | Non
         map_link=_map_link(alert),
         event_when=_event_when(broadcast),
         event_place=broadcast.place if broadcast is not None else None,
-        guidance=tip_guidance(locale) if alert.kind == "tip" else None,
+        guidance=tip_guidance(locale) if _still_standing_tip(alert) else None,
         unsubscribe_url=unsubscribe_url,
         texts=TEXTS[locale],
     )
+
+
+def _still_standing_tip(alert: Alert) -> bool:
+    """Whether to tell the reader to call 112: not once the tip is written off or closed
+    (the SMS drops the line then too)."""
+    return alert.kind == "tip" and alert.status in STANDING
 
 
 def _prefix(alert: Alert, purpose: str, locale: str) -> str:

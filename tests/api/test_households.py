@@ -15,7 +15,7 @@ from grannsamverkan.models import Delivery, Membership, User
 from grannsamverkan.services import accounts
 from tests.conftest import PASSWORD, problem_of, send_all
 from tests.fakes.elks import FakeElks, running_fake_elks
-from tests.notify.test_sms import elks_config
+from tests.notify.conftest import elks_config
 from tests.tips.conftest import NAS, SPOT, offset
 
 API = "/api/v1"

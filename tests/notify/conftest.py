@@ -8,10 +8,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import PUSH_PROJECT as PROJECT  # noqa: F401 - used by the worker tests
+from tests.fakes.elks import PASSWORD, USERNAME, FakeElks, running_fake_elks
 from tests.notify.smtp_server import SmtpSink, start_smtp_server
 
 FROM = "Grannsamverkan <noreply@grannsamverkan.example.se>"
 PUBLIC_URL = "https://grannsamverkan.example.se"
+SMS_SENDER = "Grannsamv"
 
 
 @pytest.fixture
@@ -44,6 +46,35 @@ def smtp_config(smtp_server: tuple[int, SmtpSink]) -> dict[str, Any]:
         "GSV_SMTP_URL": f"smtp://127.0.0.1:{smtp_server[0]}",
         "GSV_MAIL_FROM": FROM,
         "GSV_PUBLIC_URL": PUBLIC_URL,
+        "GSV_PUSH_BACKOFF_BASE_S": 0.05,
+        "GSV_PUSH_BACKOFF_CAP_S": 0.2,
+    }
+
+
+# --- SMS: the fake 46elks gateway on loopback ----------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def elks_server() -> Iterator[FakeElks]:
+    yield from running_fake_elks()
+
+
+@pytest.fixture
+def elks(elks_server: FakeElks) -> Iterator[FakeElks]:
+    elks_server.clear()
+    yield elks_server
+    elks_server.clear()
+
+
+def elks_config(url: str) -> dict[str, Any]:
+    """App settings that text through the real ElksSmsSender to the fake at ``url``."""
+    return {
+        "GSV_SMS_BACKEND": "elks",
+        "GSV_SMS_ENDPOINT": url,
+        "GSV_SMS_USERNAME": USERNAME,
+        "GSV_SMS_PASSWORD": PASSWORD,
+        "GSV_SMS_FROM": SMS_SENDER,
+        "GSV_SMS_TIMEOUT_S": 0.5,
         "GSV_PUSH_BACKOFF_BASE_S": 0.05,
         "GSV_PUSH_BACKOFF_CAP_S": 0.2,
     }

@@ -473,3 +473,27 @@ def test_a_copy_of_an_alert_email_row_with_another_purpose_is_rendered_alike(
     text, _ = _text_and_html(message)
     assert "Läge: Avskrivet" in text
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+
+
+@pytest.mark.parametrize(
+    ("status", "label"), [("false_alarm", "Avskrivet"), ("closed", "Avslutat")]
+)
+def test_an_email_about_a_tip_written_off_does_not_ask_to_call_112(
+    app, client, smtp, dispatcher, post_tip, street, make_user, status, label
+):
+    police = make_user(role="police", municipality_codes=["0884"])
+    tip = post_tip(street["reporter"], "burglary")
+    send_all(app, dispatcher)
+    assert "Ring 112" in _text_and_html(_only_mail(smtp))[0]
+    smtp.clear()
+    response = client.patch(
+        f"/api/v1/tips/{tip['id']}", json={"status": status}, headers=police.headers
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    send_all(app, dispatcher)
+    message = _only_mail(smtp)
+    assert message["Subject"] == f"{label}: Inbrott"
+    text, html = _text_and_html(message)
+    assert f"Läge: {label}" in text
+    assert "112" not in text
+    assert "112" not in html
