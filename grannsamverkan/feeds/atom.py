@@ -38,46 +38,46 @@ def warnings_atom(
     updated: datetime,
 ) -> bytes:
     """Build an Atom feed with one entry per document, in the order given."""
-    feed = etree.Element(_q("feed"), nsmap={None: ATOM_NS})
+    feed = etree.Element(atom_name("feed"), nsmap={None: ATOM_NS})
     feed.set(XML_LANG, "sv")
     # The feed URL includes any ?municipality_code=, so each filtered feed has its own id.
-    _add(feed, "id", feed_url)
-    _add(feed, "title", title)
-    _add(feed, "updated", _atom_time(updated))
-    etree.SubElement(feed, _q("link"), rel="self", type=ATOM_MEDIA_TYPE, href=feed_url)
-    author = etree.SubElement(feed, _q("author"))
-    _add(author, "name", "Grannsamverkan")
-    _add(author, "uri", base_url.rstrip("/"))
+    add_text(feed, "id", feed_url)
+    add_text(feed, "title", title)
+    add_text(feed, "updated", atom_time(updated))
+    etree.SubElement(feed, atom_name("link"), rel="self", type=ATOM_MEDIA_TYPE, href=feed_url)
+    author = etree.SubElement(feed, atom_name("author"))
+    add_text(author, "name", "Grannsamverkan")
+    add_text(author, "uri", base_url.rstrip("/"))
 
     for doc in docs:
-        entry = etree.SubElement(feed, _q("entry"))
-        _add(entry, "id", entry_id(doc, base_url=base_url))
-        _add(entry, "title", doc.title)
-        _add(entry, "updated", _atom_time(doc.updated_at))
-        _add(entry, "published", _atom_time(doc.created_at))
+        entry = etree.SubElement(feed, atom_name("entry"))
+        add_text(entry, "id", entry_id(doc, base_url=base_url))
+        add_text(entry, "title", doc.title)
+        add_text(entry, "updated", atom_time(doc.updated_at))
+        add_text(entry, "published", atom_time(doc.created_at))
         etree.SubElement(
             entry,
-            _q("link"),
+            atom_name("link"),
             rel="alternate",
             type=CAP_MEDIA_TYPE,
             href=cap_url(doc.broadcast_id, base_url=base_url),
         )
-        etree.SubElement(entry, _q("category"), term=doc.kind)
-        summary = _add(entry, "summary", doc.body)
+        etree.SubElement(entry, atom_name("category"), term=doc.kind)
+        summary = add_text(entry, "summary", doc.body)
         summary.set("type", "text")
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _q(name: str) -> str:
+def atom_name(name: str) -> str:
     return f"{{{ATOM_NS}}}{name}"
 
 
-def _add(parent: etree._Element, name: str, text: str) -> etree._Element:
-    element = etree.SubElement(parent, _q(name))
+def add_text(parent: etree._Element, name: str, text: str) -> etree._Element:
+    element = etree.SubElement(parent, atom_name(name))
     element.text = xml_text(text)
     return element
 
 
-def _atom_time(moment: datetime) -> str:
+def atom_time(moment: datetime) -> str:
     # RFC 3339 as Atom wants it; 'Z' is fine here (unlike CAP).
     return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")

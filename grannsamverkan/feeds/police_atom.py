@@ -10,8 +10,8 @@ from typing import Protocol
 
 from lxml import etree
 
-from grannsamverkan.feeds.atom import ATOM_NS, XML_LANG
-from grannsamverkan.feeds.xmltext import utc, xml_text
+from grannsamverkan.feeds.atom import ATOM_NS, XML_LANG, add_text, atom_name, atom_time
+from grannsamverkan.feeds.xmltext import xml_text
 
 POLICE_AUTHOR = "Polisen"
 POLICE_URL = "https://polisen.se"
@@ -31,39 +31,29 @@ def police_events_atom(
     events: Iterable[EventEntry], *, feed_url: str, title: str, updated: datetime
 ) -> bytes:
     """One entry per event, in the order given (newest first)."""
-    feed = etree.Element(_q("feed"), nsmap={None: ATOM_NS})
+    feed = etree.Element(atom_name("feed"), nsmap={None: ATOM_NS})
     feed.set(XML_LANG, "sv")
-    _add(feed, "id", feed_url)
-    _add(feed, "title", title)
-    _add(feed, "updated", _atom_time(updated))
-    etree.SubElement(feed, _q("link"), rel="self", type="application/atom+xml", href=feed_url)
-    author = etree.SubElement(feed, _q("author"))
-    _add(author, "name", POLICE_AUTHOR)
-    _add(author, "uri", POLICE_URL)
+    add_text(feed, "id", feed_url)
+    add_text(feed, "title", title)
+    add_text(feed, "updated", atom_time(updated))
+    etree.SubElement(
+        feed, atom_name("link"), rel="self", type="application/atom+xml", href=feed_url
+    )
+    author = etree.SubElement(feed, atom_name("author"))
+    add_text(author, "name", POLICE_AUTHOR)
+    add_text(author, "uri", POLICE_URL)
     for event in events:
-        entry = etree.SubElement(feed, _q("entry"))
+        entry = etree.SubElement(feed, atom_name("entry"))
         # The police's id is theirs for good: the same entry id however often it is served.
-        _add(entry, "id", f"tag:polisen.se,2000:event/{event.id}")
-        _add(entry, "title", event.name)
-        _add(entry, "updated", _atom_time(event.occurred_at))
-        _add(entry, "published", _atom_time(event.occurred_at))
+        add_text(entry, "id", f"tag:polisen.se,2000:event/{event.id}")
+        add_text(entry, "title", event.name)
+        add_text(entry, "updated", atom_time(event.occurred_at))
+        add_text(entry, "published", atom_time(event.occurred_at))
         if event.url:
-            etree.SubElement(entry, _q("link"), rel="alternate", type="text/html", href=event.url)
+            etree.SubElement(
+                entry, atom_name("link"), rel="alternate", type="text/html", href=event.url
+            )
         if event.type:
-            etree.SubElement(entry, _q("category"), term=xml_text(event.type))
-        _add(entry, "summary", event.summary).set("type", "text")
+            etree.SubElement(entry, atom_name("category"), term=xml_text(event.type))
+        add_text(entry, "summary", event.summary).set("type", "text")
     return etree.tostring(feed, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-
-
-def _q(name: str) -> str:
-    return f"{{{ATOM_NS}}}{name}"
-
-
-def _add(parent: etree._Element, name: str, text: str) -> etree._Element:
-    element = etree.SubElement(parent, _q(name))
-    element.text = xml_text(text)
-    return element
-
-
-def _atom_time(moment: datetime) -> str:
-    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
