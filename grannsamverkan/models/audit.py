@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Index, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from grannsamverkan.extensions import Model
+from grannsamverkan.logs import current_request_id
 from grannsamverkan.models.types import UTCDateTime, utcnow
 
 
@@ -36,6 +37,9 @@ class AuditEvent(Model):
     municipalities: Mapped[str] = mapped_column(String(200), default="")
     # {field: [old, new]}; free text is never copied, only whether it was set or changed.
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The request the action came in (grannsamverkan/logs.py): one act followed from its
+    # request log line to its event. None for the command line.
+    request_id: Mapped[str | None] = mapped_column(String(64), default=current_request_id)
 
     __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id"),)
 

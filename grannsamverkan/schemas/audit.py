@@ -50,6 +50,14 @@ class AuditEventSchema(Schema):
         required=True,
         metadata={"type": "array", "items": {"type": "string"}},
     )
+    request_id = fields.String(
+        required=True,
+        allow_none=True,
+        metadata={
+            "description": "The request the action came in, as on its log lines "
+            "(X-Request-Id); null: the command line."
+        },
+    )
     changes = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.Raw(allow_none=True)),
