@@ -46,6 +46,7 @@ class AiohttpFcmSender(FcmSender):
         self._loop_thread: threading.Thread | None = None
         self._loop_pid: int | None = None
         self._session: aiohttp.ClientSession | None = None
+        self._proxy = _environment_proxy(self._service._fcm_url)
 
     def send(self, message: PushMessage) -> list[TokenResult]:
         """Post one request per token on the sender's loop and wait for all; never raises."""
@@ -121,7 +122,9 @@ class AiohttpFcmSender(FcmSender):
     ) -> TokenResult:
         """One messages:send request, its outcome mapped as FcmSender maps the SDK's."""
         try:
-            async with session.post(self._service._fcm_url, data=body, headers=headers) as answer:
+            async with session.post(
+                self._service._fcm_url, data=body, headers=headers, proxy=self._proxy
+            ) as answer:
                 content = await answer.read()
                 if 200 <= answer.status < 300:
                     return TokenResult(token=token, outcome=Outcome.SENT)
@@ -169,8 +172,9 @@ class AiohttpFcmSender(FcmSender):
                 connector=aiohttp.TCPConnector(limit=MAX_BATCH, ssl=self._ssl_context()),
                 # Like requests: a connect and a read time-out, none on the whole request.
                 timeout=aiohttp.ClientTimeout(total=None, sock_connect=timeout, sock_read=timeout),
-                # HTTPS_PROXY / NO_PROXY (and .netrc) as requests honours them.
-                trust_env=True,
+                # The proxy is resolved once (_environment_proxy): aiohttp's trust_env looks it
+                # up for every request on a thread pool, 0.1 ms of CPU per push.
+                trust_env=False,
                 raise_for_status=False,
             )
         return self._session
@@ -194,3 +198,9 @@ class AiohttpFcmSender(FcmSender):
             loop.close()
         self._loop = self._loop_thread = self._session = None
         super().close()
+
+
+def _environment_proxy(url: str) -> str | None:
+    """The proxy HTTPS_PROXY / ALL_PROXY name for the FCM URL unless NO_PROXY exempts it:
+    what requests (and so FcmSender) resolves, read once as the FCM host never changes."""
+    return requests.utils.select_proxy(url, requests.utils.get_environ_proxies(url))

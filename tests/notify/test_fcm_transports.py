@@ -148,6 +148,20 @@ def test_endpoint_down_is_retry(sink: PushSink, sender: FcmSender) -> None:
     assert outcomes(send(sender)) == [Outcome.RETRY] * 3
 
 
+def test_the_proxy_from_the_environment_carries_the_requests(
+    sink: PushSink, transport: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The sink doubles as the proxy (it reads only the path of an absolute-form request): the
+    # FCM host itself is never resolved nor reached, only the proxy on loopback.
+    for name in ("HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(name, sink.base_url)
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with TRANSPORTS[transport](PROJECT, endpoint="http://fcm.example.invalid") as fcm:
+        assert outcomes(send(fcm)) == [Outcome.SENT] * 3
+    assert sink.message_count() == 3
+
+
 # --- the OAuth2 access token: google-auth refreshes it at a loopback token endpoint ---------
 
 
