@@ -59,6 +59,30 @@ def outcomes(results: list[TokenResult]) -> list[Outcome]:
     return [r.outcome for r in results]
 
 
+def test_an_unknown_transport_is_refused(sink: PushSink) -> None:
+    config = {
+        "GSV_PUSH_BACKEND": "fcm",
+        "GSV_FCM_TRANSPORT": "httpx",
+        "GSV_FIREBASE_PROJECT_ID": PROJECT,
+        "GSV_FCM_ENDPOINT": sink.base_url,
+    }
+    with pytest.raises(ValueError, match="'sdk' or 'aiohttp'"):
+        make_sender(config)
+
+
+def test_the_sdk_transport_stays_the_default(sink: PushSink) -> None:
+    config = {
+        "GSV_PUSH_BACKEND": "fcm",
+        "GSV_FIREBASE_PROJECT_ID": PROJECT,
+        "GSV_FCM_ENDPOINT": sink.base_url,
+    }
+    fcm = make_sender(config)
+    try:
+        assert type(fcm) is FcmSender
+    finally:
+        fcm.close()
+
+
 def test_sent_lands_in_every_tray_with_the_same_message(sink: PushSink, sender: FcmSender) -> None:
     assert outcomes(send(sender)) == [Outcome.SENT] * 3
     for token in TOKENS:
