@@ -47,6 +47,8 @@ class AiohttpFcmSender(FcmSender):
         self._loop_pid: int | None = None
         self._session: aiohttp.ClientSession | None = None
         self._proxy = _environment_proxy(self._service._fcm_url)
+        # Set when FCM refused the access token itself: refresh before the next batch.
+        self._token_refused = False
 
     def send(self, message: PushMessage) -> list[TokenResult]:
         """Post one request per token on the sender's loop and wait for all; never raises."""
@@ -92,8 +94,9 @@ class AiohttpFcmSender(FcmSender):
     def _headers(self) -> dict[str, str]:
         """The SDK's FCM headers with a valid OAuth2 access token (refreshed here, once per
         batch when expired, not inside the per-request coroutines)."""
-        if not self._credential.valid:
+        if self._token_refused or not self._credential.valid:
             self._credential.refresh(google.auth.transport.requests.Request())
+            self._token_refused = False
         return {
             **self._service._fcm_headers,
             "Authorization": f"Bearer {self._credential.token}",
@@ -129,6 +132,8 @@ class AiohttpFcmSender(FcmSender):
                 if 200 <= answer.status < 300:
                     return TokenResult(token=token, outcome=Outcome.SENT)
                 error = self._sdk_error(answer.status, answer.headers, content)
+            if type(error) is exceptions.UnauthenticatedError:
+                return self._refused_access_token(token, error)
         except TimeoutError as timeout:
             error = exceptions.DeadlineExceededError(
                 f"Timed out while making an API call: {timeout!r}", cause=timeout
@@ -139,6 +144,15 @@ class AiohttpFcmSender(FcmSender):
                 f"Failed to establish a connection: {failure!r}", cause=failure
             )
         return classify_error(token, error)
+
+    def _refused_access_token(
+        self, token: str, error: exceptions.UnauthenticatedError
+    ) -> TokenResult:
+        """FCM refused our OAuth2 token (revoked, or expired early): where the SDK's session
+        refreshes it and sends again, this one refreshes before the next batch and leaves
+        the resend to the outbox. (APNs or web-push credentials are ThirdPartyAuthError.)"""
+        self._token_refused = True
+        return TokenResult(token, Outcome.RETRY, error=f"UnauthenticatedError: {error}")
 
     def _sdk_error(
         self, status: int, headers: Mapping[str, str], content: bytes

@@ -196,6 +196,7 @@ class _TokenEndpoint(ThreadingHTTPServer):
 
     def __init__(self) -> None:
         self.issued = 0
+        self.refused = False
         self.lock = threading.Lock()
         super().__init__(("127.0.0.1", 0), _TokenHandler)
 
@@ -212,6 +213,8 @@ class _TokenHandler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.issued += 1
             token = f"tok-{self.server.issued}"
+            if self.server.refused:
+                token, self.server.refused = " ", False  # FCM answers 401, no FcmError
         body = json.dumps({"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -260,6 +263,28 @@ def test_access_token_is_fetched_reused_and_refreshed_when_expired(
     assert len(renewed) == 3
     assert all(token.startswith("tok-") and token not in earlier for token in renewed)
     assert token_endpoint.issued > issued_first
+
+
+def test_a_refused_access_token_is_retry_and_refreshed_for_the_next_batch(
+    sink: PushSink, token_endpoint: _TokenEndpoint, tmp_path: Path
+) -> None:
+    # (The SDK transport refreshes and resends inside google-auth's session instead.)
+    account_file = _service_account(tmp_path)
+    account = json.loads(account_file.read_text())
+    host, port = token_endpoint.server_address[:2]
+    account["token_uri"] = f"http://{host}:{port}/token"
+    account_file.write_text(json.dumps(account))
+    token_endpoint.refused = True
+    certificate = credentials.Certificate(str(account_file))
+
+    with AiohttpFcmSender(PROJECT, endpoint=sink.base_url, credential=certificate) as fcm:
+        refused = send(fcm)
+        assert outcomes(send(fcm)) == [Outcome.SENT] * 3
+
+    assert outcomes(refused) == [Outcome.RETRY] * 3
+    assert all("UnauthenticatedError" in (r.error or "") for r in refused)
+    assert token_endpoint.issued == 2
+    assert sink.bearer_tokens()[3:] == ["tok-2"] * 3
 
 
 # --- the outbox: a tip's pushes through the dispatcher, on both databases -------------------
