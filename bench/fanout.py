@@ -475,6 +475,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tip-runs", type=int, default=3)
     parser.add_argument("--broadcast-runs", type=int, default=1)
     parser.add_argument("--sink", choices=("fast", "stub"), default="fast")
+    parser.add_argument(
+        "--transport",
+        default="sdk",
+        help="GSV_FCM_TRANSPORT of the workers: sdk, aiohttp, or both in one run: sdk,aiohttp",
+    )
     parser.add_argument("--batch-size", type=int, help="GSV_PUSH_BATCH_SIZE for the workers")
     parser.add_argument(
         "--worker-env", action="append", default=[], help="KEY=VALUE for the workers"
@@ -500,6 +505,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     say = (lambda *a: None) if args.quiet else (lambda *a: print(*a, flush=True))
     worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
+    transports = [t.strip() for t in args.transport.split(",") if t.strip()]
     started = time.monotonic()
     runs: list[dict[str, Any]] = []
     warmups: list[dict[str, Any]] = []
@@ -518,7 +524,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         sink_url, sink_pid = stack.enter_context(sink_process(args.sink, args.delay_ms, log))
         pg = stack.enter_context(psycopg.connect(libpq_url(url), autocommit=True))
         profiled = False
-        for workers in worker_counts:
+        for transport, workers in [(t, w) for t in transports for w in worker_counts]:
             queue = f"gsv-bench-{uuid.uuid4().hex[:8]}"
             from grannsamverkan import create_app
 
@@ -539,6 +545,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 GSV_FCM_ENDPOINT=sink_url,
                 GSV_FIREBASE_PROJECT_ID=PROJECT,
                 GSV_FCM_TIMEOUT_S="10",
+                GSV_FCM_TRANSPORT=transport,
             )
             if args.batch_size:
                 worker_env["GSV_PUSH_BATCH_SIZE"] = str(args.batch_size)
@@ -564,11 +571,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         budget_s=args.tip_budget if kind == "tip" else args.broadcast_budget,
                     )
                     result["workers"] = workers
+                    result["transport"] = transport
                     if spy is not None:
                         result["profile"] = stop_profiler(*spy)
                     (warmups if step == "warmup" else runs).append(result)
                     say(
-                        f"{workers} worker(s) {step:9} {result['messages']:>7} msgs "
+                        f"{transport:7} {workers} worker(s) {step:9} {result['messages']:>7} msgs "
                         f"{result['total_s']:7.2f} s  {result['msgs_per_s']:8.0f} msg/s  "
                         f"worker CPU {result['worker_cpu_s']} s  busy {result['machine_busy']:.0%}"
                     )
@@ -601,12 +609,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print()
         print_table(
             [
-                "fan-out", "workers", "N", "runs", "median s", "p95 s", "msg/s", "floor s",
-                "x floor", "bar s", "bar", "worker", "pg", "sink", "busy",
+                "fan-out", "transport", "workers", "N", "runs", "median s", "p95 s", "msg/s",
+                "floor s", "x floor", "bar s", "bar", "worker", "pg", "sink", "busy",
             ],
             [
                 [
-                    s["kind"], s["workers"], s["messages"], s["runs"],
+                    s["kind"], s["transport"], s["workers"], s["messages"], s["runs"],
                     f"{s['median_s']:.2f}" + ("" if s["finished"] else " est"),
                     f"{s['p95_s']:.2f}", f"{s['msgs_per_s']:.0f}", f"{s['floor_s']:.2f}",
                     f"{s['x_floor']:.1f}", s["bar_s"] if s["bar_s"] else "-",
@@ -631,8 +639,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 def summarise(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[dict[str, Any]]:
     rows = []
     default_sizes = {"tip": 6300, "broadcast": 150_000}
-    for key in sorted({(r["kind"], r["workers"]) for r in runs}, key=lambda k: (k[0] != "tip", k)):
-        group = [r for r in runs if (r["kind"], r["workers"]) == key]
+    keys = {(r["kind"], r["transport"], r["workers"]) for r in runs}
+    for key in sorted(keys, key=lambda k: (k[0] != "tip", k)):
+        group = [r for r in runs if (r["kind"], r["transport"], r["workers"]) == key]
         times = [r["total_s"] for r in group]
         messages = group[0]["messages"]
         median = statistics.median(times)
@@ -640,7 +649,8 @@ def summarise(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[dict
         rows.append(
             {
                 "kind": key[0],
-                "workers": key[1],
+                "transport": key[1],
+                "workers": key[2],
                 "messages": messages,
                 "runs": len(group),
                 "finished": all(r["finished"] for r in group),

@@ -94,6 +94,8 @@ class Settings:
     firebase_credentials: str | None = field(default_factory=lambda: _env("FIREBASE_CREDENTIALS"))
     firebase_project_id: str | None = field(default_factory=lambda: _env("FIREBASE_PROJECT_ID"))
     fcm_endpoint: str | None = field(default_factory=lambda: _env("FCM_ENDPOINT"))
+    # How FcmSender's requests travel: "sdk" (firebase-admin's threads) or "aiohttp".
+    fcm_transport: str = field(default_factory=lambda: _env("FCM_TRANSPORT", "sdk"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
     # E-mail (README "E-mail"): neither set logs e-mails instead of sending them.
     smtp_url: str | None = field(default_factory=lambda: _env("SMTP_URL"))
@@ -221,6 +223,7 @@ class Settings:
             "GSV_FIREBASE_CREDENTIALS": self.firebase_credentials,
             "GSV_FIREBASE_PROJECT_ID": self.firebase_project_id,
             "GSV_FCM_ENDPOINT": self.fcm_endpoint,
+            "GSV_FCM_TRANSPORT": self.fcm_transport,
             "GSV_DISPATCHER": self.dispatcher,
             "GSV_RQ_QUEUE": self.rq_queue,
             "GSV_PUSH_BATCH_SIZE": self.push_batch_size,

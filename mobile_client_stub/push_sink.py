@@ -178,6 +178,7 @@ class PushSink:
         self._trays: dict[str, list[dict[str, Any]]] = {}
         self._messages: list[dict[str, Any]] = []
         self._requests: list[dict[str, Any]] = []
+        self._bearers: list[str] = []
         self._unregistered: set[str] = set()
         self._rules: list[_FailureRule] = []
         self._delay_s = 0.0
@@ -255,6 +256,11 @@ class PushSink:
         with self._lock:
             return [dict(r) for r in self._requests if token is None or r["token"] == token]
 
+    def bearer_tokens(self) -> list[str]:
+        """The OAuth2 access token of every send request, in arrival order."""
+        with self._lock:
+            return list(self._bearers)
+
     # --- misbehaviour -----------------------------------------------------------------------
 
     def unregister(self, token: str) -> None:
@@ -298,6 +304,7 @@ class PushSink:
             self._trays.clear()
             self._messages.clear()
             self._requests.clear()
+            self._bearers.clear()
             self._unregistered.clear()
             self._rules.clear()
             self._delay_s = 0.0
@@ -322,6 +329,8 @@ class PushSink:
             return 503, fcm_error_body(503, "The push sink was reset."), {}
         received_at = time.monotonic()
         scheme, _, credential = authorization.partition(" ")
+        with self._lock:
+            self._bearers.append(credential.strip())
         if scheme.lower() != "bearer" or not credential.strip():
             body = fcm_error_body(
                 401, "Request is missing required authentication credential.", with_details=False

@@ -36,7 +36,15 @@ def make_sender(config: Mapping[str, Any]) -> PushSender:
     # Imported here so the log backend never loads firebase-admin.
     from grannsamverkan.notify.fcm_sender import FcmSender
 
-    return FcmSender(
+    sender_class = FcmSender
+    transport = (config.get("GSV_FCM_TRANSPORT") or "sdk").strip().lower()
+    if transport == "aiohttp":
+        from grannsamverkan.notify.fcm_aiohttp import AiohttpFcmSender
+
+        sender_class = AiohttpFcmSender
+    elif transport != "sdk":
+        raise ValueError(f"GSV_FCM_TRANSPORT must be 'sdk' or 'aiohttp', not {transport!r}")
+    return sender_class(
         project_id=project_id,
         credentials_path=credentials_path,
         endpoint=endpoint,

@@ -77,10 +77,16 @@ class FcmSender:
         credentials_path: str | None = None,
         endpoint: str | None = None,
         timeout_s: float = 10,
+        credential: credentials.Base | None = None,
     ) -> None:
-        if endpoint:
+        if credential is not None:
+            # Given explicitly: tests use a service account whose token_uri is a loopback fake.
+            cred: credentials.Base = credential
+            if endpoint and not project_id:
+                raise ValueError("FcmSender with an endpoint needs a project_id")
+        elif endpoint:
             # An FCM-compatible server needs no Google credentials, and must never get them.
-            cred: credentials.Base = _StaticCredential()
+            cred = _StaticCredential()
             if not project_id:
                 raise ValueError("FcmSender with an endpoint needs a project_id")
         elif credentials_path:
@@ -185,21 +191,6 @@ class FcmSender:
 
     def _multicast(self, message: PushMessage) -> messaging.MulticastMessage:
         """The SDK message for a PushMessage (the same JSON as sender.fcm_message)."""
-        options = platform_options(message)
-        sound = options.sound
-        android = messaging.AndroidConfig(
-            priority=options.android_priority,
-            ttl=options.ttl_seconds,
-            collapse_key=message.collapse_key,
-            notification=messaging.AndroidNotification(sound=sound) if sound else None,
-        )
-        apns = messaging.APNSConfig(
-            headers={
-                "apns-priority": options.apns_priority,
-                "apns-expiration": options.apns_expiration,
-            },
-            payload=messaging.APNSPayload(aps=messaging.Aps(sound=sound)) if sound else None,
-        )
         with warnings.catch_warnings():
             # Phones send us FCM registration tokens, not Firebase Installation IDs, so
             # `tokens=` is right despite 7.7.0's deprecation; silence exactly that warning.
@@ -209,11 +200,7 @@ class FcmSender:
                 category=DeprecationWarning,
             )
             return messaging.MulticastMessage(
-                tokens=list(message.tokens),
-                data=dict(message.data),
-                notification=messaging.Notification(title=message.title, body=message.body),
-                android=android,
-                apns=apns,
+                tokens=list(message.tokens), **sdk_message_content(message)
             )
 
     def close(self) -> None:
@@ -226,6 +213,31 @@ class FcmSender:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def sdk_message_content(message: PushMessage) -> dict[str, Any]:
+    """What a PushMessage says, as the SDK's message fields (all but the target tokens)."""
+    options = platform_options(message)
+    sound = options.sound
+    android = messaging.AndroidConfig(
+        priority=options.android_priority,
+        ttl=options.ttl_seconds,
+        collapse_key=message.collapse_key,
+        notification=messaging.AndroidNotification(sound=sound) if sound else None,
+    )
+    apns = messaging.APNSConfig(
+        headers={
+            "apns-priority": options.apns_priority,
+            "apns-expiration": options.apns_expiration,
+        },
+        payload=messaging.APNSPayload(aps=messaging.Aps(sound=sound)) if sound else None,
+    )
+    return {
+        "data": dict(message.data),
+        "notification": messaging.Notification(title=message.title, body=message.body),
+        "android": android,
+        "apns": apns,
+    }
 
 
 def classify_error(token: str, error: BaseException | None) -> TokenResult:
