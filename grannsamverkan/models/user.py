@@ -46,7 +46,7 @@ class User(Model):
     municipality_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Police only: the lead of their municipalities' police, who reads the audit trail of
     # what happens in them (set by ``flask users create --lead`` or ``flask users set-lead``).
-    police_lead: Mapped[bool] = mapped_column(Boolean, default=False)
+    police_lead: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     # Home: never shown to other members (DESIGN.md privacy rules).
     home_lat: Mapped[float | None] = mapped_column(Float)
