@@ -7,10 +7,8 @@ per token and reports RETRY (with Retry-After when FCM gives one); the outbox ow
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import os
-import time
 import uuid
 import warnings
 from typing import Any
@@ -26,6 +24,7 @@ from grannsamverkan.notify.sender import (
     PushMessage,
     TokenResult,
     platform_options,
+    retry_after_seconds,
 )
 
 logger = logging.getLogger("grannsamverkan.push")
@@ -246,7 +245,7 @@ def classify_error(token: str, error: BaseException | None) -> TokenResult:
         return TokenResult(token=token, outcome=Outcome.UNREGISTERED, error=_describe(error))
     if isinstance(error, exceptions.ResourceExhaustedError):
         # QuotaExceededError is a ResourceExhaustedError; any 429 means "slow down".
-        wait = max(QUOTA_MIN_WAIT_S, retry_after_seconds(error) or 0.0)
+        wait = max(QUOTA_MIN_WAIT_S, retry_after_of(error) or 0.0)
         return TokenResult(
             token=token, outcome=Outcome.RETRY, retry_after_s=wait, error=_describe(error)
         )
@@ -259,7 +258,7 @@ def classify_error(token: str, error: BaseException | None) -> TokenResult:
         return TokenResult(
             token=token,
             outcome=Outcome.RETRY,
-            retry_after_s=retry_after_seconds(error),
+            retry_after_s=retry_after_of(error),
             error=_describe(error),
         )
     # InvalidArgumentError (bad token or payload), ThirdPartyAuthError (APNs/web push
@@ -267,20 +266,12 @@ def classify_error(token: str, error: BaseException | None) -> TokenResult:
     return _failed(token, _describe(error))
 
 
-def retry_after_seconds(error: BaseException) -> float | None:
+def retry_after_of(error: BaseException) -> float | None:
     """Seconds from the Retry-After header of the error's HTTP response, if any."""
     response = getattr(error, "http_response", None)
-    value = response.headers.get("Retry-After") if response is not None else None
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+    return retry_after_seconds(
+        response.headers.get("Retry-After") if response is not None else None
+    )
 
 
 def _failed(token: str, error: str) -> TokenResult:

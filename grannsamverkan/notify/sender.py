@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.utils
 import json
 import time
 from dataclasses import dataclass
@@ -133,3 +134,17 @@ def payload_size(message: PushMessage) -> int:
     # The token is addressing, not payload, and is the same for every content.
     encoded = json.dumps(fcm_message(message), separators=(",", ":"), ensure_ascii=False)
     return len(encoded.encode("utf-8"))
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header's wait in seconds: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())

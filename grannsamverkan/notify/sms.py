@@ -9,10 +9,8 @@ send time (sms_text.py), never stored.
 
 from __future__ import annotations
 
-import email.utils
 import logging
 import re
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,7 +18,7 @@ from typing import Any, Protocol
 
 import requests
 
-from grannsamverkan.notify.sender import Outcome, TokenResult
+from grannsamverkan.notify.sender import Outcome, TokenResult, retry_after_seconds
 from grannsamverkan.notify.sms_text import SmsSubject, sms_text
 
 logger = logging.getLogger("grannsamverkan.sms")
@@ -134,20 +132,6 @@ def classify_response(response: requests.Response) -> SmsResult:
         wait = retry_after_seconds(response.headers.get("Retry-After"))
         return SmsResult(Outcome.RETRY, retry_after_s=wait, error=detail)
     return SmsResult(Outcome.FAILED, error=detail)
-
-
-def retry_after_seconds(value: str | None) -> float | None:
-    """A Retry-After header's wait in seconds: delta-seconds or an HTTP date."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 def make_sms_sender(config: Mapping[str, Any]) -> SmsSender:

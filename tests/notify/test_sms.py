@@ -14,13 +14,12 @@ from sqlalchemy import select
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery, SmsMonth
 from grannsamverkan.models.types import utcnow
-from grannsamverkan.notify.sender import Outcome
+from grannsamverkan.notify.sender import Outcome, retry_after_seconds
 from grannsamverkan.notify.sms import (
     ElksSmsSender,
     LogSmsSender,
     Sms,
     make_sms_sender,
-    retry_after_seconds,
 )
 from grannsamverkan.notify.sms_text import SmsSubject, fits_one_part, septets, sms_text
 from grannsamverkan.services.local_time import local_month
