@@ -53,26 +53,30 @@ def statistics_scope(user: User, municipality_code: str | None) -> list[str] | N
     return permissions.served_municipalities(user)
 
 
+def json_or_csv(description: str, schema: str, csv_description: str) -> dict[str, Any]:
+    """The OpenAPI 200 of a route answering JSON (``schema``) or, with ?format=csv, CSV."""
+    return {
+        "200": {
+            "description": description,
+            "content": {
+                "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}},
+                "text/csv": {"schema": {"type": "string", "description": csv_description}},
+            },
+        }
+    }
+
+
 @blp.route("/stats/tips", methods=["GET"])
 @auth_required
 @checks_access
 @blp.arguments(TipStatsQuerySchema, location="query")
 @blp.response(200, TipStatsSchema)
 @blp.doc(
-    responses={
-        "200": {
-            "description": "Counts per group; CSV with ?format=csv.",
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/TipStats"}},
-                "text/csv": {
-                    "schema": {
-                        "type": "string",
-                        "description": "With ?format=csv: the same columns, a header row first.",
-                    }
-                },
-            },
-        }
-    }
+    responses=json_or_csv(
+        "Counts per group; CSV with ?format=csv.",
+        "TipStats",
+        "With ?format=csv: the same columns, a header row first.",
+    )
 )
 def tip_stats(query: dict[str, Any]) -> Any:
     """Tips counted per category, area and/or month; JSON or CSV."""
@@ -159,20 +163,11 @@ def sms_budget_use(query: dict[str, Any]) -> Any:
 @blp.arguments(FollowUpQuerySchema, location="query")
 @blp.response(200, FollowUpSchema)
 @blp.doc(
-    responses={
-        "200": {
-            "description": "The report's numbers as rows; CSV with ?format=csv.",
-            "content": {
-                "application/json": {"schema": {"$ref": "#/components/schemas/FollowUp"}},
-                "text/csv": {
-                    "schema": {
-                        "type": "string",
-                        "description": "With ?format=csv: the rows' columns, a header row first.",
-                    }
-                },
-            },
-        }
-    }
+    responses=json_or_csv(
+        "The report's numbers as rows; CSV with ?format=csv.",
+        "FollowUp",
+        "With ?format=csv: the rows' columns, a header row first.",
+    )
 )
 def follow_up_report(query: dict[str, Any]) -> Any:
     """The Lokala BRÅ follow-up of the citizen promise for a period and the one before it:
