@@ -20,7 +20,7 @@ from grannsamverkan.console import labels
 from grannsamverkan.console.charts import PALETTE, BarChart, stacked_bar_chart
 from grannsamverkan.console.errors import error_page
 from grannsamverkan.console.stats import Choice, municipality_choices, statistician
-from grannsamverkan.console.stats_tables import municipality_name
+from grannsamverkan.console.stats_tables import days_label, place_label
 from grannsamverkan.errors import Invalid
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import follow_up, follow_up_export, follow_up_periods, stats
@@ -111,7 +111,7 @@ def report() -> Any:
         categories=_category_table(result, buckets),
         report=result,
         selection=selection,
-        place=_place(selection),
+        place=place_label(selection.municipality_code, selection.codes),
         period_label=period_label(result.period),
         previous_label=period_label(result.previous),
         priorities=[(key, PRIORITY_LABELS[key], result.priorities[key]) for key, _c in PRIORITIES],
@@ -144,19 +144,7 @@ def report_csv() -> Any:
 
 
 def period_label(period: follow_up_periods.Period) -> str:
-    return _(
-        "%(first)s to %(last)s",
-        first=format_date(period.first, "d MMMM y"),
-        last=format_date(period.last, "d MMMM y"),
-    )
-
-
-def _place(selection: Selection) -> str:
-    if selection.municipality_code:
-        return municipality_name(selection.municipality_code)
-    if selection.codes is None:
-        return _("every municipality")
-    return ", ".join(municipality_name(code) for code in selection.codes)
+    return days_label(period.first, period.last)
 
 
 def _time_label(key: str) -> str:

@@ -247,16 +247,26 @@ def _axis_label(month: str, *, first: bool) -> list[str]:
 
 
 def _period_label(selection: Selection) -> str:
-    return _(
-        "%(first)s to %(last)s",
-        first=format_date(selection.date_from, "d MMMM y"),
-        last=format_date(selection.date_to, "d MMMM y"),
-    )
+    return days_label(selection.date_from, selection.date_to)
 
 
 def _place_label(selection: Selection) -> str:
-    if selection.municipality_code:
-        return municipality_name(selection.municipality_code)
-    if selection.codes is None:
+    return place_label(selection.municipality_code, selection.codes)
+
+
+def days_label(first: date, last: date) -> str:
+    """ "1 januari 2026 till 31 mars 2026": the days a statistics page counts."""
+    return _(
+        "%(first)s to %(last)s",
+        first=format_date(first, "d MMMM y"),
+        last=format_date(last, "d MMMM y"),
+    )
+
+
+def place_label(municipality_code: str | None, codes: list[str] | None) -> str:
+    """The municipality chosen, else those in the reader's scope (None: every one)."""
+    if municipality_code:
+        return municipality_name(municipality_code)
+    if codes is None:
         return _("every municipality")
-    return ", ".join(municipality_name(code) for code in selection.codes)
+    return ", ".join(municipality_name(code) for code in codes)
