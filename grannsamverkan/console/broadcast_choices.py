@@ -55,17 +55,15 @@ def target_choices(chosen: str) -> list[Choice]:
 
 
 def municipality_choices(codes: list[str], chosen: list[str]) -> list[Choice]:
-    return [Choice(c, municipality_name(c), c in chosen) for c in codes]
+    return [Choice(c, labels.municipality_label(c), c in chosen) for c in codes]
 
 
 def area_choices(areas: list[Area], chosen: list[str]) -> list[Choice]:
     return [
         Choice(
-            str(a.id), f"{a.name} ({municipality_name(a.municipality_code)})", str(a.id) in chosen
+            str(a.id),
+            f"{a.name} ({labels.municipality_label(a.municipality_code)})",
+            str(a.id) in chosen,
         )
         for a in areas
     ]
-
-
-def municipality_name(code: str) -> str:
-    return _("Municipality %(code)s", code=code)

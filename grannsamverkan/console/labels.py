@@ -5,9 +5,11 @@ Tip categories come from ``grannsamverkan.texts`` (the same words the push messa
 from __future__ import annotations
 
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from grannsamverkan import texts
+from grannsamverkan.geo.municipalities import municipality
 
 TIP_STATUS = {
     "pending": _l("Waiting for moderation"),
@@ -78,3 +80,9 @@ def label(words: dict[str, object], value: str | None) -> str:
 
 def category(value: str) -> str:
     return texts.category_label(value, str(get_locale() or "sv"))
+
+
+def municipality_label(code: str) -> str:
+    """ "Vimmerby kommun (0884)"; "municipality 9999" for a code that names none."""
+    found = municipality(code)
+    return f"{found.official_name} ({code})" if found else _("municipality %(code)s", code=code)

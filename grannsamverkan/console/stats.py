@@ -17,8 +17,9 @@ from flask_babel import gettext as _
 from grannsamverkan.api.stats import statistics_scope
 from grannsamverkan.console import forms
 from grannsamverkan.console.errors import error_page
+from grannsamverkan.console.labels import municipality_label
 from grannsamverkan.console.session import console_user
-from grannsamverkan.console.stats_tables import CUBE, Selection, collect, municipality_name
+from grannsamverkan.console.stats_tables import CUBE, Selection, collect
 from grannsamverkan.errors import Forbidden
 from grannsamverkan.extensions import db
 from grannsamverkan.models import User
@@ -107,7 +108,7 @@ def _sms_budgets(selection: Selection) -> list[tuple[str, sms_budget.BudgetUse]]
     if codes is None:  # admins: the municipalities that have areas
         codes = stats.municipalities_with_areas()
     month = local_month(utcnow())
-    return [(municipality_name(code), sms_budget.budget_use(code, month=month)) for code in codes]
+    return [(municipality_label(code), sms_budget.budget_use(code, month=month)) for code in codes]
 
 
 def _bad_selection(errors: forms.FormErrors) -> Any:
@@ -181,4 +182,4 @@ def municipality_choices(user: User, chosen: str | None) -> list[Choice]:
     if len(codes) < 2:
         return []
     every = Choice("", _("All your municipalities"), chosen is None)
-    return [every, *(Choice(code, municipality_name(code), code == chosen) for code in codes)]
+    return [every, *(Choice(code, municipality_label(code), code == chosen) for code in codes)]

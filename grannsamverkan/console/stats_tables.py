@@ -97,16 +97,6 @@ class Statistics:
     chart: BarChart
 
 
-def municipality_name(code: str) -> str:
-    """ "Vimmerby kommun" where the municipality table is installed, else "kommun 0884"."""
-    try:
-        from grannsamverkan.geo.municipalities import municipality
-    except ImportError:  # the table arrives with another branch; the code is enough meanwhile
-        return _("municipality %(code)s", code=code)
-    found = municipality(code)
-    return f"{found.official_name} ({code})" if found else _("municipality %(code)s", code=code)
-
-
 # --- the numbers ----------------------------------------------------------------------------
 
 
@@ -266,7 +256,7 @@ def days_label(first: date, last: date) -> str:
 def place_label(municipality_code: str | None, codes: list[str] | None) -> str:
     """The municipality chosen, else those in the reader's scope (None: every one)."""
     if municipality_code:
-        return municipality_name(municipality_code)
+        return labels.municipality_label(municipality_code)
     if codes is None:
         return _("every municipality")
-    return ", ".join(municipality_name(code) for code in codes)
+    return ", ".join(labels.municipality_label(code) for code in codes)

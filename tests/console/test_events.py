@@ -107,7 +107,7 @@ def test_compose_a_training_event(app, signed_in_page, town):
     page.get_by_label("Plats", exact=True).fill("Näs skola")
     page.get_by_label("Antal platser").fill("12")
     page.get_by_label("Hela kommuner").check()
-    page.get_by_label("Kommun 0884", exact=True).check()
+    page.get_by_label("Vimmerby kommun (0884)", exact=True).check()
     page.get_by_role("button", name="Fortsätt").click()
     expect(page.locator(".error-summary")).to_contain_text("Skriv när utbildningen slutar")
     check_page(page)
