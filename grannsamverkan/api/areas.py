@@ -59,7 +59,7 @@ def create_area(body: dict[str, Any]) -> Any:
     """Create a street area (police of its municipality, admin)."""
     if not permissions.serves_municipality(current_user(), body["municipality_code"]):
         raise Forbidden("You can only create areas in the municipalities you serve.")
-    area = areas.create_area(**body)
+    area = areas.create_area(actor=current_user(), **body)
     db.session.commit()
     return area
 
@@ -99,7 +99,7 @@ def patch_area(changes: dict[str, Any], area_id: int) -> Any:
     area = load_area(area_id)
     if not permissions.can_manage_area(current_user(), area):
         raise Forbidden("Only the area's police and contact persons change it.")
-    areas.update_area(area, changes)
+    areas.update_area(area, changes, actor=current_user())
     db.session.commit()
     return area
 

@@ -105,7 +105,7 @@ def create() -> Any:
         return _render_index(user, request.form, errors, 422)
     if not permissions.serves_municipality(user, loaded["municipality_code"]):
         raise Forbidden(_("You can only create areas in the municipalities you serve."))
-    area = area_service.create_area(**loaded)
+    area = area_service.create_area(actor=user, **loaded)
     db.session.commit()
     flash(_("The area %(name)s is created.", name=area.name))
     return redirect(url_for(".detail", area_id=area.id))
@@ -206,7 +206,7 @@ def save_settings(area_id: int) -> Any:
     )
     if errors or loaded is None:
         return render_detail(user, area, errors, 422, Refill(settings=values))
-    area_service.update_area(area, loaded)
+    area_service.update_area(area, loaded, actor=user)
     db.session.commit()
     flash(_("The area's settings are saved."))
     return redirect(url_for(".detail", area_id=area.id))

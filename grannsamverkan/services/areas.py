@@ -8,13 +8,19 @@ from sqlalchemy import Select, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import bounding_box, distance_m
-from grannsamverkan.models import Area
+from grannsamverkan.models import Area, User
+from grannsamverkan.services import audit
 
 NEAR_RADIUS_M = 10_000
 
 
-def create_area(
+# What an area's settings are, for the audit trail of their changes.
+SETTINGS = ("name", "boundary", "tip_moderation")
+
+
+def create_area(  # noqa: PLR0913 - the fields of AreaCreateSchema, and who acts
     *,
+    actor: User,
     name: str,
     municipality_code: str,
     center: dict[str, float],
@@ -32,15 +38,25 @@ def create_area(
     )
     db.session.add(area)
     db.session.flush()
+    after = {"municipality_code": municipality_code, **_settings(area)}
+    audit.record(actor, "area.create", area, audit.changed({}, after))
     return area
 
 
-def update_area(area: Area, changes: dict[str, Any]) -> Area:
-    for field in ("name", "boundary", "tip_moderation"):
+def update_area(area: Area, changes: dict[str, Any], *, actor: User) -> Area:
+    """Rename the area, change its boundary or its tip moderation; the caller manages it."""
+    before = _settings(area)
+    for field in SETTINGS:
         if field in changes:
             setattr(area, field, changes[field])
     db.session.flush()
+    if difference := audit.changed(before, _settings(area)):
+        audit.record(actor, "area.update", area, difference)
     return area
+
+
+def _settings(area: Area) -> dict[str, Any]:
+    return {field: getattr(area, field) for field in SETTINGS}
 
 
 def areas_query(*, municipality_code: str | None = None) -> Select[Area]:

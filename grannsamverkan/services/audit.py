@@ -31,10 +31,12 @@ from grannsamverkan.models import (
 from grannsamverkan.services import permissions
 
 # Fields whose values are free text or personal: recorded as "[text]" (set) or None.
+# An area's boundary is no secret but a polygon of hundreds of numbers: only whether it changed.
 REDACTED_FIELDS = frozenset(
     {
         "address",
         "body",
+        "boundary",
         "description",
         "email",
         "name",
@@ -53,6 +55,8 @@ REDACTED = "[text]"
 ACTIONS = (
     "account.delete",
     "account.police_lead",
+    "area.create",
+    "area.update",
     "broadcast.cancel",
     "broadcast.send",
     "broadcast.update",
@@ -75,6 +79,7 @@ ACTIONS = (
 )
 OBJECT_TYPES = (
     "account",
+    "area",
     "broadcast",
     "help_resource",
     "invitation",
@@ -104,7 +109,7 @@ Change = tuple[Any, Any]
 def record(
     actor: User | None,
     action: str,
-    target: Target | Tip | Membership | Invitation | Broadcast | HelpResource | User,
+    target: Target | Area | Tip | Membership | Invitation | Broadcast | HelpResource | User,
     changes: Mapping[str, Change] | None = None,
 ) -> AuditEvent:
     """Add one audit event to the session (committed with the action). ``actor`` None is an
@@ -125,8 +130,12 @@ def record(
     return event
 
 
-def target_of(thing: Tip | Membership | Invitation | Broadcast | HelpResource | User) -> Target:
+def target_of(
+    thing: Area | Tip | Membership | Invitation | Broadcast | HelpResource | User,
+) -> Target:
     """The audit target of a model object."""
+    if isinstance(thing, Area):
+        return Target("area", thing.id, (thing.municipality_code,), thing)
     if isinstance(thing, Tip | Membership | Invitation):
         kind = {Tip: "tip", Membership: "membership", Invitation: "invitation"}[type(thing)]
         return Target(kind, thing.id, (thing.area.municipality_code,), thing.area)

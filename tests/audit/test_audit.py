@@ -263,6 +263,34 @@ def test_help_resource_edits_are_audited(app, client, people):
     ]
 
 
+def test_area_creation_and_settings_are_audited(app, client, people):
+    body = {
+        "name": "Lillgatan",
+        "municipality_code": "0884",
+        "center": {"lat": 57.67, "lon": 15.85},
+    }
+    created = client.post(f"{API}/areas", json=body, headers=people.police.headers)
+    assert created.status_code == 201, created.json
+    url = f"{API}/areas/{people.storgatan.id}"
+    off = client.patch(url, json={"tip_moderation": False}, headers=people.contact.headers)
+    assert off.status_code == 200, off.json
+    # Saving the settings unchanged is no event.
+    again = client.patch(url, json={"tip_moderation": False}, headers=people.contact.headers)
+    assert again.status_code == 200
+
+    create = only_event(app, "area.create")
+    assert (create.actor_id, create.actor_role, create.object_id) == (
+        people.police.id,
+        "police",
+        created.json["id"],
+    )
+    assert create.changes["name"] == [None, "[text]"]
+    assert create.municipalities == ",0884,"
+    update = only_event(app, "area.update")
+    assert (update.actor_id, update.actor_role) == (people.contact.id, "contact_person")
+    assert update.changes == {"tip_moderation": [True, False]}
+
+
 def test_account_deletion_is_audited_with_its_municipalities(app, client, people):
     assert client.delete(f"{API}/me", headers=people.member.headers).status_code == 204
     deleted = only_event(app, "account.delete")
