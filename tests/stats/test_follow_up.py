@@ -13,6 +13,7 @@ import pytest
 from grannsamverkan.extensions import db
 from grannsamverkan.models import (
     Alert,
+    Area,
     Broadcast,
     BroadcastMunicipality,
     Delivery,
@@ -90,6 +91,8 @@ def world(app, make_user, make_area) -> dict[str, Any]:
         *[(hultsfred, "burglary", now, {})] * 5,
     ]
     with app.app_context():
+        # The area is older than both periods, whatever today's date is.
+        db.session.get(Area, storgatan.id).created_at = utc(2024, 1, 1, 12)
         for user, joined in zip(people, (before, before, now, now, now), strict=True):
             db.session.add(Membership(area_id=storgatan.id, user_id=user.id, status="active",
                                       created_at=joined))  # fmt: skip
