@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import faulthandler
+import signal
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -157,6 +160,8 @@ def push_worker_command(burst: bool, metrics_port: int | None, metrics_address: 
     from grannsamverkan.notify import worker
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck worker is doing.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     if metrics_port:
         worker.serve_metrics(metrics_port, metrics_address)
     if app.config["GSV_REDIS_URL"]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -142,7 +143,7 @@ def test_sigterm_to_a_polling_worker_mid_fan_out(app, sink, bilingual_fan_out, t
         assert first.poll() is None, log.read_text()
     finally:
         first.send_signal(signal.SIGTERM)
-        stopped_in = _wait(first, 30)
+        stopped_in = _wait(first, 30, log)
     assert first.returncode == 0, log.read_text()
     sent_at_stop = count_sent(app)
     assert sent_at_stop < total, "the worker finished before it was stopped: nothing tested"
@@ -197,7 +198,7 @@ def test_sigterm_to_an_rq_worker_mid_fan_out(
         )
         assert first.poll() is None, log.read_text()
         first.send_signal(signal.SIGTERM)
-        stopped_in = _wait(first, 30)
+        stopped_in = _wait(first, 30, log)
         assert first.returncode == 0, log.read_text()
         sent_at_stop = count_sent(app)
         assert sent_at_stop < total, "the worker finished before it was stopped"
@@ -210,7 +211,7 @@ def test_sigterm_to_an_rq_worker_mid_fan_out(
         for worker in (first, second):
             if worker is not None and worker.poll() is None:
                 worker.send_signal(signal.SIGTERM)
-                _wait(worker, 15)
+                _wait(worker, 15, log)
     assert took_over_in < float(LEASE_S) / 5
     lost, duplicates = every_phone_once(app, sink, tokens)
     assert (lost, duplicates) == (0, 0)
@@ -327,14 +328,17 @@ def test_sigterm_to_gunicorn_finishes_the_request_and_releases_the_thread_dispat
         )
 
 
-def _wait(process: subprocess.Popen[bytes], timeout: float) -> float:
+def _wait(process: subprocess.Popen[bytes], timeout: float, log: Path | None = None) -> float:
     started = time.monotonic()
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
+        process.send_signal(signal.SIGUSR1)  # flask push worker prints its threads' stacks
+        time.sleep(2)
         process.kill()
         process.wait(10)
-        raise AssertionError(f"did not stop within {timeout} s of SIGTERM") from None
+        output = log.read_text() if log is not None else ""
+        raise AssertionError(f"did not stop within {timeout} s of SIGTERM\n{output}") from None
     return time.monotonic() - started
 
 
