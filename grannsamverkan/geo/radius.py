@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import partial
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from geopy.distance import EARTH_RADIUS
 from geopy.point import Point
-from sqlalchemy import ColumnElement, Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Float, Select, bindparam, func, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import EARTH_RADIUS_M, bounding_box
@@ -46,16 +47,18 @@ class NearbyHome(NamedTuple):
 
 
 _by_distance = attrgetter("distance_m")
+# A row as a NearbyHome without NamedTuple's per-call checks (~1 ms at 4,000 homes).
+_as_nearby_home: Callable[[Iterable[Any]], NearbyHome] = partial(tuple.__new__, NearbyHome)
 
 # Built once: constructing the expression each call cost more than a small search itself.
 _users = User.__table__
 _x, _y, _z = _users.c.home_x, _users.c.home_y, _users.c.home_z
-_x0, _y0, _z0 = bindparam("x0"), bindparam("y0"), bindparam("z0")
+_x0, _y0, _z0 = (bindparam(name, type_=Float) for name in ("x0", "y0", "z0"))
 # The cosine of the angle between home and origin: the filter, ≥ cos(reach / R).
 _COSINE = _x * _x0 + _y * _y0 + _z * _z0
 # The distance from the chord (accurate at small angles, unlike the arc cosine of the dot).
 _CHORD2 = (_x - _x0) * (_x - _x0) + (_y - _y0) * (_y - _y0) + (_z - _z0) * (_z - _z0)
-_DISTANCE = bindparam("diameter_m") * func.asin(func.sqrt(_CHORD2) * 0.5)
+_DISTANCE = bindparam("diameter_m", type_=Float) * func.asin(func.sqrt(_CHORD2) * 0.5)
 _IN_RANGE = (
     select(_users.c.id, _DISTANCE.label("distance_m"), _users.c.alert_radius_m)
     .where(
@@ -113,7 +116,7 @@ def homes_within(
     neighbours a tip alerts.
     """
     query, params = select_homes_within(lat, lon, radius_m, where=where, own_radius=own_radius)
-    homes = list(map(NearbyHome._make, db.session.execute(query, params)))
+    homes = list(map(_as_nearby_home, db.session.execute(query, params).all()))
     if own_radius:
         near_edge = [
             home
