@@ -192,11 +192,11 @@ def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
 
-# The database generates a home's unit vector (models/user.py) with cos, sin and radians,
-# and the radius search (geo/radius.py) measures with asin and sqrt. SQLite has them only
-# when built with SQLITE_ENABLE_MATH_FUNCTIONS (Debian's and python.org's are); without them
-# every write of a user would fail, so Python's stand in (deterministic: usable in a
-# generated column).
+# The database's triggers write a home's unit vector with cos, sin and radians
+# (models/home_vector.py), and the radius search measures with asin and sqrt
+# (geo/radius.py). SQLite has them only when built with SQLITE_ENABLE_MATH_FUNCTIONS
+# (Debian's and python.org's are); without them every write of a home would fail, so
+# Python's stand in.
 _MATH_FUNCTIONS: dict[str, Callable[[float], float]] = {
     "cos": math.cos,
     "sin": math.sin,
