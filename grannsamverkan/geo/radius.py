@@ -68,7 +68,9 @@ _IN_RANGE = (
     )
     .order_by("distance_m")
 )
-_IN_OWN_RANGE = _IN_RANGE.where(_DISTANCE <= _users.c.alert_radius_m + bindparam("margin_m"))
+_IN_OWN_RANGE = _IN_RANGE.where(
+    _DISTANCE <= _users.c.alert_radius_m + bindparam("margin_m", type_=Float)
+)
 
 
 def select_homes_within(

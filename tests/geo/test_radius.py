@@ -17,6 +17,7 @@ from grannsamverkan.geo.radius import (
     EDGE_MARGIN_M,
     _great_circle_from,
     homes_within,
+    select_homes_within,
     unit_vector,
 )
 from grannsamverkan.models import User
@@ -97,6 +98,22 @@ def test_own_radius_keeps_only_homes_whose_own_alert_radius_reaches(app):
         assert len(within_own) == 3
         assert {home.user_id for home in found} == within_own | {wide[0]}
         assert {home.user_id for home in everyone} == set(ids) | {wide[0]}
+
+
+@pytest.mark.parametrize("own_radius", [False, True])
+def test_the_databases_filter_keeps_homes_up_to_the_margin_beyond(app, own_radius):
+    """Its rounding can then never drop a home that the exact test would keep."""
+    with app.app_context():
+        beyond = [_at(500 + EDGE_MARGIN_M * share, 90 * n) for n, share in enumerate([0.5, 2])]
+        ids = _add_homes(beyond, alert_radius_m=500)
+        query, params = select_homes_within(
+            *ORIGIN, 2000 if own_radius else 500, own_radius=own_radius
+        )
+
+        rows = db.session.execute(query, params).all()
+
+        assert [row.id for row in rows] == ids[:1]
+        assert homes_within(*ORIGIN, 2000 if own_radius else 500, own_radius=own_radius) == []
 
 
 def test_where_clauses_narrow_the_search(app):
