@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import math
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -182,10 +185,42 @@ def _sqlite_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # SQLite's own lower() folds ASCII only; tip search ("SKÅPBIL" finds "skåpbil") needs the
     # Unicode folding PostgreSQL's lower() has.
     dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
+    _ensure_math_functions(dbapi_connection)
 
 
 def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
+
+
+# The database's triggers write a home's unit vector with cos, sin and radians
+# (models/home_vector.py), and the radius search measures with asin and sqrt
+# (geo/radius.py). SQLite has them only when built with SQLITE_ENABLE_MATH_FUNCTIONS
+# (Debian's and python.org's are); without them every write of a home would fail, so
+# Python's stand in.
+_MATH_FUNCTIONS: dict[str, Callable[[float], float]] = {
+    "cos": math.cos,
+    "sin": math.sin,
+    "radians": math.radians,
+    "asin": math.asin,
+    "sqrt": math.sqrt,
+}
+
+
+def _ensure_math_functions(dbapi_connection: Any) -> None:
+    try:
+        dbapi_connection.execute("SELECT cos(0), sin(0), radians(0), asin(0), sqrt(0)")
+    except sqlite3.OperationalError:  # no such function
+        add_math_functions(dbapi_connection)
+
+
+def add_math_functions(dbapi_connection: Any) -> None:
+    """Register Python's math functions on a SQLite connection (NULL stays NULL)."""
+    for name, function in _MATH_FUNCTIONS.items():
+        dbapi_connection.create_function(name, 1, _null_safe(function), deterministic=True)
+
+
+def _null_safe(function: Callable[[float], float]) -> Callable[[float | None], float | None]:
+    return lambda value: None if value is None else function(value)
 
 
 @event.listens_for(Engine, "begin")

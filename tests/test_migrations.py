@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask import current_app
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from grannsamverkan import create_app
 from grannsamverkan.extensions import db
@@ -69,6 +69,23 @@ def _pending_changes() -> list[object]:
         return compare_metadata(context, db.metadata)
 
 
+def _home_vector_is_written() -> bool:
+    """The triggers behind users.home_x/y/z are there (models/home_vector.py)."""
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO users (id, name, role, locale, municipality_codes, home_lat,"
+                " home_lon, home_protected, alert_radius_m, created_at, police_lead, channels,"
+                " digest, digest_week, police_events_in_inbox) VALUES (1, 'A', 'resident',"
+                " 'sv', '[]', 90, 0, false, 1000, CURRENT_TIMESTAMP, false, '[]', false, '',"
+                " false)"
+            )
+        )
+        home_z = connection.execute(text("SELECT home_z FROM users")).scalar()
+        connection.execute(text("DELETE FROM users"))
+    return home_z == 1.0
+
+
 # migrations/env.py (Flask-Migrate's template) still tries db.get_engine() first.
 def test_upgrade_downgrade_upgrade_matches_models(backend, tmp_path, keep_logging):
     with _empty_database(backend, tmp_path) as url:
@@ -86,6 +103,7 @@ def test_upgrade_downgrade_upgrade_matches_models(backend, tmp_path, keep_loggin
                 flask_migrate.upgrade()
                 assert _tables() == model_tables | {"alembic_version"}
                 assert _pending_changes() == []
+                assert _home_vector_is_written()
         finally:
             with app.app_context():
                 db.engine.dispose()

@@ -5,10 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, false
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    FetchedValue,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from grannsamverkan.extensions import Model
+from grannsamverkan.models.home_vector import attach_triggers
 from grannsamverkan.models.types import UTCDateTime, utcnow
 
 if TYPE_CHECKING:
@@ -28,6 +40,13 @@ DEFAULT_ALERT_CHANNELS = ["push"]
 HOUSEHOLD_CHANNELS = ("sms", "email")
 # How a household's resident gave their consent to be registered.
 CONSENT_METHODS = ("written", "verbal", "by_phone")
+
+
+# The ORM neither writes these nor trusts its copy after an insert or update: they are read back.
+_WRITTEN_BY_TRIGGER: dict[str, Any] = {
+    "server_default": FetchedValue(),
+    "server_onupdate": FetchedValue(),
+}
 
 
 class User(Model):
@@ -52,6 +71,11 @@ class User(Model):
     home_lat: Mapped[float | None] = mapped_column(Float)
     home_lon: Mapped[float | None] = mapped_column(Float)
     home_address: Mapped[str | None] = mapped_column(String(300))
+    # The home as a point (x, y, z) on the unit sphere, for the radius search: written by
+    # the database's triggers whenever home_lat/home_lon are (models/home_vector.py).
+    home_x: Mapped[float | None] = mapped_column(Float, **_WRITTEN_BY_TRIGGER)
+    home_y: Mapped[float | None] = mapped_column(Float, **_WRITTEN_BY_TRIGGER)
+    home_z: Mapped[float | None] = mapped_column(Float, **_WRITTEN_BY_TRIGGER)
     # Protected personal data: no stored home, area-wide alerts, never listed.
     home_protected: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -119,10 +143,10 @@ class User(Model):
         return {"start": self.quiet_start, "end": self.quiet_end}
 
     # Radius search: a range on latitude, then longitude read from the same index. The index
-    # also holds what the search returns and filters on (id, alert_radius_m, home_protected),
-    # so neither database visits the table for the thousands of homes in a city's 2 km box:
-    # a covering index on SQLite (rowid = id), an index-only scan on PostgreSQL (INCLUDE).
-    # BENCHMARKS.md: at a million homes, the 2 km SQL p95 fell from 25.6 to 8–11 ms on SQLite.
+    # also holds what the search returns and filters on (id, alert_radius_m, home_protected,
+    # the unit vector), so neither database visits the table for the thousands of homes in a
+    # city's 2 km box: a covering index on SQLite (rowid = id; it has no INCLUDE, hence the
+    # vector as key columns), an index-only scan on PostgreSQL. BENCHMARKS.md section 1.
     __table_args__ = (
         Index(
             "ix_users_home",
@@ -130,6 +154,9 @@ class User(Model):
             "home_lon",
             "alert_radius_m",
             "home_protected",
+            "home_x",
+            "home_y",
+            "home_z",
             postgresql_include=["id"],
         ),
         # The digest sweep looks, every dispatcher pass, for who is still owed this week's.
@@ -138,6 +165,9 @@ class User(Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+attach_triggers(User.__table__)  # type: ignore[arg-type]
 
 
 class AuthSession(Model):

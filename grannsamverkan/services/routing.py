@@ -89,8 +89,9 @@ def _neighbours(tip: Tip) -> list[Row[Any]]:
         tip.lon,
         MAX_RADIUS_M,
         where=[_is_active_member(), User.home_protected.is_(False)],  # type: ignore[list-item]
+        own_radius=True,
     )
-    in_range = [h.user_id for h in nearby if h.distance_m <= min(h.alert_radius_m, MAX_RADIUS_M)]
+    in_range = [home.user_id for home in nearby]
     if not in_range:
         return []
     return list(db.session.execute(select(*_SETTINGS).where(User.id.in_(in_range))))

@@ -129,6 +129,23 @@ def test_radius_edge_just_inside_and_just_outside(app, make_user, make_area, add
     assert edge[501].id not in recipients
 
 
+def test_radius_edge_within_a_tenth_of_a_millimetre(
+    app, make_user, make_area, add_member, post_tip
+):
+    """Homes the database cannot tell apart from the edge are measured as distance_m does."""
+    area = make_area(center=SPOT)
+    reporter = make_user(home=SPOT)
+    add_member(reporter, area)
+    edge = {}
+    for metres in (499.9999, 500.0001):
+        edge[metres] = make_user(home=offset(SPOT, metres, 200), alert_radius_m=500)
+        add_member(edge[metres], area)
+    answer = post_tip(reporter, "suspicious_activity")
+    recipients = recipients_of(app, answer["alert"]["id"])
+    assert edge[499.9999].id in recipients
+    assert edge[500.0001].id not in recipients
+
+
 def test_quiet_hours_silence_all_but_burglary(
     app, make_user, make_area, add_member, post_tip, add_device
 ):
