@@ -79,6 +79,18 @@ def run_rq_worker(app: Flask, *, burst: bool = False) -> None:
             app.extensions[EXTENSION].shutdown.set()
             super().handle_warm_shutdown_request()
 
+        def subscribe(self) -> None:
+            """RQ's command channel, polled every second instead of RQ's 60 s. RQ stops
+            the listening thread by unsubscribing and joining it (redis 8 joins in
+            ``stop()``); a thread caught waiting for its subscription then sleeps out its
+            whole poll, and the worker took up to a minute to exit after SIGTERM (rq#1613).
+            """
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+            )
+
     connection = Redis.from_url(app.config["GSV_REDIS_URL"])
     queue = Queue(app.config["GSV_RQ_QUEUE"], connection=connection)
     enqueue_dispatch(app)
