@@ -240,7 +240,7 @@ class Dispatcher:
         return wrote
 
     def claim(self) -> list[Claimed]:
-        """Lease up to one batch of due rows, in one short transaction."""
+        """Lease up to one batch of due rows: one ``UPDATE … RETURNING`` and its commit."""
         now = utcnow()
         due = (
             select(Delivery.id)
@@ -255,40 +255,39 @@ class Dispatcher:
         )
         if db.engine.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
+        token = select(Device.token).where(Device.id == Delivery.device_id).scalar_subquery()
+        lease = (
+            update(Delivery)
+            .where(Delivery.id.in_(due))
+            .values(claimed_by=self.name, claimed_until=now + self.lease)
+            .returning(
+                Delivery.id,
+                Delivery.alert_id,
+                token,
+                Delivery.locale,
+                Delivery.silent,
+                Delivery.purpose,
+                Delivery.attempts,
+                Delivery.channel,
+                Delivery.email_to,
+                Delivery.email_subject,
+                Delivery.email_body,
+                Delivery.sms_to,
+                Delivery.tip_forward_id,
+                Delivery.request_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
         try:
-            ids = list(db.session.scalars(due))
-            if ids:
-                db.session.execute(
-                    update(Delivery)
-                    .where(id_among(Delivery.id, ids))
-                    .values(claimed_by=self.name, claimed_until=now + self.lease)
-                )
-            rows = db.session.execute(
-                select(
-                    Delivery.id,
-                    Delivery.alert_id,
-                    Device.token,
-                    Delivery.locale,
-                    Delivery.silent,
-                    Delivery.purpose,
-                    Delivery.attempts,
-                    Delivery.channel,
-                    Delivery.email_to,
-                    Delivery.email_subject,
-                    Delivery.email_body,
-                    Delivery.sms_to,
-                    Delivery.tip_forward_id,
-                    Delivery.request_id,
-                )
-                .outerjoin(Device, Device.id == Delivery.device_id)
-                .where(id_among(Delivery.id, ids))
-                .order_by(Delivery.alert_id, Delivery.id)
-            ).all()
+            rows = db.session.execute(lease).all()
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-        return [Claimed(*row) for row in rows]
+        claimed = [Claimed(*row) for row in rows]
+        # RETURNING keeps no order: one alert's rows together again, as the claim took them.
+        claimed.sort(key=lambda c: (c.alert_id is None, c.alert_id or 0, c.delivery_id))
+        return claimed
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
         """Send the claimed rows and wait for them (``_start``); results by delivery id."""
@@ -364,39 +363,38 @@ class Dispatcher:
         now = utcnow()
         unsent = [c.delivery_id for c in claimed if c.delivery_id not in results]
         by_id = {c.delivery_id: c for c in claimed}
-        dead_tokens = set()
-        forwarded: list[tuple[int, TokenResult, str]] = []
-        recorded = []
+        # Rows with the same outcome values share one UPDATE: a multicast of 500 sent rows
+        # is one statement, not 500 round trips that keep this dispatcher from the next
+        # alert (bench/tip_latency.py).
+        values_of = {i: self._outcome_values(by_id[i], r, now) for i, r in results.items()}
+        same_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+        for delivery_id, values in values_of.items():
+            same_values[tuple(sorted(values.items()))].append(delivery_id)
         try:
-            held = set(
-                db.session.scalars(
-                    select(Delivery.id).where(
-                        id_among(Delivery.id, list(results)), Delivery.claimed_by == self.name
+            held: set[int] = set()
+            for values_key, ids in same_values.items():
+                # Only rows still ours: if our lease ran out, another dispatcher owns them.
+                held.update(
+                    db.session.scalars(
+                        update(Delivery)
+                        .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)
+                        .values(**dict(values_key))
+                        .returning(Delivery.id)
+                        .execution_options(synchronize_session=False)
                     )
                 )
-            )
-            # Rows with the same outcome values share one UPDATE: a multicast of 500 sent
-            # rows is one statement, not 500 round trips that keep this dispatcher from the
-            # next alert (bench/tip_latency.py).
-            same_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
-            for delivery_id, result in results.items():
-                if delivery_id not in held:
-                    continue  # our lease ran out and another dispatcher owns the row now
-                values = self._outcome_values(by_id[delivery_id], result, now)
-                same_values[tuple(sorted(values.items()))].append(delivery_id)
-                if (forward_id := by_id[delivery_id].tip_forward_id) is not None:
-                    forwarded.append((forward_id, result, values.get("state", "pending")))
-                recorded.append((by_id[delivery_id], outcome_of(values), result.error))
-                if result.outcome is Outcome.UNREGISTERED and result.token:
-                    dead_tokens.add(result.token)
-            for values_key, ids in same_values.items():
-                db.session.execute(
-                    update(Delivery)
-                    .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)
-                    .values(**dict(values_key))
-                    .execution_options(synchronize_session=False)
-                )
+            recorded = [(by_id[i], outcome_of(values_of[i]), results[i].error) for i in held]
+            forwarded = [
+                (forward_id, results[i], values_of[i].get("state", "pending"))
+                for i in held
+                if (forward_id := by_id[i].tip_forward_id) is not None
+            ]
             open311.record_outcomes(forwarded, now=now)
+            dead_tokens = {
+                results[i].token
+                for i in held
+                if results[i].outcome is Outcome.UNREGISTERED and results[i].token
+            }
             if dead_tokens:
                 # FCM says these tokens are gone for good: forget them (token hygiene).
                 db.session.execute(delete(Device).where(Device.token.in_(dead_tokens)))
