@@ -76,7 +76,7 @@ class _Threads:
 
 
 class _Inline:
-    """Runs a batch's multicasts at once, in the dispatcher's thread (one batch in flight)."""
+    """Runs a batch's multicasts right away, in the dispatcher's thread (one batch in flight)."""
 
     window = 1
 
@@ -117,7 +117,7 @@ class Dispatcher:
     ) -> None:
         self.sender = sender
         # Batches that may be sending at once, as far as the transport carries them
-        # (window()); dispatcher_for sets GSV_PUSH_IN_FLIGHT.
+        # (_push_pool); dispatcher_for sets GSV_PUSH_IN_FLIGHT.
         self.in_flight = 1
         self.stop = threading.Event()  # set: no new claim, no next multicast (runner.py)
         self.released = 0  # claimed rows handed back unsent
