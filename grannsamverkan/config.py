@@ -164,7 +164,7 @@ class Settings:
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
     # Batches one dispatcher keeps in flight while it claims the next and records the last,
     # when its transport carries several at once (aiohttp; the SDK sends one at a time).
-    push_in_flight: int = field(default_factory=lambda: int(_env("PUSH_IN_FLIGHT", "4")))
+    push_in_flight: int = field(default_factory=lambda: int(_env("PUSH_IN_FLIGHT", "2")))
     # Open311 forwarding of tips to municipalities (README "Open311 forwarding"): the JSON
     # configuration (or @file), how often statuses are read back, the request time-out.
     open311: str | None = field(default_factory=lambda: _env("OPEN311"))

@@ -33,7 +33,7 @@ def test_fanout_benchmark_smoke(tmp_path, transport):
         assert all(0 < rss < 1000 for rss in run["worker_rss_mb"])
     # 400 rows are four full claims of 100: the first job asks for a helper, so both work.
     # (1,200 rows in the default claims of 500 tested the same at 3x the time.) With aiohttp
-    # one worker keeps four batches in flight and may have claimed all four before the
-    # helper starts.
+    # one worker keeps batches in flight (GSV_PUSH_IN_FLIGHT) and may have claimed all four
+    # before the helper starts.
     if transport == "sdk":
         assert all(cpu > 0.05 for cpu in by_kind["broadcast"]["worker_cpu_s"])
