@@ -65,6 +65,7 @@ from bench.common import (
     offset_m,
     percentile,
     print_table,
+    rss_mb,
     write_results,
 )
 
@@ -366,6 +367,7 @@ def timed_fan_out(
         while pg.execute(pending_q, (alert_id,)).fetchone()[0]:  # type: ignore[index]
             time.sleep(poll_s)
     cpu_after = [cpu_seconds(p) for p in worker_pids]
+    rss_after = [round(rss_mb(p), 1) for p in worker_pids]
     sink_after, pg_after, busy_after = cpu_seconds(sink_pid), postgres_cpu(), machine_busy()
     states = dict(
         pg.execute(
@@ -404,6 +406,7 @@ def timed_fan_out(
         "floor_s": messages / FLOOR_RATE,
         "x_floor": round((messages / rate) / (messages / FLOOR_RATE), 2),
         "worker_cpu_s": worker_cpu,
+        "worker_rss_mb": rss_after,
         "worker_cpu_ms_per_msg": round(1000 * sum(worker_cpu) / max(1, measured), 3),
         "postgres_cpu_ms_per_msg": round(1000 * (pg_after - pg_before) / max(1, measured), 3),
         "sink_cpu_ms_per_msg": round(1000 * (sink_after - sink_before) / max(1, measured), 3),
@@ -610,7 +613,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print_table(
             [
                 "fan-out", "transport", "workers", "N", "runs", "median s", "p95 s", "msg/s",
-                "floor s", "x floor", "bar s", "bar", "worker", "pg", "sink", "busy",
+                "floor s", "x floor", "bar s", "bar", "worker", "pg", "sink", "busy", "RSS MiB",
             ],
             [
                 [
@@ -621,6 +624,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     {True: "met", False: "missed", None: "-"}[s["bar_met"]],
                     f"{s['worker_cpu_ms_per_msg']:.2f}", f"{s['postgres_cpu_ms_per_msg']:.2f}",
                     f"{s['sink_cpu_ms_per_msg']:.2f}", f"{s['machine_busy']:.0%}",
+                    f"{s['worker_rss_mb_max']:.0f}",
                 ]
                 for s in summary
             ],
@@ -629,7 +633,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(
             "\nworker / pg / sink: CPU ms per message (workers summed; all PostgreSQL processes;"
             " the sink process). busy: all cores' busy share during the run, other load"
-            " included. 'est': over --broadcast-budget, time = N / measured rate."
+            " included. RSS: the largest worker's resident memory after a run."
+            " 'est': over --broadcast-budget, time = N / measured rate."
         )
     path = write_results("fanout", result, args.json)
     say(f"\nresults: {path}  ({result['elapsed_s']} s)")
@@ -669,6 +674,7 @@ def summarise(runs: list[dict[str, Any]], args: argparse.Namespace) -> list[dict
                 ),
                 "sink_cpu_ms_per_msg": statistics.median(r["sink_cpu_ms_per_msg"] for r in group),
                 "machine_busy": statistics.median(r["machine_busy"] for r in group),
+                "worker_rss_mb_max": max(max(r["worker_rss_mb"]) for r in group),
                 "sink_last_s_median": statistics.median(
                     r["sink_last_s"] for r in group if r["sink_last_s"] is not None
                 )

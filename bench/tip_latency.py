@@ -18,8 +18,9 @@ timed from just before the request to the sink's first message with that alert i
   (p50 <= 100 ms, p99 <= 250 ms) is judged on this one, the stricter.
 
 The floor is measured in the same run, interleaved with the tips: insert a row and commit,
-one SELECT, then one message sent to the sink through the app's own FcmSender
-(firebase-admin), timed to the sink the same two ways. Before the measured tips, ``--warmup``
+one SELECT, then one message sent to the sink through the app's own sender
+(``--transport``: firebase-admin or aiohttp, as the app's), timed to the sink the same two
+ways. Before the measured tips, ``--warmup``
 tips let every worker start its dispatcher thread and FCM sender (reported separately).
 """
 
@@ -129,11 +130,18 @@ def tip_body(i: int) -> dict[str, Any]:
 class Floor:
     """commit + query + one FCM send through the app's sender, on the same database."""
 
-    def __init__(self, database_url: str, sink: TimedSink) -> None:
-        from grannsamverkan.notify.fcm_sender import FcmSender
+    def __init__(self, database_url: str, sink: TimedSink, transport: str) -> None:
+        from grannsamverkan.notify.backends import make_sender
 
         self.sink = sink
-        self.sender = FcmSender(project_id=PROJECT, endpoint=sink.base_url, timeout_s=10)
+        self.sender: Any = make_sender(
+            {
+                "GSV_PUSH_BACKEND": "fcm",
+                "GSV_FCM_ENDPOINT": sink.base_url,
+                "GSV_FIREBASE_PROJECT_ID": PROJECT,
+                "GSV_FCM_TRANSPORT": transport,
+            }
+        )
         self.token = f"floor-device-{uuid.uuid4().hex}"
         self.sqlite = database_url.startswith("sqlite")
         if self.sqlite:
@@ -194,6 +202,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             GSV_FCM_ENDPOINT=sink.base_url,
             GSV_FIREBASE_PROJECT_ID=PROJECT,
             GSV_DISPATCHER="thread",
+            GSV_FCM_TRANSPORT=args.transport,
             GSV_TIP_LIMIT="100000/hour",
             PYTHONWARNINGS="ignore::DeprecationWarning",
         )
@@ -205,7 +214,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             from grannsamverkan.extensions import db
 
             db.engine.dispose()
-        floor = Floor(url, sink)
+        floor = Floor(url, sink, args.transport)
         log_path = Path(args.log) if args.log else None
         samples: dict[str, list[float]] = defaultdict(list)
         with gunicorn(
@@ -263,6 +272,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "tip_latency",
         "settings": {
             "backend": args.backend,
+            "transport": args.transport,
             "schema": schema,
             "tips": args.tips,
             "warmup": args.warmup,
@@ -299,6 +309,7 @@ def report(result: dict[str, Any]) -> None:
     print(
         f"\ntip latency: {settings['tips']} tips, {settings['members']} members each with a "
         f"phone, sink delay {settings['sink_delay_s'] * 1000:.0f} ms, {settings['backend']}, "
+        f"FCM transport {settings['transport']}, "
         f"gunicorn {settings['workers']} x {settings['worker_class']}\n"
     )
     print_table(["ms", "n", "p50", "p95", "p99", "max"], rows)
@@ -319,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay", type=float, default=0.07, help="sink answer delay, seconds")
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--workers", type=int, default=recommended_workers())
+    parser.add_argument(
+        "--transport", choices=("sdk", "aiohttp"), default="sdk", help="GSV_FCM_TRANSPORT"
+    )
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--gap", type=float, default=0.05, help="pause between rounds, seconds")

@@ -162,6 +162,9 @@ class Settings:
         default_factory=lambda: float(_env("PUSH_BACKOFF_CAP_S", "600"))
     )
     push_max_attempts: int = field(default_factory=lambda: int(_env("PUSH_MAX_ATTEMPTS", "10")))
+    # Batches one dispatcher keeps in flight while it claims the next and records the last,
+    # when its transport carries several at once (aiohttp; the SDK sends one at a time).
+    push_in_flight: int = field(default_factory=lambda: int(_env("PUSH_IN_FLIGHT", "2")))
     # Open311 forwarding of tips to municipalities (README "Open311 forwarding"): the JSON
     # configuration (or @file), how often statuses are read back, the request time-out.
     open311: str | None = field(default_factory=lambda: _env("OPEN311"))
@@ -232,6 +235,7 @@ class Settings:
             "GSV_PUSH_BACKOFF_BASE_S": self.push_backoff_base_s,
             "GSV_PUSH_BACKOFF_CAP_S": self.push_backoff_cap_s,
             "GSV_PUSH_MAX_ATTEMPTS": self.push_max_attempts,
+            "GSV_PUSH_IN_FLIGHT": self.push_in_flight,
         }
 
     def _outside_data_config(self) -> dict[str, Any]:

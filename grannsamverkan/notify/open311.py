@@ -140,6 +140,8 @@ def load_jobs(rows: Sequence[Any]) -> list[Job]:
     """The forwards of claimed rows (``delivery_id``, ``tip_forward_id``), read in the
     dispatcher's session before it sends."""
     ids = [r.tip_forward_id for r in rows if r.tip_forward_id is not None]
+    if not ids:  # a batch of pushes: no round trip on a tip's way to its first push
+        return []
     found = {f.id: f for f in db.session.scalars(select(TipForward).where(TipForward.id.in_(ids)))}
     return [
         Job(

@@ -1,13 +1,17 @@
 """The outbox dispatcher: sends committed delivery rows and records what became of them.
 
 Several dispatchers may run at once (threads, ``push worker`` processes, RQ workers on many
-hosts). Each claims due rows with a lease in a short transaction — ``FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, the write lock of ``BEGIN IMMEDIATE`` on SQLite — sends outside any
-transaction, then records the results of the rows it still holds. A dispatcher killed at
-any moment leaves its rows leased; when the lease runs out another takes them and sends
-again, so at most one batch is sent twice and nothing is lost. Phones drop duplicates by
-alert id. A dispatcher whose ``stop`` is set (SIGTERM, process exit) finishes its multicast
-in flight and releases the unsent rest of its batch: another takes it at once, none twice.
+hosts). Each claims due rows with a lease in one short statement — ``UPDATE … RETURNING``
+over ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, under the write lock of ``BEGIN IMMEDIATE``
+on SQLite — sends outside any transaction, then records the results of the rows it still
+holds. Where the transport carries several batches at once (``max_in_flight``, aiohttp), a
+dispatcher keeps up to ``in_flight`` batches sending while it claims the next and records
+the finished ones, so FCM's answer time is not spent idle. A dispatcher killed at any moment
+leaves its rows leased; when the lease runs out another takes them and sends again, so at
+most the batches it had in flight are sent twice and nothing is lost. Phones drop duplicates
+by alert id. A dispatcher whose ``stop`` is set (SIGTERM, process exit) claims nothing more,
+finishes the multicasts in flight and releases the unsent rest of its batches: another takes
+them at once, none twice.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ import logging
 import secrets
 import socket
 import threading
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import delete, or_, select, update
 
@@ -43,6 +50,57 @@ log = logging.getLogger(__name__)
 # Work that writes outbox rows when it is due rather than on a request (event reminders),
 # given the time of the dispatcher's pass.
 Chore = Callable[[datetime], object]
+# The multicasts of one batch: one per (alert, purpose, language, silence).
+PushGroups = dict[tuple[int, PushKind], list[Claimed]]
+
+
+class _Submitter(Protocol):
+    window: int  # batches it sends at once
+
+    def submit(
+        self, fn: Callable[..., dict[int, TokenResult]], /, *args: Any
+    ) -> Future[dict[int, TokenResult]]: ...
+
+
+@dataclass
+class _Threads:
+    """Runs each batch's multicasts in a thread of its own, ``window`` batches at once."""
+
+    threads: ThreadPoolExecutor
+    window: int
+
+    def submit(
+        self, fn: Callable[..., dict[int, TokenResult]], /, *args: Any
+    ) -> Future[dict[int, TokenResult]]:
+        return self.threads.submit(fn, *args)
+
+
+class _Inline:
+    """Runs a batch's multicasts right away, in the dispatcher's thread (one batch in flight)."""
+
+    window = 1
+
+    def submit(
+        self, fn: Callable[..., dict[int, TokenResult]], /, *args: Any
+    ) -> Future[dict[int, TokenResult]]:
+        done: Future[dict[int, TokenResult]] = Future()
+        try:
+            done.set_result(fn(*args))
+        except BaseException as error:  # noqa: BLE001 - re-raised by result(), as before
+            done.set_exception(error)
+        return done
+
+
+@dataclass
+class _Sending:
+    """A claimed batch on its way: the results known without a push, and the pushes."""
+
+    claimed: list[Claimed]
+    results: dict[int, TokenResult]
+    pushes: Future[dict[int, TokenResult]]
+
+    def outcome(self) -> dict[int, TokenResult]:
+        return {**self.results, **self.pushes.result()}
 
 
 class Dispatcher:
@@ -58,6 +116,9 @@ class Dispatcher:
         chores: Sequence[Chore] = (),
     ) -> None:
         self.sender = sender
+        # Batches that may be sending at once, as far as the transport carries them
+        # (_push_pool); dispatcher_for sets GSV_PUSH_IN_FLIGHT.
+        self.in_flight = 1
         self.stop = threading.Event()  # set: no new claim, no next multicast (runner.py)
         self.released = 0  # claimed rows handed back unsent
         # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
@@ -111,17 +172,58 @@ class Dispatcher:
         return handled
 
     def _send_due(self, max_batches: int | None, on_full_batch: Callable[[], object] | None) -> int:
+        """Claim, send and record until a claim comes back empty, with up to ``in_flight``
+        batches sending while the next is claimed and the oldest recorded."""
         handled = 0
         batches = 0
-        while (max_batches is None or batches < max_batches) and not self.stop.is_set():
-            count = self.run_once(on_full_batch=on_full_batch)
-            if count == 0:
-                break
-            if count >= self.batch_size:
-                on_full_batch = None
-            handled += count
-            batches += 1
+        window: deque[_Sending] = deque()
+        claiming = True
+        with self._push_pool() as pool:
+            try:
+                while claiming or window:
+                    claiming = (
+                        claiming
+                        and not self.stop.is_set()
+                        and (max_batches is None or batches < max_batches)
+                    )
+                    if claiming and len(window) < pool.window:
+                        claimed = self.claim()
+                        if claimed:
+                            if on_full_batch is not None and len(claimed) >= self.batch_size:
+                                on_full_batch()
+                                on_full_batch = None
+                            window.append(self._start(claimed, pool))
+                            handled += len(claimed)
+                            batches += 1
+                            continue
+                        claiming = False
+                    if window:
+                        sending = window.popleft()
+                        self.record(sending.claimed, sending.outcome())
+            finally:
+                self._record_left(window)
         return handled
+
+    def _record_left(self, window: deque[_Sending]) -> None:
+        """After a failure, record the batches still in flight: their pushes went out, and
+        rows left leased would be sent again when the lease runs out."""
+        while window:
+            sending = window.popleft()
+            try:
+                self.record(sending.claimed, sending.outcome())
+            except Exception:  # noqa: BLE001 - the first failure is the one re-raised
+                log.exception("push dispatcher %s could not record a batch", self.name)
+
+    @contextmanager
+    def _push_pool(self) -> Iterator[_Submitter]:
+        """Where a pass's multicasts run: threads when several batches may be in flight
+        (as many as asked for and the transport carries: its ``max_in_flight``)."""
+        window = max(1, min(self.in_flight, getattr(self.sender, "max_in_flight", 1)))
+        if window == 1:
+            yield _Inline()
+            return
+        with ThreadPoolExecutor(window, thread_name_prefix="gsv-push-send") as threads:
+            yield _Threads(threads, window)
 
     def run_chores(self) -> bool:
         """Run each chore and commit what it wrote (a failing chore is rolled back alone).
@@ -138,7 +240,7 @@ class Dispatcher:
         return wrote
 
     def claim(self) -> list[Claimed]:
-        """Lease up to one batch of due rows, in one short transaction."""
+        """Lease up to one batch of due rows: one ``UPDATE … RETURNING`` and its commit."""
         now = utcnow()
         due = (
             select(Delivery.id)
@@ -153,51 +255,56 @@ class Dispatcher:
         )
         if db.engine.dialect.name == "postgresql":
             due = due.with_for_update(skip_locked=True)
+        token = select(Device.token).where(Device.id == Delivery.device_id).scalar_subquery()
+        lease = (
+            update(Delivery)
+            .where(Delivery.id.in_(due))
+            .values(claimed_by=self.name, claimed_until=now + self.lease)
+            .returning(
+                Delivery.id,
+                Delivery.alert_id,
+                token,
+                Delivery.locale,
+                Delivery.silent,
+                Delivery.purpose,
+                Delivery.attempts,
+                Delivery.channel,
+                Delivery.email_to,
+                Delivery.email_subject,
+                Delivery.email_body,
+                Delivery.sms_to,
+                Delivery.tip_forward_id,
+                Delivery.request_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
         try:
-            ids = list(db.session.scalars(due))
-            if ids:
-                db.session.execute(
-                    update(Delivery)
-                    .where(id_among(Delivery.id, ids))
-                    .values(claimed_by=self.name, claimed_until=now + self.lease)
-                )
-            rows = db.session.execute(
-                select(
-                    Delivery.id,
-                    Delivery.alert_id,
-                    Device.token,
-                    Delivery.locale,
-                    Delivery.silent,
-                    Delivery.purpose,
-                    Delivery.attempts,
-                    Delivery.channel,
-                    Delivery.email_to,
-                    Delivery.email_subject,
-                    Delivery.email_body,
-                    Delivery.sms_to,
-                    Delivery.tip_forward_id,
-                    Delivery.request_id,
-                )
-                .outerjoin(Device, Device.id == Delivery.device_id)
-                .where(id_among(Delivery.id, ids))
-                .order_by(Delivery.alert_id, Delivery.id)
-            ).all()
+            rows = db.session.execute(lease).all()
             db.session.commit()
         except Exception:
             db.session.rollback()
             raise
-        return [Claimed(*row) for row in rows]
+        claimed = [Claimed(*row) for row in rows]
+        # RETURNING keeps no order: one alert's rows together again, as the claim took them.
+        claimed.sort(key=lambda c: (c.alert_id is None, c.alert_id or 0, c.delivery_id))
+        return claimed
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
-        """Send the claimed rows, one multicast per (alert, purpose, language, silence), the
-        e-mail rows over the mailer, the SMS rows over the SMS sender and the Open311 rows to
-        their municipalities."""
+        """Send the claimed rows and wait for them (``_start``); results by delivery id."""
+        return self._start(claimed, _Inline()).outcome()
+
+    def _start(self, claimed: list[Claimed], pool: _Submitter) -> _Sending:
+        """Send the claimed rows: the pushes handed to ``pool``, one multicast per (alert,
+        purpose, language, silence); then the e-mail rows over the mailer, the SMS rows over
+        the SMS sender and the Open311 rows to their municipalities, in this thread."""
         now = utcnow()
         emails = [c for c in claimed if c.channel == "email"]
         texts = [c for c in claimed if c.channel == "sms"]
         forwards = [c for c in claimed if c.channel == "open311"]
-        claimed = [c for c in claimed if c.channel == "push"]
-        alert_ids = {c.alert_id for c in (*claimed, *texts, *emails) if c.alert_id is not None}
+        claimed_pushes = [c for c in claimed if c.channel == "push"]
+        alert_ids = {
+            c.alert_id for c in (*claimed_pushes, *texts, *emails) if c.alert_id is not None
+        }
         alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
         places = place_names({c.alert_id for c in texts if c.alert_id is not None})
         jobs = open311.load_jobs(forwards)
@@ -207,15 +314,8 @@ class Dispatcher:
         # not open a transaction (on SQLite it would hold the write lock through the send).
         db.session.expunge_all()
         db.session.commit()
-        if texts:
-            subjects = {i: SmsSubject(a, places.get(i)) for i, a in alerts.items()}
-            with SEND_SECONDS.labels(channel="sms").time():
-                results.update(send_text_messages(self.sms_sender, texts, subjects, now=now))
-        if emails:
-            with SEND_SECONDS.labels(channel="email").time():
-                results.update(send_emails(self.mailer, mails))
-        groups: dict[tuple[int, PushKind], list[Claimed]] = defaultdict(list)
-        for row in claimed:
+        groups: PushGroups = defaultdict(list)
+        for row in claimed_pushes:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None
             if row.token is None:  # the device was removed meanwhile
                 results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
@@ -223,9 +323,29 @@ class Dispatcher:
                 results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
             elif row.alert_id is not None:
                 groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
+        # First: the pushes are what is urgent, and a pool sends them while this goes on.
+        pushes = pool.submit(self._push, groups, alerts, now)
+        if texts:
+            subjects = {i: SmsSubject(a, places.get(i)) for i, a in alerts.items()}
+            with SEND_SECONDS.labels(channel="sms").time():
+                results.update(send_text_messages(self.sms_sender, texts, subjects, now=now))
+        if emails:
+            with SEND_SECONDS.labels(channel="email").time():
+                results.update(send_emails(self.mailer, mails))
+        # Last: a slow municipality must not hold up the pushes claimed with its rows.
+        budget_s = self.lease.total_seconds() / 2
+        results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
+        return _Sending(claimed, results, pushes)
+
+    def _push(
+        self, groups: PushGroups, alerts: dict[int, Alert], now: datetime
+    ) -> dict[int, TokenResult]:
+        """One multicast per group, until ``stop`` is set: the rest go back unsent (record
+        releases them). Reads only the detached alerts: it may run in a pool's thread."""
+        results: dict[int, TokenResult] = {}
         for (alert_id, kind), rows in groups.items():
             if self.stop.is_set():
-                break  # the rest go back unsent (record releases them)
+                break
             message = build_message(
                 alerts[alert_id],
                 kind,
@@ -236,9 +356,6 @@ class Dispatcher:
                 sent = self.sender.send(message)
             for row, result in zip(rows, sent, strict=True):
                 results[row.delivery_id] = result
-        # Last: a slow municipality must not hold up the pushes claimed with its rows.
-        budget_s = self.lease.total_seconds() / 2
-        results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
         return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
@@ -246,39 +363,38 @@ class Dispatcher:
         now = utcnow()
         unsent = [c.delivery_id for c in claimed if c.delivery_id not in results]
         by_id = {c.delivery_id: c for c in claimed}
-        dead_tokens = set()
-        forwarded: list[tuple[int, TokenResult, str]] = []
-        recorded = []
+        # Rows with the same outcome values share one UPDATE: a multicast of 500 sent rows
+        # is one statement, not 500 round trips that keep this dispatcher from the next
+        # alert (bench/tip_latency.py).
+        values_of = {i: self._outcome_values(by_id[i], r, now) for i, r in results.items()}
+        same_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
+        for delivery_id, values in values_of.items():
+            same_values[tuple(sorted(values.items()))].append(delivery_id)
         try:
-            held = set(
-                db.session.scalars(
-                    select(Delivery.id).where(
-                        id_among(Delivery.id, list(results)), Delivery.claimed_by == self.name
+            held: set[int] = set()
+            for values_key, ids in same_values.items():
+                # Only rows still ours: if our lease ran out, another dispatcher owns them.
+                held.update(
+                    db.session.scalars(
+                        update(Delivery)
+                        .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)
+                        .values(**dict(values_key))
+                        .returning(Delivery.id)
+                        .execution_options(synchronize_session=False)
                     )
                 )
-            )
-            # Rows with the same outcome values share one UPDATE: a multicast of 500 sent
-            # rows is one statement, not 500 round trips that keep this dispatcher from the
-            # next alert (bench/tip_latency.py).
-            same_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
-            for delivery_id, result in results.items():
-                if delivery_id not in held:
-                    continue  # our lease ran out and another dispatcher owns the row now
-                values = self._outcome_values(by_id[delivery_id], result, now)
-                same_values[tuple(sorted(values.items()))].append(delivery_id)
-                if (forward_id := by_id[delivery_id].tip_forward_id) is not None:
-                    forwarded.append((forward_id, result, values.get("state", "pending")))
-                recorded.append((by_id[delivery_id], outcome_of(values), result.error))
-                if result.outcome is Outcome.UNREGISTERED and result.token:
-                    dead_tokens.add(result.token)
-            for values_key, ids in same_values.items():
-                db.session.execute(
-                    update(Delivery)
-                    .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)
-                    .values(**dict(values_key))
-                    .execution_options(synchronize_session=False)
-                )
+            recorded = [(by_id[i], outcome_of(values_of[i]), results[i].error) for i in held]
+            forwarded = [
+                (forward_id, results[i], values_of[i].get("state", "pending"))
+                for i in held
+                if (forward_id := by_id[i].tip_forward_id) is not None
+            ]
             open311.record_outcomes(forwarded, now=now)
+            dead_tokens = {
+                results[i].token
+                for i in held
+                if results[i].outcome is Outcome.UNREGISTERED and results[i].token
+            }
             if dead_tokens:
                 # FCM says these tokens are gone for good: forget them (token hygiene).
                 db.session.execute(delete(Device).where(Device.token.in_(dead_tokens)))

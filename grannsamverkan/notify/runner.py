@@ -55,6 +55,7 @@ def dispatcher_for(
         ),
         chores=runner.chores,
     )
+    dispatcher.in_flight = config["GSV_PUSH_IN_FLIGHT"]
     dispatcher.mailer = runner.mailer
     dispatcher.sms_sender = runner.sms_sender
     if runner.unsubscribe_links is not None:

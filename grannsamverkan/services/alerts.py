@@ -112,7 +112,7 @@ def _delivery_rows(
     devices = db.session.execute(
         select(Device.id, Device.user_id, Device.platform, Device.last_seen_at, User.locale)
         .join(User, User.id == Device.user_id)
-        .where(Device.user_id.in_(list(by_user)))
+        .where(id_among(Device.user_id, list(by_user)))
     ).all()
     rows: list[dict[str, Any]] = []
     for device_id, user_id, platform, last_seen_at, locale in devices:

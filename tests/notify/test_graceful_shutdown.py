@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,85 @@ def test_a_stopped_dispatcher_hands_back_what_it_did_not_send(
     with app.app_context():
         other = dispatcher_for(app, app.extensions[EXTENSION].sender)
         assert other.run_until_idle() == 20, "another dispatcher takes them without waiting"
+    assert every_phone_once(app, sink, tokens) == (0, 0)
+
+
+# --- several batches in flight (the aiohttp transport) ------------------------------------
+
+
+@pytest.fixture
+def pipelined(app, sink):
+    """A dispatcher on the aiohttp transport, batches of 10, up to 4 of them in flight; the
+    sink's sends counted as they overlap."""
+    from grannsamverkan.notify.fcm_aiohttp import AiohttpFcmSender
+    from grannsamverkan.notify.runner import dispatcher_for
+    from tests.conftest import PUSH_PROJECT
+
+    with AiohttpFcmSender(PUSH_PROJECT, endpoint=sink.base_url, timeout_s=5) as sender:
+        dispatcher = dispatcher_for(app, sender, stop=threading.Event())
+        dispatcher.batch_size, dispatcher.in_flight = 10, 4
+        dispatcher.lease = timedelta(seconds=float(LEASE_S))
+        yield dispatcher
+
+
+def count_overlap(dispatcher, monkeypatch, after_first=None) -> dict[str, Any]:
+    """Wrap the sender: counts of multicasts, the most at once, their sizes."""
+    seen: dict[str, Any] = {"now": 0, "most": 0, "sizes": []}
+    lock = threading.Lock()
+    send = dispatcher.sender.send
+
+    def counting(message):
+        with lock:
+            seen["now"] += 1
+            seen["most"] = max(seen["most"], seen["now"])
+            seen["sizes"].append(len(message.tokens))
+        try:
+            return send(message)
+        finally:
+            with lock:
+                seen["now"] -= 1
+            if after_first is not None:
+                after_first()
+
+    monkeypatch.setattr(dispatcher.sender, "send", counting)
+    return seen
+
+
+def test_batches_in_flight_overlap_and_each_row_is_sent_once(
+    app, sink, pipelined, bilingual_fan_out, monkeypatch
+):
+    tokens, _ = bilingual_fan_out(80)
+    sink.delay(0.3)  # each multicast waits: the next batches are claimed meanwhile
+    seen = count_overlap(pipelined, monkeypatch)
+    with app.app_context():
+        assert pipelined.run_until_idle() == 80
+    assert seen["most"] > 1, "batches were sent one after another"
+    assert seen["most"] <= 4, "more batches in flight than the window"
+    assert sorted(seen["sizes"]) == [5] * 16  # 8 batches, each two languages
+    assert leased(app) == 0
+    assert every_phone_once(app, sink, tokens) == (0, 0)
+
+
+def test_a_stop_with_batches_in_flight_finishes_them_and_hands_back_the_rest(
+    app, sink, pipelined, bilingual_fan_out, monkeypatch
+):
+    tokens, _ = bilingual_fan_out(80)
+    sink.delay(0.5)  # the four batches' first multicasts are all under way at the stop
+    seen = count_overlap(pipelined, monkeypatch, after_first=pipelined.stop.set)
+    with app.app_context():
+        claimed = pipelined.run_until_idle()
+    sent = sum(seen["sizes"])
+    assert claimed == 40, "four batches in flight, then no other claim"
+    assert 5 <= sent < claimed, "each batch's second multicast stays unsent"
+    assert pipelined.released == claimed - sent
+    assert leased(app) == 0, "the unsent rows are free at once, not leased"
+
+    from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
+
+    monkeypatch.undo()
+    with app.app_context():
+        other = dispatcher_for(app, app.extensions[EXTENSION].sender)
+        assert other.run_until_idle() == 80 - sent
     assert every_phone_once(app, sink, tokens) == (0, 0)
 
 
