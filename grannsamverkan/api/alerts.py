@@ -4,37 +4,40 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import Row
+
+from grannsamverkan.api import caching
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
-from grannsamverkan.models import AlertRecipient
-from grannsamverkan.models.types import utcnow
+from grannsamverkan.models.alert import alert_body, alert_title
+from grannsamverkan.models.types import point, utcnow
 from grannsamverkan.schemas.alerts import InboxAlertPageSchema
-from grannsamverkan.services import alerts
+from grannsamverkan.services import inbox
 
 blp = Blueprint("alerts", __name__, description="The caller's alerts")
 
 
-def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
-    alert = row.alert
-    location = alert.location
+def inbox_item(row: Row[Any], locale: str) -> dict[str, Any]:
+    """One row of services.inbox.inbox_query as the inbox shows it."""
+    location = point(row.lat, row.lon)
     return {
-        "id": alert.id,
-        "kind": alert.kind,
-        "category": alert.category,
-        "title": alert.title_in(locale),
-        "body": alert.body_in(locale),
-        "tip_id": alert.about_tip_id,
+        "id": row.id,
+        "kind": row.kind,
+        "category": row.category,
+        "title": alert_title(row, locale),
+        "body": alert_body(row, locale),
+        "tip_id": row.about_tip_id,
         # Stored coarsened already; snapping again is free and keeps this path safe alone.
         "location": coarsen(location["lat"], location["lon"]) if location else None,
-        "created_at": alert.created_at,
-        "expires_at": alert.expires_at,
+        "created_at": row.created_at,
+        "expires_at": row.expires_at,
         "read_at": row.read_at,
-        "status": alert.status,
+        "status": row.status,
         "silent": row.silent,
-        "url": alert.url,
+        "url": row.url,
     }
 
 
@@ -42,12 +45,18 @@ def inbox_item(row: AlertRecipient, locale: str) -> dict[str, Any]:
 @auth_required
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, InboxAlertPageSchema)
+@caching.revalidated
 def list_alerts(page: dict[str, Any]) -> Any:
     """The caller's alerts, newest first."""
-    user = current_user()
-    result = paginate_query(alerts.inbox_query(user, at=utcnow()), page)
+    user, at = current_user(), utcnow()
+    version = inbox.inbox_version(user.id, at=at)
+    etag = caching.etag_of("alerts", user.id, user.locale, page["limit"], page["cursor"], *version)
+    unchanged = caching.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    result = paginate_query(inbox.inbox_query(user.id, at=at), page)
     result["items"] = [inbox_item(row, user.locale) for row in result["items"]]
-    return result
+    return result, caching.validator_headers(etag)
 
 
 @blp.route("/alerts/<int:alert_id>/read", methods=["POST"])
@@ -55,5 +64,5 @@ def list_alerts(page: dict[str, Any]) -> Any:
 @blp.response(204)
 def read_alert(alert_id: int) -> None:
     """Mark an alert read (counts feed the read-rate statistics)."""
-    alerts.mark_read(current_user(), alert_id)
+    inbox.mark_read(current_user(), alert_id)
     db.session.commit()

@@ -1,0 +1,88 @@
+"""The inbox: a person's alerts as they read them, what its ETag is made of, read receipts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+
+from grannsamverkan.errors import NotFound
+from grannsamverkan.extensions import db
+from grannsamverkan.models import Alert, AlertRecipient, User
+from grannsamverkan.models.types import utcnow
+
+# What an inbox item shows, read as plain rows: no ORM objects for a page that thousands of
+# phones fetch at once after a warning (bench/read_burst.py). The sort key (created_at, id) is
+# among the columns, so the keyset paginator needs no extra labelled columns and the
+# statement's SQL is the same on every request: compiled once, prepared by PostgreSQL. It
+# comes first: sqlakeyset looks for each sort column from the left.
+INBOX_COLUMNS = (
+    Alert.created_at,
+    Alert.id,
+    Alert.kind,
+    Alert.category,
+    Alert.title,
+    Alert.body,
+    Alert.about_tip_id,
+    Alert.lat,
+    Alert.lon,
+    Alert.expires_at,
+    Alert.status,
+    Alert.url,
+    AlertRecipient.read_at,
+    AlertRecipient.silent,
+)
+
+
+def _inbox_rows(user_id: int, at: datetime, *columns: Any) -> Select[Any]:
+    """``columns`` of the user's inbox rows joined to their alerts, expired ones hidden."""
+    return (
+        select(*columns)
+        .join_from(AlertRecipient, Alert, Alert.id == AlertRecipient.alert_id)
+        .where(
+            AlertRecipient.user_id == user_id,
+            or_(Alert.expires_at.is_(None), Alert.expires_at > at),
+        )
+    )
+
+
+def inbox_query(user_id: int, *, at: datetime) -> Select[Any]:
+    """The user's alerts (INBOX_COLUMNS), newest first; expired ones are hidden."""
+    return _inbox_rows(user_id, at, *INBOX_COLUMNS).order_by(
+        Alert.created_at.desc(), Alert.id.desc()
+    )
+
+
+def inbox_version(user_id: int, *, at: datetime) -> tuple[Any, ...]:
+    """Figures of the user's visible inbox that change whenever a page of it may: a row
+    added or deleted (count, sum of row ids), expired (the same, as ``at`` passes its
+    expiry), read (rows read: read_at is set once, never cleared), an alert updated,
+    cancelled, resolved or withdrawn (statuses only move on, and the latest update time).
+    One aggregate statement; the GET /alerts ETag is made of it (api/alerts.py)."""
+    changed = Alert.status != "active"
+    ended = Alert.status.not_in(("active", "updated"))
+    figures = _inbox_rows(
+        user_id,
+        at,
+        func.count(),
+        func.sum(AlertRecipient.id),
+        func.count(AlertRecipient.read_at),
+        func.count().filter(changed),
+        func.count().filter(ended),
+        func.max(Alert.updated_at),
+    )
+    return tuple(db.session.execute(figures).one())
+
+
+def mark_read(user: User, alert_id: int) -> None:
+    row = db.session.scalar(
+        select(AlertRecipient).where(
+            AlertRecipient.alert_id == alert_id, AlertRecipient.user_id == user.id
+        )
+    )
+    if row is None:
+        raise NotFound("No such alert.")
+    if row.read_at is None:
+        row.read_at = utcnow()
+    db.session.flush()
