@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Row, Select, func, or_, select, true
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
@@ -48,31 +48,44 @@ def _inbox_rows(user_id: int, at: datetime, *columns: Any) -> Select[Any]:
 
 
 def inbox_query(user_id: int, *, at: datetime) -> Select[Any]:
-    """The user's alerts (INBOX_COLUMNS), newest first; expired ones are hidden."""
-    return _inbox_rows(user_id, at, *INBOX_COLUMNS).order_by(
-        Alert.created_at.desc(), Alert.id.desc()
+    """The user's alerts (INBOX_COLUMNS), newest first, expired ones hidden; each row also
+    carries the inbox's version (version_of): the page and its ETag in one round trip."""
+    figures = _version_figures(user_id, at).subquery("inbox_version")
+    return (
+        _inbox_rows(user_id, at, *INBOX_COLUMNS, *figures.c)
+        .join(figures, true())
+        .order_by(Alert.created_at.desc(), Alert.id.desc())
     )
+
+
+def version_of(row: Row[Any]) -> tuple[Any, ...]:
+    """The inbox version a row of inbox_query carries: what inbox_version would say."""
+    return tuple(row[len(INBOX_COLUMNS) :])
 
 
 def inbox_version(user_id: int, *, at: datetime) -> tuple[Any, ...]:
+    """The version of the user's visible inbox alone (one aggregate statement): what a 304
+    is decided on, and the version of an empty page (api/alerts.py)."""
+    return tuple(db.session.execute(_version_figures(user_id, at)).one())
+
+
+def _version_figures(user_id: int, at: datetime) -> Select[Any]:
     """Figures of the user's visible inbox that change whenever a page of it may: a row
     added or deleted (count, sum of row ids), expired (the same, as ``at`` passes its
     expiry), read (rows read: read_at is set once, never cleared), an alert updated,
-    cancelled, resolved or withdrawn (statuses only move on, and the latest update time).
-    One aggregate statement; the GET /alerts ETag is made of it (api/alerts.py)."""
+    cancelled, resolved or withdrawn (statuses only move on, and the latest update time)."""
     changed = Alert.status != "active"
     ended = Alert.status.not_in(("active", "updated"))
-    figures = _inbox_rows(
+    return _inbox_rows(
         user_id,
         at,
-        func.count(),
-        func.sum(AlertRecipient.id),
-        func.count(AlertRecipient.read_at),
-        func.count().filter(changed),
-        func.count().filter(ended),
-        func.max(Alert.updated_at),
+        func.count().label("v_rows"),
+        func.sum(AlertRecipient.id).label("v_row_ids"),
+        func.count(AlertRecipient.read_at).label("v_read"),
+        func.count().filter(changed).label("v_changed"),
+        func.count().filter(ended).label("v_ended"),
+        func.max(Alert.updated_at).label("v_updated_at"),
     )
-    return tuple(db.session.execute(figures).one())
 
 
 def mark_read(user: User, alert_id: int) -> None:
