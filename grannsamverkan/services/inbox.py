@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Select, func, or_, select, true
+from sqlalchemy import Row, Select, bindparam, func, or_, select, true
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
@@ -35,7 +35,7 @@ INBOX_COLUMNS = (
 )
 
 
-def _inbox_rows(user_id: int, at: datetime, *columns: Any) -> Select[Any]:
+def _inbox_rows(user_id: Any, at: Any, *columns: Any) -> Select[Any]:
     """``columns`` of the user's inbox rows joined to their alerts, expired ones hidden."""
     return (
         select(*columns)
@@ -66,10 +66,11 @@ def version_of(row: Row[Any]) -> tuple[Any, ...]:
 def inbox_version(user_id: int, *, at: datetime) -> tuple[Any, ...]:
     """The version of the user's visible inbox alone (one aggregate statement): what a 304
     is decided on, and the version of an empty page (api/alerts.py)."""
-    return tuple(db.session.execute(_version_figures(user_id, at)).one())
+    figures = db.session.execute(VERSION_FIGURES, {"version_user": user_id, "version_at": at})
+    return tuple(figures.one())
 
 
-def _version_figures(user_id: int, at: datetime) -> Select[Any]:
+def _version_figures(user_id: Any, at: Any) -> Select[Any]:
     """Figures of the user's visible inbox that change whenever a page of it may: a row
     added or deleted (count, sum of row ids), expired (the same, as ``at`` passes its
     expiry), read (rows read: read_at is set once, never cleared), an alert updated,
@@ -86,6 +87,10 @@ def _version_figures(user_id: int, at: datetime) -> Select[Any]:
         func.count().filter(ended).label("v_ended"),
         func.max(Alert.updated_at).label("v_updated_at"),
     )
+
+
+# Built once: constructing the statement cost as much as running it (a 304 is little else).
+VERSION_FIGURES = _version_figures(bindparam("version_user"), bindparam("version_at"))
 
 
 def mark_read(user: User, alert_id: int) -> None:
