@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -112,6 +113,41 @@ def checked(base: str, path: str, token: str, status: int, etag: str | None = No
     return answer
 
 
+def in_process(app: Any, cases: dict[str, tuple[str, dict[str, str]]], n: int) -> dict:
+    """CPU time (this process, client included) and SQL statements per request of each case,
+    through the app's test client: the cost of a request without gunicorn, wrk or other
+    processes in the figure, so it holds on a loaded machine where req/s do not."""
+    from sqlalchemy import event
+
+    from grannsamverkan.extensions import db
+
+    with app.app_context():
+        engine = db.engine
+    statements: list[str] = []
+
+    def count(*_: Any) -> None:
+        statements.append("")
+
+    client = app.test_client()
+    figures = {}
+    for case, (path, headers) in cases.items():
+        for _ in range(20):  # warm: compiled statements, prepared ones on PostgreSQL
+            client.get(path, headers=headers)
+        event.listen(engine, "before_cursor_execute", count)
+        status = client.get(path, headers=headers).status_code
+        event.remove(engine, "before_cursor_execute", count)
+        cpu = time.process_time()
+        for _ in range(n):
+            client.get(path, headers=headers)
+        figures[case] = {
+            "status": status,
+            "statements": len(statements),
+            "cpu_ms": (time.process_time() - cpu) / n * 1000,
+        }
+        statements.clear()
+    return figures
+
+
 def open_loop(base: str, path: str, tokens: Path, args: argparse.Namespace) -> dict[str, Any]:
     command = [
         sys.executable, str(BENCH / "open_loop.py"), "--base", base, "--path", path,
@@ -120,6 +156,38 @@ def open_loop(base: str, path: str, tokens: Path, args: argparse.Namespace) -> d
     ]  # fmt: skip
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     return json.loads(out.strip().splitlines()[-1])
+
+
+def measure_in_process(
+    url: str, hood: Any, alerts_path: str, broadcast_path: str, args: argparse.Namespace
+) -> dict[str, Any]:
+    from wrk_load import hello_app
+
+    app = hello_app_for(url, hello_app)
+    member = {"Authorization": f"Bearer {hood.member_tokens[0]}"}
+    etag = app.test_client().get(alerts_path, headers=member).headers.get("ETag", '"none"')
+    cases = {
+        "hello": ("/bench/hello", {}),
+        "alerts": (alerts_path, member),
+        "alerts_304": (alerts_path, {**member, "If-None-Match": etag}),
+        "broadcast": (broadcast_path, member),
+    }
+    logging.disable(logging.INFO)  # the request log line is gunicorn's to write, not timed
+    try:
+        return in_process(app, cases, args.in_process_requests)
+    finally:
+        logging.disable(logging.NOTSET)
+
+
+def hello_app_for(url: str, factory: Any) -> Any:
+    """wrk_load.hello_app on this database, as gunicorn's workers get it (env settings)."""
+    saved = dict(os.environ)
+    os.environ.update(app_env(url, GSV_DISPATCHER="off"))
+    try:
+        return factory()
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -148,6 +216,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
             db.engine.dispose()
         results["seed_s"] = time.perf_counter() - started
+        results["in_process"] = measure_in_process(url, hood, alerts_path, broadcast_path, args)
         tokens = folder / "members.txt"
         tokens.write_text("\n".join(hood.member_tokens) + "\n")
         with gunicorn(env, app="wrk_load:hello_app()", workers=args.workers) as (base, master):
@@ -227,7 +296,16 @@ def report(results: dict[str, Any]) -> None:
         ]
         for c in results["cases"]
     ]
-    print_table(["case", "req/s", "of hello", "p50 ms", "p99 ms", "requests", "errors"], rows)
+    headers = ["case (gunicorn, wrk)", "req/s", "of hello", "p50 ms", "p99 ms", "requests"]
+    print_table([*headers, "errors"], rows)
+    print_table(
+        ["in process (test client)", "status", "SQL statements", "CPU ms/request", "x hello"],
+        [
+            [case, f["status"], f["statements"], f"{f['cpu_ms']:.2f}",
+             f"{f['cpu_ms'] / results['in_process']['hello']['cpu_ms']:.1f}"]
+            for case, f in results["in_process"].items()
+        ],
+    )  # fmt: skip
     loop = results["open_loop"]
     print(
         f"\nopen loop GET /alerts at {loop['rate']:.0f}/s for {loop['duration_s']} s: "
@@ -262,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=recommended_workers())
     parser.add_argument("--rate", type=float, default=1000, help="open-loop requests/s")
     parser.add_argument("--open-duration", type=float, default=10)
+    parser.add_argument("--in-process-requests", type=int, default=300)
     parser.add_argument("--json", help="write the results here (default bench/results/...)")
     args = parser.parse_args(argv)
     results = run(args)
