@@ -52,7 +52,7 @@ def inbox_item(row: Row[Any], locale: str) -> dict[str, Any]:
 @blp.route("/alerts", methods=["GET"])
 @auth_required
 @blp.arguments(PageArgsSchema, location="query")
-@blp.response(200, InboxAlertPageSchema)
+@blp.response(200, InboxAlertPageSchema, headers=caching.HEADERS_DOC)
 @caching.revalidated
 def list_alerts(page: dict[str, Any]) -> Any:
     """The caller's alerts, newest first."""

@@ -193,7 +193,7 @@ def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["GET"])
 @auth_required
-@blp.response(200, BroadcastViewSchema)
+@blp.response(200, BroadcastViewSchema, headers=caching.HEADERS_DOC)
 @caching.revalidated
 def get_broadcast(broadcast_id: int) -> Any:
     """A broadcast, for the members it reached and the police in scope."""

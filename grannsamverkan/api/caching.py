@@ -50,9 +50,23 @@ def not_modified(etag: str) -> Response | None:
     return Response(status=304, headers=validator_headers(etag))
 
 
+# The headers of a 200 and a 304, for the OpenAPI document: ``blp.response(200, Schema,
+# headers=HEADERS_DOC)`` and ``revalidated`` (the 304).
+HEADERS_DOC = {
+    "ETag": {
+        "description": "Weak validator of this answer for this caller.",
+        "schema": {"type": "string"},
+    },
+    "Cache-Control": {
+        "description": f"`{CACHE_CONTROL}`: keep it, but ask (If-None-Match) each time.",
+        "schema": {"type": "string"},
+    },
+}
+
+
 def revalidated(view: F) -> F:
-    """Documents a view that answers with ``validator_headers`` and 304 (under
-    ``blp.response``)."""
+    """Documents a view that answers 304 to a current If-None-Match (under
+    ``blp.response(200, ..., headers=HEADERS_DOC)``)."""
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
     manual = apidoc.setdefault("manual_doc", {})
     manual.setdefault("parameters", []).append(
@@ -64,21 +78,9 @@ def revalidated(view: F) -> F:
             "description": "The ETag of the copy the caller holds: 304 if it is current.",
         }
     )
-    headers = {
-        "ETag": {
-            "description": "Weak validator of this answer for this caller.",
-            "schema": {"type": "string"},
-        },
-        "Cache-Control": {
-            "description": f"`{CACHE_CONTROL}`: keep it, but ask (If-None-Match) each time.",
-            "schema": {"type": "string"},
-        },
-    }
-    responses = manual.setdefault("responses", {})
-    responses["200"] = {"headers": headers}
-    responses["304"] = {
+    manual.setdefault("responses", {})["304"] = {
         "description": "Not Modified: the copy named in If-None-Match is current (no body).",
-        "headers": headers,
+        "headers": HEADERS_DOC,
     }
     view._apidoc = apidoc  # type: ignore[attr-defined]
     return view
