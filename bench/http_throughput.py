@@ -15,8 +15,9 @@ not turn the load into 429s.
 For each worker class, wrk (``--connections`` 16, 2 threads, ``--duration`` 20 s per case)
 drives, one after another:
 
-- ``GET /bench/hello``: a hello-world route added to the same app object by this script's
-  factory ``hello_app()`` (same middleware and hooks; the product has no such route);
+- ``GET /bench/hello``: a hello-world route added to the same app object by the factory
+  ``hello_app()`` of bench/wrk_load.py (same middleware and hooks; the product has no such
+  route);
 - ``POST /tips``: bodies from a Lua script, reporters' tokens round-robin, coordinates and
   categories varied (each tip alerts the members whose home is within 1 km);
 - ``GET /alerts``: the members' inboxes (a page of 20 alerts), tokens round-robin.
@@ -29,9 +30,7 @@ resident memory (VmRSS) at rest after start and after the load (bar < 150 MB).
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -54,6 +53,7 @@ from common import (  # noqa: E402
     worker_pids,
     write_results,
 )
+from wrk_load import LUA_HELLO, run_wrk, seed_alerts, write_script  # noqa: E402
 
 from mobile_client_stub.push_sink import PushSink  # noqa: E402
 
@@ -61,56 +61,6 @@ PROJECT = "gsv-bench"
 BAR_SHARE = 0.30
 BAR_RSS_MB = 150.0
 
-
-def hello_app() -> Any:
-    """The app as gunicorn serves it, plus a hello-world route: the baseline of one process."""
-    from grannsamverkan import create_app
-
-    app = create_app()
-
-    def hello() -> str:
-        return "hello"
-
-    app.add_url_rule("/bench/hello", "bench_hello", hello)
-    return app
-
-
-LUA_COMMON = r"""
-local tokens = {}
-for line in io.lines("%(tokens)s") do tokens[#tokens + 1] = line end
-local counter = 0
-local offset = 0
-local ids = 0
-function setup(thread)
-  thread:set("id", ids)
-  ids = ids + 1
-end
-function init(args)
-  offset = (id or 0) * 7919
-  math.randomseed(12345 + offset)
-end
-function next_token()
-  counter = counter + 1
-  return tokens[((counter + offset) %% #tokens) + 1]
-end
-function done(summary, latency, requests)
-  io.write("WRK_JSON " .. string.format(
-    '{"requests": %%d, "duration_us": %%d, "bytes": %%d, ' ..
-    '"errors": {"connect": %%d, "read": %%d, "write": %%d, "status": %%d, "timeout": %%d}, ' ..
-    '"latency_us": {"p50": %%d, "p90": %%d, "p99": %%d, "max": %%d, "mean": %%.1f}}',
-    summary.requests, summary.duration, summary.bytes,
-    summary.errors.connect, summary.errors.read, summary.errors.write,
-    summary.errors.status, summary.errors.timeout,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99),
-    latency.max, latency.mean) .. "\n")
-end
-"""
-
-LUA_HELLO = r"""
-request = function()
-  return wrk.format("GET", "/bench/hello")
-end
-"""
 
 LUA_TIPS = r"""
 local categories = {"burglary", "suspicious_person", "suspicious_vehicle",
@@ -134,68 +84,6 @@ request = function()
   return wrk.format("GET", "/api/v1/alerts", {["Authorization"] = "Bearer " .. next_token()})
 end
 """
-
-
-def seed_alerts(member_ids: list[int], count: int) -> None:
-    """``count`` alerts in every member's inbox (bulk insert)."""
-    from datetime import timedelta
-
-    from sqlalchemy import insert, select
-
-    from grannsamverkan.extensions import db
-    from grannsamverkan.models import Alert, AlertRecipient
-    from grannsamverkan.models.types import utcnow
-
-    now = utcnow()
-    marker = f"bench-inbox-{time.monotonic_ns()}"
-    db.session.execute(
-        insert(Alert),
-        [
-            {
-                "kind": "tip",
-                "category": "burglary",
-                "title": marker,
-                "body": f"Bänkprov {i}: ett fönster stod öppet.",
-                "lat": SPOT[0],
-                "lon": SPOT[1],
-                "urgent": True,
-                "status": "active",
-                "created_at": now - timedelta(minutes=i),
-                "updated_at": now,
-                "expires_at": now + timedelta(days=2),
-            }
-            for i in range(count)
-        ],
-    )
-    alert_ids = list(db.session.scalars(select(Alert.id).where(Alert.title == marker)))
-    db.session.execute(
-        insert(AlertRecipient),
-        [
-            {"alert_id": a, "user_id": u, "silent": False, "created_at": now}
-            for a in alert_ids
-            for u in member_ids
-        ],
-    )
-    db.session.commit()
-
-
-def run_wrk(base: str, script: Path, args: argparse.Namespace) -> dict[str, Any]:
-    command = [
-        "wrk",
-        f"--threads={args.wrk_threads}",
-        f"--connections={args.connections}",
-        f"--duration={args.duration}s",
-        "--timeout=10s",
-        f"--script={script}",
-        base,
-    ]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
-    line = next(x for x in out.splitlines() if x.startswith("WRK_JSON "))
-    data = json.loads(line.removeprefix("WRK_JSON "))
-    data["requests_per_s"] = data["requests"] / (data["duration_us"] / 1e6)
-    data["socket_errors"] = sum(v for k, v in data["errors"].items() if k != "status")
-    data["non_2xx"] = data["errors"]["status"]
-    return data
 
 
 def drain_outbox(url: str, timeout_s: float = 120) -> None:
@@ -251,13 +139,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             ("post_tips", LUA_TIPS % {"lat": SPOT[0], "lon": SPOT[1]}, "reporters.txt"),
             ("get_alerts", LUA_ALERTS, "members.txt"),
         ):
-            path = folder / f"{name}.lua"
-            path.write_text(LUA_COMMON % {"tokens": folder / tokens} + body)
-            scripts[name] = path
+            scripts[name] = write_script(folder, name, body, folder / tokens)
         for worker_class, threads in (("sync", 1), ("gthread", args.threads)):
             with gunicorn(
                 env,
-                app="http_throughput:hello_app()",
+                app="wrk_load:hello_app()",
                 workers=args.workers,
                 worker_class=worker_class,
                 threads=threads,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from grannsamverkan.api import idempotency
+from grannsamverkan.api import caching, idempotency
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
@@ -193,11 +193,25 @@ def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["GET"])
 @auth_required
-@blp.response(200, BroadcastViewSchema)
+@blp.response(200, BroadcastViewSchema, headers=caching.HEADERS_DOC)
+@caching.revalidated
 def get_broadcast(broadcast_id: int) -> Any:
     """A broadcast, for the members it reached and the police in scope."""
     user = current_user()
-    return broadcast_view(user, load_visible_broadcast(user, broadcast_id))
+    broadcast = load_visible_broadcast(user, broadcast_id)
+    police = broadcast_permissions.polices_broadcast(user, broadcast)
+    # A member's view of a warning or notice shows no counts: none are fetched.
+    counted = [broadcast] if police or broadcast.is_event else []
+    counts = broadcasts.view_counts(user, counted)
+    etag = caching.etag_of(
+        "broadcast", user.id, police, broadcast.id, broadcast.sequence, broadcast.status,
+        broadcast.updated_at, counts.rsvp_counts(broadcast.id),
+        counts.my_rsvps.get(broadcast.id), counts.recipients.get(broadcast.id),
+    )  # fmt: skip
+    unchanged = caching.not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    return broadcast_view(user, broadcast, counts), caching.validator_headers(etag)
 
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["PATCH"])

@@ -7,8 +7,10 @@
 - ``X-Frame-Options: DENY`` and, where a view set no policy of its own, a
   ``Content-Security-Policy`` of ``frame-ancestors 'none'``: no page can frame ours.
 - ``Cache-Control: no-store`` on every response to a request with credentials (a bearer
-  token or a cookie) whatever the view said, since it may hold private data, and on every
-  other response that declares no caching of its own (sign-in answers carry a token).
+  token or a cookie), since it may hold private data, unless the view marked it ``private``
+  itself (api/caching.py: answers the caller may keep and revalidate, with an ETag that
+  names them); and on every other response that declares no caching of its own (sign-in
+  answers carry a token).
 - ``Strict-Transport-Security`` when the app is served over https (GSV_PUBLIC_URL, or the
   request itself as far as trusted proxies tell).
 
@@ -40,7 +42,8 @@ def add_security_headers(response: Response) -> Response:
     headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
     headers["X-Frame-Options"] = "DENY"
     headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
-    if _has_credentials() or "Cache-Control" not in headers:
+    declared = headers.get("Cache-Control")
+    if declared is None or (_has_credentials() and "private" not in declared):
         headers["Cache-Control"] = "no-store"
     if _served_over_https():
         headers["Strict-Transport-Security"] = HSTS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -65,20 +65,38 @@ class Alert(Model):
         return point(self.lat, self.lon)
 
     def title_in(self, locale: str) -> str:
-        """The title shown in the inbox and on phones: a tip alert is titled with its
-        category in the reader's language; a broadcast with the police's own title."""
-        if self.kind == "notice":
-            return notice_title(self.title, locale, self.category)
-        if self.kind == "tip" and self.category:
-            return category_label(self.category, locale)
-        return self.title
+        return alert_title(self, locale)
 
     def body_in(self, locale: str, *, push: bool = False) -> str:
-        """The body shown in the inbox; ``push``: what a push may carry (through Google),
-        which for a notice leaves out a moderator's free text."""
-        if self.kind == "notice":
-            return notice_body(self.title, locale, self.category, self.body, push=push)
-        return self.body
+        return alert_body(self, locale, push=push)
+
+
+class AlertText(Protocol):
+    """The columns an alert's shown texts are made of: an Alert, or a row of them (the inbox
+    reads plain rows)."""
+
+    kind: str
+    title: str
+    category: str | None
+    body: str
+
+
+def alert_title(alert: AlertText, locale: str) -> str:
+    """The title shown in the inbox and on phones: a tip alert is titled with its category
+    in the reader's language; a broadcast with the police's own title."""
+    if alert.kind == "notice":
+        return notice_title(alert.title, locale, alert.category)
+    if alert.kind == "tip" and alert.category:
+        return category_label(alert.category, locale)
+    return alert.title
+
+
+def alert_body(alert: AlertText, locale: str, *, push: bool = False) -> str:
+    """The body shown in the inbox; ``push``: what a push may carry (through Google), which
+    for a notice leaves out a moderator's free text."""
+    if alert.kind == "notice":
+        return notice_body(alert.title, locale, alert.category, alert.body, push=push)
+    return alert.body
 
 
 class AlertRecipient(Model):

@@ -1,4 +1,5 @@
-"""Alerts: writing one with its recipients and outbox rows, the inbox, read receipts."""
+"""Alerts: writing one with its recipients and outbox rows (reading the inbox:
+services/inbox.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +15,9 @@ from sqlalchemy import (
     cast,
     func,
     insert,
-    or_,
     select,
 )
-from sqlalchemy.orm import contains_eager
 
-from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.metrics import ALERTS, count_on_commit
 from grannsamverkan.models import (
@@ -298,32 +296,3 @@ def has_received(user: User, alert_is: ColumnElement[bool]) -> bool:
         )
         is not None
     )
-
-
-def inbox_query(user: User, *, at: datetime) -> Any:
-    """The caller's alerts, newest first; expired ones are hidden."""
-    return (
-        select(AlertRecipient)
-        .join(Alert, Alert.id == AlertRecipient.alert_id)
-        # The joined alert fills row.alert: one query per page, not one more per item
-        # (bench/http_throughput.py, GET /alerts).
-        .options(contains_eager(AlertRecipient.alert))
-        .where(
-            AlertRecipient.user_id == user.id,
-            or_(Alert.expires_at.is_(None), Alert.expires_at > at),
-        )
-        .order_by(Alert.created_at.desc(), Alert.id.desc())
-    )
-
-
-def mark_read(user: User, alert_id: int) -> None:
-    row = db.session.scalar(
-        select(AlertRecipient).where(
-            AlertRecipient.alert_id == alert_id, AlertRecipient.user_id == user.id
-        )
-    )
-    if row is None:
-        raise NotFound("No such alert.")
-    if row.read_at is None:
-        row.read_at = utcnow()
-    db.session.flush()

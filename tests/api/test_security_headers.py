@@ -87,6 +87,15 @@ def test_a_view_that_sets_its_caching_keeps_it_unless_credentials_came(app, clie
     assert signed_in.headers["Cache-Control"] == "no-store"
 
 
+def test_an_answer_the_view_marks_private_is_kept_with_credentials(client, make_user):
+    # GET /alerts revalidates with an ETag that names the caller (api/caching.py).
+    user = make_user()
+    inbox = client.get(f"{API}/alerts", headers=user.headers)
+    assert inbox.status_code == 200
+    assert inbox.headers["Cache-Control"] == "private, no-cache"
+    _assert_always(inbox)
+
+
 def test_hsts_when_the_request_comes_over_https(client):
     response = client.get("/healthz", base_url="https://localhost")
     assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
