@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from sqlalchemy import select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.logs import acting_for, make_handler
 from grannsamverkan.models import Delivery
+from grannsamverkan.notify.worker import run_rq_worker
 from tests.conftest import send_all
 from tests.log_capture import json_log
 from tests.tips.conftest import SPOT, offset
@@ -108,7 +109,7 @@ def test_the_worker_job_carries_the_request_id(rq_app, client, sink, street):
         (job,) = queue.jobs
         assert job.meta["request_id"] == "trace-tip-rq"
         with app.app_context():
-            SimpleWorker([queue], connection=connection).work(burst=True)
+            run_rq_worker(app, burst=True)  # as `flask push worker --burst` runs it
     lines = log.of_request("trace-tip-rq")
     done = [line for line in lines if line["message"] == "dispatch job done"]
     assert [line["rows"] for line in done] == [4]

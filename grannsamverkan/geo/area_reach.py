@@ -9,17 +9,16 @@ from the great-circle distance by far less than a street's width.
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import numpy as np
-import shapely
-from shapely.geometry import Point, shape
+from typing import TYPE_CHECKING, Any
 
 from grannsamverkan.geo.distance import EARTH_RADIUS_M, distance_m
 
 # An area drawn without a boundary stands for the streets within this distance of its centre.
 UNBOUNDED_RADIUS_M = 1000.0
 _M_PER_DEGREE = math.radians(1) * EARTH_RADIUS_M
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def distance_to_area_m(
@@ -28,6 +27,12 @@ def distance_to_area_m(
     """0 when (lat, lon) lies in the area, else the distance in metres to its edge."""
     if not boundary:
         return max(0.0, distance_m((lat, lon), center) - UNBOUNDED_RADIUS_M)
+    # Imported here: numpy and shapely add ~11 MiB to every process that imports the app,
+    # push workers included, and only a tip's place in a drawn area needs them.
+    import numpy as np
+    import shapely
+    from shapely.geometry import Point, shape
+
     polygon = shape(boundary)
     if polygon.covers(Point(lon, lat)):  # GeoJSON order: longitude first
         return 0.0

@@ -21,24 +21,22 @@ import secrets
 import socket
 import threading
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, select, update
 
 from grannsamverkan.extensions import db
 from grannsamverkan.metrics import SEND_SECONDS
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.notify import open311
+from grannsamverkan.notify.in_flight import Inline, Sending, Submitter, push_pool
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
 from grannsamverkan.notify.messages import PushKind, build_message
-from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy
+from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy, lease_due_rows
 from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 from grannsamverkan.notify.sms import LogSmsSender, SmsSender, send_text_messages
@@ -52,55 +50,6 @@ log = logging.getLogger(__name__)
 Chore = Callable[[datetime], object]
 # The multicasts of one batch: one per (alert, purpose, language, silence).
 PushGroups = dict[tuple[int, PushKind], list[Claimed]]
-
-
-class _Submitter(Protocol):
-    window: int  # batches it sends at once
-
-    def submit(
-        self, fn: Callable[..., dict[int, TokenResult]], /, *args: Any
-    ) -> Future[dict[int, TokenResult]]: ...
-
-
-@dataclass
-class _Threads:
-    """Runs each batch's multicasts in a thread of its own, ``window`` batches at once."""
-
-    threads: ThreadPoolExecutor
-    window: int
-
-    def submit(
-        self, fn: Callable[..., dict[int, TokenResult]], /, *args: Any
-    ) -> Future[dict[int, TokenResult]]:
-        return self.threads.submit(fn, *args)
-
-
-class _Inline:
-    """Runs a batch's multicasts right away, in the dispatcher's thread (one batch in flight)."""
-
-    window = 1
-
-    def submit(
-        self, fn: Callable[..., dict[int, TokenResult]], /, *args: Any
-    ) -> Future[dict[int, TokenResult]]:
-        done: Future[dict[int, TokenResult]] = Future()
-        try:
-            done.set_result(fn(*args))
-        except BaseException as error:  # noqa: BLE001 - re-raised by result(), as before
-            done.set_exception(error)
-        return done
-
-
-@dataclass
-class _Sending:
-    """A claimed batch on its way: the results known without a push, and the pushes."""
-
-    claimed: list[Claimed]
-    results: dict[int, TokenResult]
-    pushes: Future[dict[int, TokenResult]]
-
-    def outcome(self) -> dict[int, TokenResult]:
-        return {**self.results, **self.pushes.result()}
 
 
 class Dispatcher:
@@ -117,7 +66,7 @@ class Dispatcher:
     ) -> None:
         self.sender = sender
         # Batches that may be sending at once, as far as the transport carries them
-        # (_push_pool); dispatcher_for sets GSV_PUSH_IN_FLIGHT.
+        # (in_flight.push_pool); dispatcher_for sets GSV_PUSH_IN_FLIGHT.
         self.in_flight = 1
         self.stop = threading.Event()  # set: no new claim, no next multicast (runner.py)
         self.released = 0  # claimed rows handed back unsent
@@ -176,9 +125,9 @@ class Dispatcher:
         batches sending while the next is claimed and the oldest recorded."""
         handled = 0
         batches = 0
-        window: deque[_Sending] = deque()
+        window: deque[Sending] = deque()
         claiming = True
-        with self._push_pool() as pool:
+        with push_pool(self.in_flight, self.sender) as pool:
             try:
                 while claiming or window:
                     claiming = (
@@ -204,7 +153,7 @@ class Dispatcher:
                 self._record_left(window)
         return handled
 
-    def _record_left(self, window: deque[_Sending]) -> None:
+    def _record_left(self, window: deque[Sending]) -> None:
         """After a failure, record the batches still in flight: their pushes went out, and
         rows left leased would be sent again when the lease runs out."""
         while window:
@@ -213,17 +162,6 @@ class Dispatcher:
                 self.record(sending.claimed, sending.outcome())
             except Exception:  # noqa: BLE001 - the first failure is the one re-raised
                 log.exception("push dispatcher %s could not record a batch", self.name)
-
-    @contextmanager
-    def _push_pool(self) -> Iterator[_Submitter]:
-        """Where a pass's multicasts run: threads when several batches may be in flight
-        (as many as asked for and the transport carries: its ``max_in_flight``)."""
-        window = max(1, min(self.in_flight, getattr(self.sender, "max_in_flight", 1)))
-        if window == 1:
-            yield _Inline()
-            return
-        with ThreadPoolExecutor(window, thread_name_prefix="gsv-push-send") as threads:
-            yield _Threads(threads, window)
 
     def run_chores(self) -> bool:
         """Run each chore and commit what it wrote (a failing chore is rolled back alone).
@@ -242,42 +180,7 @@ class Dispatcher:
     def claim(self) -> list[Claimed]:
         """Lease up to one batch of due rows: one ``UPDATE … RETURNING`` and its commit."""
         now = utcnow()
-        due = (
-            select(Delivery.id)
-            .where(
-                Delivery.state == "pending",
-                Delivery.next_attempt_at <= now,
-                or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
-            )
-            # One alert's rows together, so they share multicast requests.
-            .order_by(Delivery.alert_id, Delivery.id)
-            .limit(self.batch_size)
-        )
-        if db.engine.dialect.name == "postgresql":
-            due = due.with_for_update(skip_locked=True)
-        token = select(Device.token).where(Device.id == Delivery.device_id).scalar_subquery()
-        lease = (
-            update(Delivery)
-            .where(Delivery.id.in_(due))
-            .values(claimed_by=self.name, claimed_until=now + self.lease)
-            .returning(
-                Delivery.id,
-                Delivery.alert_id,
-                token,
-                Delivery.locale,
-                Delivery.silent,
-                Delivery.purpose,
-                Delivery.attempts,
-                Delivery.channel,
-                Delivery.email_to,
-                Delivery.email_subject,
-                Delivery.email_body,
-                Delivery.sms_to,
-                Delivery.tip_forward_id,
-                Delivery.request_id,
-            )
-            .execution_options(synchronize_session=False)
-        )
+        lease = lease_due_rows(self.name, now, until=now + self.lease, limit=self.batch_size)
         try:
             rows = db.session.execute(lease).all()
             db.session.commit()
@@ -291,9 +194,9 @@ class Dispatcher:
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
         """Send the claimed rows and wait for them (``_start``); results by delivery id."""
-        return self._start(claimed, _Inline()).outcome()
+        return self._start(claimed, Inline()).outcome()
 
-    def _start(self, claimed: list[Claimed], pool: _Submitter) -> _Sending:
+    def _start(self, claimed: list[Claimed], pool: Submitter) -> Sending:
         """Send the claimed rows: the pushes handed to ``pool``, one multicast per (alert,
         purpose, language, silence); then the e-mail rows over the mailer, the SMS rows over
         the SMS sender and the Open311 rows to their municipalities, in this thread."""
@@ -335,7 +238,7 @@ class Dispatcher:
         # Last: a slow municipality must not hold up the pushes claimed with its rows.
         budget_s = self.lease.total_seconds() / 2
         results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
-        return _Sending(claimed, results, pushes)
+        return Sending(claimed, results, pushes)
 
     def _push(
         self, groups: PushGroups, alerts: dict[int, Alert], now: datetime

@@ -7,10 +7,10 @@ import random
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Update, func, or_, select, update
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Delivery
+from grannsamverkan.models import Delivery, Device
 from grannsamverkan.models.types import utcnow
 
 
@@ -44,6 +44,48 @@ class Claimed:
     sms_to: str | None = None
     tip_forward_id: int | None = None
     request_id: str | None = None
+
+
+def lease_due_rows(dispatcher: str, now: datetime, *, until: datetime, limit: int) -> Update:
+    """One statement that leases up to ``limit`` due rows to ``dispatcher`` until ``until``
+    and returns what sending them needs (the fields of Claimed, in order): ``FOR UPDATE SKIP
+    LOCKED`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` already holds the write lock."""
+    due = (
+        select(Delivery.id)
+        .where(
+            Delivery.state == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.claimed_until.is_(None), Delivery.claimed_until < now),
+        )
+        # One alert's rows together, so they share multicast requests.
+        .order_by(Delivery.alert_id, Delivery.id)
+        .limit(limit)
+    )
+    if db.engine.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    token = select(Device.token).where(Device.id == Delivery.device_id).scalar_subquery()
+    return (
+        update(Delivery)
+        .where(Delivery.id.in_(due))
+        .values(claimed_by=dispatcher, claimed_until=until)
+        .returning(
+            Delivery.id,
+            Delivery.alert_id,
+            token,
+            Delivery.locale,
+            Delivery.silent,
+            Delivery.purpose,
+            Delivery.attempts,
+            Delivery.channel,
+            Delivery.email_to,
+            Delivery.email_subject,
+            Delivery.email_body,
+            Delivery.sms_to,
+            Delivery.tip_forward_id,
+            Delivery.request_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
 
 
 def next_due_in(now: datetime | None = None) -> float | None:
