@@ -450,9 +450,7 @@ def dispatcher(app: Flask) -> Iterator[Any]:
 
     runner = app.extensions[EXTENSION]
     yield dispatcher_for(app, runner.sender)
-    close = getattr(runner.sender, "close", None)
-    if close:
-        close()
+    runner.close_sender()
 
 
 def send_all(app: Flask, dispatcher: Any, *, until_s: float = 10.0) -> None:

@@ -105,6 +105,15 @@ class PushRunner:
                 self._sender = make_sender(self.app.config)
             return self._sender
 
+    def close_sender(self) -> None:
+        """Close the sender (its connections, firebase-admin's app) and forget it: the next
+        use makes a new one, so an app kept across tests never sends through a closed one."""
+        with self._lock:
+            sender, self._sender = self._sender, None
+        close = getattr(sender, "close", None)
+        if close is not None:
+            close()
+
     def wake(self) -> None:
         if self.mode == "thread":
             self._ensure_thread()

@@ -61,9 +61,7 @@ def deliver(app: Any) -> Iterator[Any]:
     runner = app.extensions[EXTENSION]
     dispatcher = dispatcher_for(app, runner.sender)
     yield lambda: _in_thread(lambda: send_all(app, dispatcher))
-    close = getattr(runner.sender, "close", None)
-    if close:
-        _in_thread(close)
+    _in_thread(runner.close_sender)
 
 
 def _compose_to_storgatan(page: Any) -> None:
