@@ -31,6 +31,7 @@ from sqlalchemy import ColumnElement, Float, Select, bindparam, func, select
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.distance import EARTH_RADIUS_M, bounding_box
 from grannsamverkan.models import User
+from grannsamverkan.models.types import id_among
 
 # How far the database's distance may be from the Python formula's and still be trusted to
 # decide inclusion. The two differ by < 1e-8 m at neighbourhood distances (rounding of the
@@ -144,7 +145,7 @@ def _exactly_within(
     by_id = {home.user_id: home for home in homes}
     places = db.session.execute(
         select(_users.c.id, _users.c.home_lat, _users.c.home_lon).where(
-            _users.c.id.in_(list(by_id))
+            id_among(_users.c.id, list(by_id))
         )
     )
     within = []
