@@ -62,7 +62,7 @@ def area_choices(areas: list[Area], chosen: list[str]) -> list[Choice]:
     return [
         Choice(
             str(a.id),
-            f"{a.name} ({labels.municipality_label(a.municipality_code)})",
+            f"{a.name}, {labels.municipality_label(a.municipality_code)}",
             str(a.id) in chosen,
         )
         for a in areas

@@ -75,7 +75,7 @@ def _compose_to_storgatan(page: Any) -> None:
     page.get_by_label("Text", exact=True).fill(BODY)
     page.get_by_label("Måttlig").check()
     page.get_by_label("Områden", exact=True).check()
-    page.get_by_label("Storgatan (Vimmerby kommun (0884))").check()
+    page.get_by_label("Storgatan, Vimmerby kommun (0884)").check()
     page.get_by_role("button", name="Fortsätt").click()
 
 
@@ -144,12 +144,12 @@ def test_errors_are_summarised_and_the_check_step_can_go_back(signed_in_page, to
 
     page.get_by_label("Rubrik").fill("Vattnet stängs av")
     page.get_by_label("Text", exact=True).fill("I morgon kl. 9–12 på Storgatan.")
-    page.get_by_label("Storgatan (Vimmerby kommun (0884))").check()
+    page.get_by_label("Storgatan, Vimmerby kommun (0884)").check()
     page.get_by_role("button", name="Fortsätt").click()
     expect(page.locator("#reach")).to_contain_text("2 personer")
     page.get_by_role("button", name="Ändra").click()
     expect(page.get_by_label("Rubrik")).to_have_value("Vattnet stängs av")
-    expect(page.get_by_label("Storgatan (Vimmerby kommun (0884))")).to_be_checked()
+    expect(page.get_by_label("Storgatan, Vimmerby kommun (0884)")).to_be_checked()
     check_page(page)
 
 
@@ -197,7 +197,7 @@ def test_the_push_preview_is_cut_like_the_push(signed_in_page, town):
     page.get_by_label("Rubrik").fill("Lång varning")
     page.get_by_label("Text", exact=True).fill("Ring aldrig tillbaka. " * 180)  # 3,960 characters
     page.get_by_label("Områden", exact=True).check()
-    page.get_by_label("Storgatan (Vimmerby kommun (0884))").check()
+    page.get_by_label("Storgatan, Vimmerby kommun (0884)").check()
     page.get_by_role("button", name="Fortsätt").click()
     body = page.locator(".phone-preview__body").inner_text()
     assert body.endswith("…")
