@@ -1,8 +1,8 @@
 """Radius search over member homes: an indexed box scan that measures distance in SQL.
 
 The box narrows a million homes to the few thousand in a 4 km square through the covering
-``ix_users_home`` index. In the same scan the database keeps only the homes in range,
-measures and sorts them, with the home's unit vector (models/user.py: ``home_x``,
+``ix_users_home`` index. In the same scan the database keeps only the homes in range and
+measures them, with the home's unit vector (models/user.py: ``home_x``,
 ``home_y``, ``home_z``): a dot product to filter (three multiplications, no trigonometry
 per row), the chord's arc for the distance of those kept. Only homes in range cross into
 Python, already measured (BENCHMARKS.md section 1: Python's per-row work was most of the
@@ -67,7 +67,8 @@ _IN_RANGE = (
         _users.c.home_lon.between(bindparam("min_lon"), bindparam("max_lon")),
         _COSINE >= bindparam("min_cosine"),
     )
-    .order_by("distance_m")
+    # Numbers only, so PostgreSQL may send them in binary (grannsamverkan/__init__.py).
+    .execution_options(binary_results=True)
 )
 _IN_OWN_RANGE = _IN_RANGE.where(
     _DISTANCE <= _users.c.alert_radius_m + bindparam("margin_m", type_=Float)
@@ -82,7 +83,7 @@ def select_homes_within(
     where: list[ColumnElement[bool]] | None = None,
     own_radius: bool = False,
 ) -> tuple[Select[int, float, int], dict[str, float]]:
-    """The indexed query and its parameters: (id, distance, alert radius), nearest first.
+    """The indexed query and its parameters: (id, distance, alert radius), in no order.
 
     Its rows hold every home within ``radius_m`` (with ``own_radius``: also within its own
     ``alert_radius_m``), and may hold homes up to ``EDGE_MARGIN_M`` beyond.
@@ -120,6 +121,9 @@ def homes_within(
     """
     query, params = select_homes_within(lat, lon, radius_m, where=where, own_radius=own_radius)
     homes = list(map(_as_nearby_home, db.session.execute(query, params).all()))
+    # Sorted here, not by the database: Python sorts 4,800 homes faster than either
+    # database's ORDER BY takes (BENCHMARKS.md, section 1).
+    homes.sort(key=_by_distance)
     if own_radius:
         near_edge = [
             home

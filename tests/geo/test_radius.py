@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 from geopy.distance import great_circle
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from grannsamverkan import add_math_functions
 from grannsamverkan.extensions import db
@@ -168,3 +168,27 @@ def test_python_math_functions_stand_in_for_sqlites():
         "SELECT cos(radians(60)), sin(radians(30)), asin(1), sqrt(4), cos(NULL)"
     ).fetchone()
     assert row == pytest.approx((0.5, 0.5, math.pi / 2, 2.0, None))
+
+
+def test_postgresql_sends_the_rows_in_binary(app):
+    """Binary rows skip formatting and parsing each distance as text (BENCHMARKS.md, 1)."""
+    formats = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "home_x" in statement and statement.lstrip().upper().startswith("SELECT"):
+            formats.append(getattr(cursor, "format", None))
+
+    with app.app_context():
+        _add_homes([_at(100, 0)])
+        event.listen(db.engine, "after_cursor_execute", record)
+        try:
+            (home,) = homes_within(*ORIGIN, 2000)
+        finally:
+            event.remove(db.engine, "after_cursor_execute", record)
+        assert home.distance_m == pytest.approx(100, abs=1e-6)
+        if db.engine.dialect.name == "postgresql":
+            from psycopg.pq import Format
+
+            assert formats == [Format.BINARY]
+        else:
+            assert formats == [None]
