@@ -31,6 +31,7 @@ def demo_app(folder: Path) -> Any:
     from sqlalchemy import select
 
     from grannsamverkan import create_app
+    from grannsamverkan.cli import bind_migrations
     from grannsamverkan.demo import seed_demo
     from grannsamverkan.extensions import db
     from grannsamverkan.models import Area, Broadcast, Tip
@@ -42,6 +43,7 @@ def demo_app(folder: Path) -> Any:
             "GSV_DISPATCHER": "off",
         }
     )
+    bind_migrations(app)
     with app.app_context():
         upgrade()
         for _line in seed_demo():

@@ -18,7 +18,7 @@ from grannsamverkan import logs
 from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
 from grannsamverkan.failure_log import App
-from grannsamverkan.schema_version import head_revisions, migrations_directory
+from grannsamverkan.schema_version import head_revisions
 
 log = logging.getLogger(__name__)
 
@@ -73,10 +73,9 @@ def _init_extensions(app: Flask) -> None:
     from grannsamverkan import models  # noqa: F401 - registers the tables
     from grannsamverkan.api import errors, openapi, ratelimit
     from grannsamverkan.api.auth import SECURITY_SCHEME
-    from grannsamverkan.extensions import api, db, migrate
+    from grannsamverkan.extensions import api, db
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(migrations_directory()))
     head_revisions()  # what this code expects, read now (see schema_version.py)
     ratelimit.init_app(app)
     openapi.configure(api)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import faulthandler
 import signal
+from typing import Any
 
 import click
 from flask import Flask
@@ -12,6 +13,7 @@ from flask.cli import AppGroup, with_appcontext
 from grannsamverkan.errors import DomainError
 from grannsamverkan.extensions import db
 from grannsamverkan.models.user import ROLES
+from grannsamverkan.schema_version import migrations_directory
 from grannsamverkan.services import accounts, permissions
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -223,7 +225,40 @@ def open311_poll_command() -> None:
     click.echo(f"open311: {count} statuses read back")
 
 
+class _MigrationCommands(click.Command):
+    """``flask db ...``: Flask-Migrate's command group, imported and bound to the app only
+    when it runs, so that Alembic, Mako and Pygments (~11 MiB resident) stay out of serving
+    processes. Click builds a command's context before invoking it: from here on the real
+    group parses its options and runs."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Perform database migrations (Flask-Migrate, Alembic).")
+        self.app = app
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        bind_migrations(self.app)
+        from flask_migrate.cli import db as commands
+
+        return commands.make_context(info_name, args, parent=parent, **extra)
+
+
+def bind_migrations(app: Flask) -> None:
+    """Bind Flask-Migrate to ``app``: ``flask db ...`` does it when it runs; code that
+    migrates in process (tests, docs/make_screenshots.py) calls it before
+    ``flask_migrate.upgrade()``."""
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(migrations_directory()), render_as_batch=True, compare_type=True)
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(_MigrationCommands(app))
     app.cli.add_command(users_cli)
     app.cli.add_command(import_cli)
     app.cli.add_command(open311_cli)

@@ -14,6 +14,7 @@ import flask_migrate
 import pytest
 
 from grannsamverkan import create_app
+from grannsamverkan.cli import bind_migrations
 from grannsamverkan.extensions import db
 from tests import test_migrations
 from tests.api.test_outages import _closed_port
@@ -33,6 +34,7 @@ def migrated_url(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[s
     with _empty_database(request.param, tmp_path_factory.mktemp("check")) as url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True,
                           "GSV_DISPATCHER": "off"})  # fmt: skip
+        bind_migrations(app)
         with app.app_context():
             flask_migrate.upgrade()
             db.engine.dispose()
@@ -161,6 +163,7 @@ def test_a_generated_key_is_not_enough_for_production(good_config, tmp_path, mon
 
 def test_a_database_one_migration_behind(good_config, migrated_url, tmp_path, keep_logging):
     app = create_app(good_config)
+    bind_migrations(app)
     try:
         with app.app_context():
             flask_migrate.downgrade(revision="-1")

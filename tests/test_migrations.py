@@ -17,6 +17,7 @@ from flask import current_app
 from sqlalchemy import inspect, text
 
 from grannsamverkan import create_app
+from grannsamverkan.cli import bind_migrations
 from grannsamverkan.extensions import db
 from tests.conftest import PG_ADMIN_URL
 
@@ -90,6 +91,7 @@ def _home_vector_is_written() -> bool:
 def test_upgrade_downgrade_upgrade_matches_models(backend, tmp_path, keep_logging):
     with _empty_database(backend, tmp_path) as url:
         app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "TESTING": True})
+        bind_migrations(app)
         try:
             with app.app_context():
                 assert _tables() == set()

@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 import threading
 
-from zxcvbn import zxcvbn
-
 from grannsamverkan.errors import N_, Invalid
 
 # zxcvbn's 0–4 scale; 3 is about 10^8 guesses: out of reach online, and slow to reach
@@ -43,6 +41,10 @@ def _score(password: str, personal: list[str]) -> tuple[int, str]:
 
     A password is at least as hard to guess as any part of it, so a long one with a strong
     end is strong even when it starts weakly."""
+    # Imported here: zxcvbn's word lists are ~12 MiB resident, and a process that never sets
+    # a password (a push worker, an API worker serving reads) need not hold them.
+    from zxcvbn import zxcvbn
+
     best, warning = -1, ""
     for part in dict.fromkeys((password[:_WINDOW], password[-_WINDOW:])):
         with _ZXCVBN_LOCK:

@@ -10,6 +10,7 @@ import flask_migrate
 import pytest
 
 from grannsamverkan import create_app, schema_version
+from grannsamverkan.cli import bind_migrations
 from grannsamverkan.extensions import db
 from tests import test_migrations
 from tests.api.test_outages import _closed_port
@@ -142,6 +143,7 @@ def test_ready_at_head_or_ahead_and_not_one_migration_behind(
 ):
     with _empty_database(backend, tmp_path) as url:
         app = create_app(_config(url))
+        bind_migrations(app)
         try:
             with app.app_context():
                 flask_migrate.upgrade()
@@ -186,6 +188,7 @@ def test_redis_is_checked_when_configured(
     with _empty_database(backend, tmp_path) as url:
         redis_url = redis_url or f"redis://127.0.0.1:{_closed_port()}/0"
         app = create_app(_config(url, GSV_REDIS_URL=redis_url))
+        bind_migrations(app)
         try:
             with app.app_context():
                 flask_migrate.upgrade()
