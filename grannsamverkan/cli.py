@@ -160,12 +160,17 @@ def push_worker_command(burst: bool, metrics_port: int | None, metrics_address: 
     from flask import current_app
 
     from grannsamverkan.notify import worker
+    from grannsamverkan.notify.runner import EXTENSION
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck worker is doing.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     if metrics_port:
         worker.serve_metrics(metrics_port, metrics_address)
+    # Made now: a wrong GSV_PUSH_* setting stops the worker at start-up (as a wrong mail or
+    # SMS setting does), and the sender's libraries belong to the heap frozen next.
+    app.extensions[EXTENSION].sender  # noqa: B018 - made for its side effects
+    worker.freeze_start_up_heap()
     if app.config["GSV_REDIS_URL"]:
         worker.run_rq_worker(app, burst=burst)
     else:

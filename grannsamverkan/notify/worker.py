@@ -8,6 +8,7 @@ cold shutdown: rows still leased then wait for their lease, as after a crash.
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
@@ -28,6 +29,9 @@ from grannsamverkan.notify.runner import (
 
 log = logging.getLogger(__name__)
 
+# Allocations between two collections of the youngest generation (Python's default: 700).
+GC_GEN0_THRESHOLD = 5_000
+
 
 def serve_metrics(port: int, address: str = "127.0.0.1") -> Any:
     """Serve the metrics on ``address:port`` from a thread (prometheus_client's server):
@@ -42,6 +46,24 @@ def serve_metrics(port: int, address: str = "127.0.0.1") -> Any:
     server, _ = start_http_server(port, address, registry=registry)
     log.info("push worker metrics on http://%s:%d/", address, port)
     return server
+
+
+def freeze_start_up_heap() -> None:
+    """Keep the garbage collector to what a dispatch allocates.
+
+    A broadcast's requests make objects by the thousand (aiohttp's requests, futures and
+    timers, 2,000 in flight); with Python's default thresholds they set off a collection
+    every 700 objects and a full one every few seconds, and a full one walked the whole
+    start-up heap (~240,000 objects: the app, SQLAlchemy, firebase-admin): half of a push
+    worker's CPU went to it (0.15 of 0.30 ms a push; BENCHMARKS.md, "Push CPU"). Frozen,
+    the start-up objects are never walked again; the young generation is collected every
+    GC_GEN0_THRESHOLD allocations, so fewer of a request's objects are still alive (and
+    promoted) when it runs.
+    """
+    gc.collect()
+    gc.freeze()
+    _, *older = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, *older)
 
 
 def run_polling_worker(app: Flask, *, burst: bool = False) -> None:

@@ -7,12 +7,10 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    String,
-    cast,
     func,
     insert,
     select,
@@ -90,10 +88,11 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
     texted = sms_is_sent_for(alert)
     for start in range(0, len(targets), CHUNK):
         chunk = targets[start : start + CHUNK]
+        reachable = _reachable(chunk)
         # Each kind in a statement of its own: the rows of one insert share their columns.
         for rows in (
-            _delivery_rows(alert, chunk, purpose=purpose, now=now),
-            _email_rows(alert, chunk, purpose=purpose, now=now),
+            _delivery_rows(alert, chunk, reachable, purpose=purpose, now=now),
+            _email_rows(alert, reachable, purpose=purpose, now=now),
             _sms_rows(alert, chunk, purpose=purpose, now=now) if texted else [],
         ):
             if rows:
@@ -103,27 +102,62 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
     return written
 
 
+class _Reachable(NamedTuple):
+    """A target's phone (or none: ``device_id`` None) and e-mail choice, as one row."""
+
+    user_id: int
+    locale: str
+    email: str | None
+    channels: list[str] | None
+    device_id: int | None
+    platform: str | None
+    last_seen_at: datetime | None
+
+
+def _reachable(targets: Sequence[AlertTarget]) -> list[_Reachable]:
+    """Each target's phones and e-mail choice in one query (a row per phone, one for a
+    target without): the phones and the e-mail rows were two round trips before the commit
+    that lets the first push go (bench/tip_latency.py)."""
+    rows = db.session.execute(
+        select(
+            User.id,
+            User.locale,
+            User.email,
+            User.channels,
+            Device.id,
+            Device.platform,
+            Device.last_seen_at,
+        )
+        .outerjoin(Device, Device.user_id == User.id)
+        .where(id_among(User.id, [t.user_id for t in targets]))
+    ).all()
+    return [_Reachable(*row) for row in rows]
+
+
 def _delivery_rows(
-    alert: Alert, targets: Sequence[AlertTarget], *, purpose: str, now: datetime
+    alert: Alert,
+    targets: Sequence[AlertTarget],
+    reachable: Sequence[_Reachable],
+    *,
+    purpose: str,
+    now: datetime,
 ) -> list[dict[str, Any]]:
     by_user = {t.user_id: t for t in targets}
-    devices = db.session.execute(
-        select(Device.id, Device.user_id, Device.platform, Device.last_seen_at, User.locale)
-        .join(User, User.id == Device.user_id)
-        .where(id_among(Device.user_id, list(by_user)))
-    ).all()
     rows: list[dict[str, Any]] = []
-    for device_id, user_id, platform, last_seen_at, locale in devices:
-        target = by_user[user_id]
-        if target.skip_stale_devices and last_seen_at < now - STALE_DEVICE_AGE:
+    for person in reachable:
+        if person.device_id is None:
+            continue
+        target = by_user[person.user_id]
+        seen = person.last_seen_at  # set on every phone's row
+        if target.skip_stale_devices and seen is not None and seen < now - STALE_DEVICE_AGE:
             continue
         rows.append(
             {
                 "alert_id": alert.id,
-                "device_id": device_id,
+                "device_id": person.device_id,
                 "purpose": purpose,
-                "platform": platform,
-                "locale": locale,
+                "platform": person.platform,
+                "locale": person.locale,
                 "silent": target.silent,
                 "state": "pending",
                 "attempts": 0,
@@ -244,19 +278,13 @@ def _by_municipality(alert: Alert, people: list[Any]) -> dict[str, list[Any]]:
 
 
 def _email_rows(
-    alert: Alert, targets: Sequence[AlertTarget], *, purpose: str, now: datetime
+    alert: Alert, reachable: Sequence[_Reachable], *, purpose: str, now: datetime
 ) -> list[dict[str, Any]]:
     """One e-mail row per target who chose e-mail (channels). Routing chose the targets
     (categories, radius); quiet hours do not matter: an e-mail never rings. The row names
     only the address, alert, purpose and language: the dispatcher renders the content when it
     sends, so a copy of the row (a follow-up about the same alert) is rendered alike."""
-    people = db.session.execute(
-        select(User.email, User.locale, User.channels).where(
-            id_among(User.id, [t.user_id for t in targets]),
-            # A JSON list, stored as text on both databases: a cheap pre-filter, checked below.
-            cast(User.channels, String).like('%"email"%'),
-        )
-    ).all()
+    chose_email = {p.user_id: p for p in reachable if p.email and "email" in (p.channels or [])}
     return [
         {
             "channel": "email",
@@ -264,17 +292,16 @@ def _email_rows(
             "device_id": None,
             "purpose": purpose,
             "platform": "email",
-            "locale": locale,
+            "locale": person.locale,
             "silent": False,
-            "email_to": email,
+            "email_to": person.email,
             "state": "pending",
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
             "updated_at": now,
         }
-        for email, locale, channels in people
-        if email and "email" in (channels or [])
+        for person in chose_email.values()
     ]
 
 

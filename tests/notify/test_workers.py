@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
@@ -239,3 +240,37 @@ def test_rq_sweep_is_scheduled_once_per_moment(app, rq_queue, monkeypatch, secon
     )
     assert before + 4 <= runs_at[0] <= time.time() + 6
     assert before + SWEEP_S - 1 <= runs_at[1] <= time.time() + SWEEP_S + 1
+
+
+def test_a_worker_freezes_its_start_up_heap():
+    # The objects alive at start-up are left out of later collections, and the youngest
+    # generation waits for more allocations than Python's 700 (what a broadcast's requests
+    # made the worker spend half its CPU on).
+    from grannsamverkan.notify import worker
+
+    thresholds = gc.get_threshold()
+    try:
+        worker.freeze_start_up_heap()
+        assert gc.get_freeze_count() > 10_000
+        assert gc.get_threshold() == (worker.GC_GEN0_THRESHOLD, *thresholds[1:])
+        assert worker.GC_GEN0_THRESHOLD > thresholds[0]
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*thresholds)
+
+
+def test_a_wrong_push_backend_stops_the_rq_worker_at_start_up(app, sink, rq_queue, tmp_path):
+    # The sender is made before the worker starts (and frozen with the rest of the start-up
+    # heap), so a wrong setting stops it at once, as a wrong mail or SMS setting does; it
+    # used to fail each RQ job instead, the worker running on.
+    env = worker_env(
+        app, sink, GSV_REDIS_URL=REDIS_URL, GSV_RQ_QUEUE=rq_queue, GSV_PUSH_BACKEND="pigeon"
+    )
+    log = tmp_path / "worker.log"
+    process = start_worker(env, log)
+    try:
+        assert process.wait(30) != 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "GSV_PUSH_BACKEND must be 'log' or 'fcm'" in log.read_text()
