@@ -7,10 +7,13 @@ per token and reports RETRY (with Retry-After when FCM gives one); the outbox ow
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import uuid
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import firebase_admin
@@ -54,6 +57,22 @@ class _StaticToken(google.auth.credentials.Credentials):
     def refresh(self, request: Any) -> None:
         """Nothing to refresh; never reaches Google's token endpoint."""
         # Unlike AnonymousCredentials this does not raise, so a 401 stays a per-token error.
+
+
+def _off_any_running_loop(work: Callable[[], None]) -> None:
+    """Run ``work`` here, or on a thread of its own if this thread's asyncio loop is running.
+
+    firebase-admin's delete_app closes its httpx client with asyncio.run, which refuses to
+    run where a loop is running (a caller inside asyncio code, Playwright's sync API in the
+    console tests): close would raise there and leave that client open.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        work()
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="fcm-close") as pool:
+        pool.submit(work).result()
 
 
 class _StaticCredential(credentials.Base):
@@ -205,7 +224,7 @@ class FcmSender:
     def close(self) -> None:
         """Release the pooled connections and delete this sender's firebase App."""
         self._service._client.session.close()
-        firebase_admin.delete_app(self._app)
+        _off_any_running_loop(lambda: firebase_admin.delete_app(self._app))
 
     def __enter__(self) -> FcmSender:
         return self

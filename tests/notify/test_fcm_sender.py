@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import socket
@@ -523,3 +524,20 @@ def test_sink_runs_as_a_program(tmp_path: Path) -> None:
         proc.wait(timeout=10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_close_works_where_an_asyncio_loop_is_running(sink: PushSink) -> None:
+    """firebase-admin closes its client with asyncio.run, which a running loop refuses: the
+    sender closes from inside asyncio code too (and Playwright's sync API, which keeps a loop
+    running in the console tests' thread)."""
+    fcm = FcmSender(PROJECT, endpoint=sink.base_url)
+    name = fcm._app.name
+
+    async def close_inside_a_loop() -> None:
+        fcm.close()
+
+    asyncio.run(close_inside_a_loop())
+
+    with pytest.raises(ValueError, match=name):
+        firebase_admin.get_app(name)
+    assert fcm._service._async_client._async_client.is_closed  # the httpx client inside
