@@ -11,7 +11,7 @@ from sqlalchemy import Row
 from grannsamverkan.api import caching
 from grannsamverkan.api.auth import auth_required, current_user
 from grannsamverkan.api.blueprint import Blueprint
-from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.api.pagination import Keyset, PageArgsSchema
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models import User
@@ -22,13 +22,17 @@ from grannsamverkan.services import inbox
 
 blp = Blueprint("alerts", __name__, description="The caller's alerts")
 
+# The inbox's pages, their statements built once: what thousands of phones fetch at once
+# after a warning (BENCHMARKS.md, section 7).
+INBOX_PAGES = Keyset(inbox.INBOX_PAGE, inbox.INBOX_KEYS)
+
 
 def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
 def inbox_item(row: Row[Any], locale: str) -> dict[str, Any]:
-    """One row of services.inbox.inbox_query as the inbox shows it, ready for JSON: what
+    """One row of services.inbox.INBOX_PAGE as the inbox shows it, ready for JSON: what
     InboxAlertSchema would dump (tests/broadcasts/test_inbox_body.py holds them equal)."""
     location = point(row.lat, row.lon)
     return {
@@ -62,7 +66,7 @@ def list_alerts(page: dict[str, Any]) -> Any:
         unchanged = caching.not_modified(held)
         if unchanged is not None:
             return unchanged
-    result = paginate_query(inbox.inbox_query(user.id, at=at), page)
+    result = INBOX_PAGES.page(inbox.page_params(user.id, at=at), page)
     rows = result["items"]
     version = inbox.version_of(rows[0]) if rows else inbox.inbox_version(user.id, at=at)
     result["items"] = [inbox_item(row, user.locale) for row in rows]
