@@ -9,7 +9,7 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select, true
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, User
+from grannsamverkan.models import Alert, AlertRecipient
 from grannsamverkan.models.types import utcnow
 
 # What an inbox item shows, read as plain rows: no ORM objects for a page that thousands of
@@ -103,10 +103,10 @@ INBOX_PAGE = _inbox_page(bindparam("inbox_user"), bindparam("inbox_at"))
 VERSION_FIGURES = _version_figures(bindparam("version_user"), bindparam("version_at"))
 
 
-def mark_read(user: User, alert_id: int) -> None:
+def mark_read(user_id: int, alert_id: int) -> None:
     row = db.session.scalar(
         select(AlertRecipient).where(
-            AlertRecipient.alert_id == alert_id, AlertRecipient.user_id == user.id
+            AlertRecipient.alert_id == alert_id, AlertRecipient.user_id == user_id
         )
     )
     if row is None:
