@@ -15,7 +15,7 @@ from grannsamverkan.api.pagination import Keyset, PageArgsSchema
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models.alert import alert_body, alert_title
-from grannsamverkan.models.types import point, utcnow
+from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.alerts import InboxAlertPageSchema
 from grannsamverkan.services import inbox
 from grannsamverkan.services.accounts import SignedIn
@@ -33,8 +33,9 @@ def _iso(moment: datetime | None) -> str | None:
 
 def inbox_item(row: Row[Any], locale: str) -> dict[str, Any]:
     """One row of services.inbox.INBOX_PAGE as the inbox shows it, ready for JSON: what
-    InboxAlertSchema would dump (tests/broadcasts/test_inbox_body.py holds them equal)."""
-    location = point(row.lat, row.lon)
+    InboxAlertSchema would dump (tests/broadcasts/test_inbox_body.py holds them equal).
+    Written for speed (50 of these a page): no intermediate point, each column read once."""
+    lat, lon = row.lat, row.lon
     return {
         "id": row.id,
         "kind": row.kind,
@@ -42,9 +43,9 @@ def inbox_item(row: Row[Any], locale: str) -> dict[str, Any]:
         "title": alert_title(row, locale),
         "body": alert_body(row, locale),
         "tip_id": row.about_tip_id,
-        # Stored coarsened already; snapping again is free and keeps this path safe alone.
-        "location": coarsen(location["lat"], location["lon"]) if location else None,
-        "created_at": _iso(row.created_at),
+        # Stored coarsened already; snapping again keeps this path safe alone.
+        "location": coarsen(lat, lon) if lat is not None and lon is not None else None,
+        "created_at": row.created_at.isoformat(),  # never null
         "expires_at": _iso(row.expires_at),
         "read_at": _iso(row.read_at),
         "status": row.status,
