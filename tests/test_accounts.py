@@ -1,9 +1,14 @@
-import pytest
-from sqlalchemy import select
+from datetime import timedelta
 
+import pytest
+from flask import g
+from sqlalchemy import select, update
+
+from grannsamverkan.api.auth import current_identity, current_user, identify
 from grannsamverkan.demo import DEMO_PASSWORD
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Delivery, Device
+from grannsamverkan.models import AuthSession, Delivery, Device
+from grannsamverkan.models.types import utcnow
 from grannsamverkan.services import accounts
 from tests.conftest import PASSWORD, TIP_SPOT, problem_of, send_all
 
@@ -307,3 +312,37 @@ def test_users_create_checks_the_municipalities(app, role, municipality, message
     assert message in result.output
     with app.app_context():
         assert accounts.find_user_by_email("x@example.se") is None
+
+
+# Two ways a view learns who is signed in (api/auth.py): auth_required loads the session and
+# the User as objects (GET /me), identity_required reads the user's id and language as one
+# plain row (GET /alerts). Both refuse the same tokens.
+SIGNED_IN_VIEWS = ["/api/v1/me", "/api/v1/alerts"]
+
+
+@pytest.mark.parametrize("path", SIGNED_IN_VIEWS)
+def test_both_sign_in_paths_refuse_revoked_expired_and_forged_tokens(app, client, make_user, path):
+    user, revoked, expired = make_user(), make_user(), make_user()
+    assert client.get(path, headers=user.headers).status_code == 200
+    assert client.post("/api/v1/auth/logout", headers=revoked.headers).status_code == 204
+    with app.app_context():
+        past = utcnow() - timedelta(seconds=1)
+        db.session.execute(
+            update(AuthSession).where(AuthSession.user_id == expired.id).values(expires_at=past)
+        )
+        db.session.commit()
+    for headers in (revoked.headers, expired.headers, {"Authorization": "Bearer abc.def"}, {}):
+        response = client.get(path, headers=headers)
+        problem_of(response, 401)
+        assert response.headers["WWW-Authenticate"] == 'Bearer realm="grannsamverkan"'
+
+
+def test_identity_is_the_callers_id_and_language_and_current_user_loads_the_user(app, make_user):
+    user = make_user(locale="en")
+    with app.test_request_context(headers=user.headers):
+        assert identify() == accounts.SignedIn(user.id, "en")
+        assert "user" not in g  # no ORM object until a view asks for one
+        assert current_identity().user_id == user.id
+        assert current_user().email == user.email
+    with app.test_request_context(headers={"Authorization": "Bearer nothing"}):
+        assert identify() is None

@@ -11,6 +11,7 @@ from flask import g, request
 
 from grannsamverkan.api.errors import problem
 from grannsamverkan.api.openapi import document_problem
+from grannsamverkan.extensions import db
 from grannsamverkan.models import AuthSession, User
 from grannsamverkan.services import accounts
 
@@ -37,12 +38,35 @@ def authenticate() -> AuthSession | None:
     return g.auth_session
 
 
-def auth_required(view: F) -> F:
-    """Answer 401 unless the request carries a live access token."""
+def identify() -> accounts.SignedIn | None:
+    """Who the request's bearer token names, resolved once: their id and language, no ORM
+    objects (current_user() loads the User if a view asks for it after all)."""
+    if "signed_in" not in g:
+        if "auth_session" in g:
+            user = g.user
+            g.signed_in = accounts.SignedIn(user.id, user.locale) if user else None
+        else:
+            token = _bearer_token()
+            g.signed_in = accounts.signed_in_for_token(token) if token else None
+    return g.signed_in
 
+
+def auth_required(view: F) -> F:
+    """Answer 401 unless the request carries a live access token; current_user() is the
+    caller's User."""
+    return _requiring(view, authenticate)
+
+
+def identity_required(view: F) -> F:
+    """As auth_required, for a view that needs only the caller's id and language
+    (current_identity()): sign-in reads them as one plain row, no ORM objects."""
+    return _requiring(view, identify)
+
+
+def _requiring(view: F, check: Callable[[], Any]) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if authenticate() is None:
+        if check() is None:
             return problem(
                 401,
                 "Sign in: send a valid access token as 'Authorization: Bearer <token>'.",
@@ -64,5 +88,13 @@ def checks_access(view: F) -> F:
 
 def current_user() -> User:
     user = g.get("user")
+    if user is None and g.get("signed_in") is not None:  # under identity_required
+        user = g.user = db.session.get(User, g.signed_in.user_id)
     assert user is not None, "current_user() outside an auth_required view"
     return user
+
+
+def current_identity() -> accounts.SignedIn:
+    signed_in = identify() if "signed_in" in g or "auth_session" in g else None
+    assert signed_in is not None, "current_identity() outside an identity_required view"
+    return signed_in

@@ -3,8 +3,9 @@
 A cursor holds the sort key of the last item handed out, not an offset: the next page
 starts after that item however many were added or removed meanwhile, and the database reads
 one page (sqlakeyset turns a query's ORDER BY, which must end in a unique column, into the
-WHERE clause). Cursors are signed and name the route that made them, so anything else, or
-one older than CURSOR_MAX_AGE, is refused with a 422 problem.
+WHERE clause; a Keyset does the same for a list read in bursts, its statements built once).
+Cursors are signed and name the route that made them, so anything else, or one older than
+CURSOR_MAX_AGE, is refused with a 422 problem.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from typing import Any, TypeVar
 from flask import request
 from itsdangerous import BadData
 from marshmallow import Schema, fields, validate
-from sqlakeyset import InvalidPage, Marker, select_page, unserialize_bookmark
-from sqlalchemy import Select
+from sqlakeyset import InvalidPage, Marker, select_page, serialize_bookmark, unserialize_bookmark
+from sqlalchemy import ColumnElement, Row, Select, bindparam, tuple_
 
 from grannsamverkan.errors import N_, Invalid
 from grannsamverkan.extensions import db
@@ -64,6 +65,70 @@ def paginate_query(query: Select[Any], page: dict[str, Any]) -> dict[str, Any]:
     if len(query.column_descriptions) == 1:
         items = [row[0] for row in items]
     return {"items": items, "next_cursor": next_cursor}
+
+
+class Keyset:
+    """The pages of ``query``, newest first by ``keys`` (its leading columns, the last one
+    unique), as two statements built once: the first page, and the page after a cursor
+    (``(keys) < (the cursor's)``). What paginate_query does through sqlakeyset, without its
+    preparation of the query on every request (an eighth of GET /alerts: BENCHMARKS.md,
+    section 7). The cursors are sqlakeyset's bookmarks, so either reads the other's."""
+
+    def __init__(self, query: Select[Any], keys: Sequence[ColumnElement[Any]]) -> None:
+        leading = [column.key for column in list(query.selected_columns)[: len(keys)]]
+        if leading != [key.key for key in keys]:
+            raise ValueError(f"the select must start with its keys, not {leading}")
+        self.width = len(keys)
+        self.types = [key.type for key in keys]
+        ordered = query.order_by(*(key.desc() for key in keys))
+        limit = bindparam("keyset_limit")
+        after = tuple_(
+            *(bindparam(f"keyset_after_{i}", type_=key.type) for i, key in enumerate(keys))
+        )
+        self.first = ordered.limit(limit)
+        self.after = ordered.where(tuple_(*keys) < after).limit(limit)
+
+    def page(self, params: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
+        """One page as ``{"items": rows, "next_cursor"}``; ``params``: the query's own bound
+        values."""
+        params = {**params, "keyset_limit": page["limit"] + 1}
+        statement = self.first
+        place = self._place(page.get("cursor"))
+        if place is not None:
+            statement = self.after
+            params.update((f"keyset_after_{i}", value) for i, value in enumerate(place))
+        rows = db.session.connection().execute(statement, params).all()
+        next_cursor = None
+        if len(rows) > page["limit"]:
+            del rows[page["limit"] :]
+            next_cursor = _make_cursor("bookmark", self._bookmark(rows[-1]))
+        return {"items": rows, "next_cursor": next_cursor}
+
+    def _bookmark(self, row: Row[Any]) -> str:
+        return serialize_bookmark((tuple(row[: self.width]), False))  # type: ignore[return-value]
+
+    def _place(self, cursor: str | None) -> tuple[Any, ...] | None:
+        """The keys a cursor names: as many as this list has, each of its column's type."""
+        marker = _read_bookmark(cursor)
+        if marker is None:
+            return None
+        place = marker.place
+        if marker.backwards or place is None or len(place) != self.width:
+            raise Invalid("cursor", NOT_A_CURSOR)
+        if not all(map(_of_type, place, self.types)):
+            raise Invalid("cursor", NOT_A_CURSOR)
+        return place
+
+
+def _of_type(value: Any, column_type: Any) -> bool:
+    """A cursor's key is of its column's Python type (not None: keys are never null), a time
+    with its zone (the columns hold UTC; a naive one could not be compared)."""
+    expected = getattr(column_type, "impl_instance", column_type).python_type
+    if isinstance(value, bool) and expected is not bool:
+        return False
+    if isinstance(value, dt.datetime) and value.tzinfo is None:
+        return False
+    return isinstance(value, expected)
 
 
 def paginate_ranked(ranked: Sequence[tuple[float, int, T]], page: dict[str, Any]) -> dict[str, Any]:

@@ -26,10 +26,13 @@ INVITATION_EMAIL_SCOPE = "invitation-email"
 
 
 def rate_limit_key() -> str:
-    """Per signed-in user where there is one (api.auth puts them on ``g``), else per client
-    address."""
+    """Per signed-in user where there is one (api.auth puts them on ``g``: the User, or
+    under identity_required who they are), else per client address."""
     user = g.get("user")
-    return f"user:{user.id}" if user is not None else client_address_key()
+    if user is not None:
+        return f"user:{user.id}"
+    signed_in = g.get("signed_in")
+    return f"user:{signed_in.user_id}" if signed_in is not None else client_address_key()
 
 
 # Views limit with @rate_limited(...); the storage and defaults come from the app config.

@@ -239,6 +239,8 @@ def keep_misses(exc: BaseException | None = None) -> None:
     transaction of their own, so the failed request's rollback does not make the next one
     ask the geocoder again. The request's own work is over by now: committed, or to be
     discarded, which the rollback here does first."""
+    if not db.session.registry.has():  # no session: nothing looked up (hello, health checks)
+        return
     misses = db.session.info.pop(MISSES, None)
     if not misses:
         return

@@ -9,14 +9,14 @@ from sqlalchemy import Row, Select, bindparam, func, or_, select, true
 
 from grannsamverkan.errors import NotFound
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, User
+from grannsamverkan.models import Alert, AlertRecipient
 from grannsamverkan.models.types import utcnow
 
 # What an inbox item shows, read as plain rows: no ORM objects for a page that thousands of
 # phones fetch at once after a warning (bench/read_burst.py). The sort key (created_at, id) is
 # among the columns, so the keyset paginator needs no extra labelled columns and the
 # statement's SQL is the same on every request: compiled once, prepared by PostgreSQL. It
-# comes first: sqlakeyset looks for each sort column from the left.
+# comes first: the keyset paginator (api/pagination.py, Keyset) finds it there.
 INBOX_COLUMNS = (
     Alert.created_at,
     Alert.id,
@@ -47,21 +47,27 @@ def _inbox_rows(user_id: Any, at: Any, *columns: Any) -> Select[Any]:
     )
 
 
-def inbox_query(user_id: int, *, at: datetime) -> Select[Any]:
-    """The user's alerts (INBOX_COLUMNS), newest first, expired ones hidden; each row also
-    carries the inbox's version (version_of): the page and its ETag in one round trip."""
-    return INBOX_PAGE.params(inbox_user=user_id, inbox_at=at)
+# The inbox's order, newest first: the leading columns of INBOX_PAGE, the last one unique.
+INBOX_KEYS = (Alert.created_at, Alert.id)
+
+
+def page_params(user_id: int, *, at: datetime) -> dict[str, Any]:
+    """The values INBOX_PAGE is run with: the user's inbox as it stands ``at``."""
+    return {"inbox_user": user_id, "inbox_at": at}
 
 
 def version_of(row: Row[Any]) -> tuple[Any, ...]:
-    """The inbox version a row of inbox_query carries: what inbox_version would say."""
+    """The inbox version a row of INBOX_PAGE carries: what inbox_version would say."""
     return tuple(row[len(INBOX_COLUMNS) :])
 
 
 def inbox_version(user_id: int, *, at: datetime) -> tuple[Any, ...]:
     """The version of the user's visible inbox alone (one aggregate statement): what a 304
     is decided on, and the version of an empty page (api/alerts.py)."""
-    figures = db.session.execute(VERSION_FIGURES, {"version_user": user_id, "version_at": at})
+    # On the session's connection: a Core result, without the ORM's handling of one.
+    figures = db.session.connection().execute(
+        VERSION_FIGURES, {"version_user": user_id, "version_at": at}
+    )
     return tuple(figures.one())
 
 
@@ -85,24 +91,22 @@ def _version_figures(user_id: Any, at: Any) -> Select[Any]:
 
 
 def _inbox_page(user_id: Any, at: Any) -> Select[Any]:
+    """INBOX_COLUMNS of the user's visible inbox, each row with the inbox's version, in no
+    order: the keyset paginator orders it by INBOX_KEYS and reads a page."""
     figures = _version_figures(user_id, at).subquery("inbox_version")
-    return (
-        _inbox_rows(user_id, at, *INBOX_COLUMNS, *figures.c)
-        .join(figures, true())
-        .order_by(Alert.created_at.desc(), Alert.id.desc())
-    )
+    return _inbox_rows(user_id, at, *INBOX_COLUMNS, *figures.c).join(figures, true())
 
 
-# Built once, the values bound at each request: constructing them cost as much as running
-# them (1.5 ms for the page; a 304 is little else than the version).
+# Built once, the values bound at each request (page_params): constructing them cost as much
+# as running them (1.5 ms for the page; a 304 is little else than the version).
 INBOX_PAGE = _inbox_page(bindparam("inbox_user"), bindparam("inbox_at"))
 VERSION_FIGURES = _version_figures(bindparam("version_user"), bindparam("version_at"))
 
 
-def mark_read(user: User, alert_id: int) -> None:
+def mark_read(user_id: int, alert_id: int) -> None:
     row = db.session.scalar(
         select(AlertRecipient).where(
-            AlertRecipient.alert_id == alert_id, AlertRecipient.user_id == user.id
+            AlertRecipient.alert_id == alert_id, AlertRecipient.user_id == user_id
         )
     )
     if row is None:
