@@ -132,7 +132,11 @@ def test_sigkill_mid_fan_out_loses_nothing(app, sink, fan_out, capsys, tmp_path)
     batch, total = 50, 600
     tokens, alert_id = fan_out(total)
     sink.delay(0.25)  # every FCM request takes 250 ms, so the fan-out takes seconds
-    env = worker_env(app, sink, GSV_PUSH_BATCH_SIZE=str(batch), GSV_PUSH_LEASE_S="2")
+    # The lease must outlast a batch's time in flight, which with several batches in flight
+    # includes waiting behind the one before it (on a loaded machine, a cold first connection
+    # took 2.7 s): a shorter one lets a worker re-claim rows it is still sending, duplicates
+    # the kill does not explain. 5 s keeps the second worker's wait for the leases short.
+    env = worker_env(app, sink, GSV_PUSH_BATCH_SIZE=str(batch), GSV_PUSH_LEASE_S="5")
     window = in_flight_window(env)
     log = tmp_path / "workers.log"
     first = start_worker(env, log)
