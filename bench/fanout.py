@@ -480,8 +480,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sink", choices=("fast", "stub"), default="fast")
     parser.add_argument(
         "--transport",
-        default="sdk",
-        help="GSV_FCM_TRANSPORT of the workers: sdk, aiohttp, or both in one run: sdk,aiohttp",
+        default="aiohttp",
+        help="GSV_FCM_TRANSPORT of the workers: aiohttp, sdk, or both in one run: sdk,aiohttp",
     )
     parser.add_argument("--batch-size", type=int, help="GSV_PUSH_BATCH_SIZE for the workers")
     parser.add_argument(

@@ -331,7 +331,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backend", choices=("postgresql", "sqlite"), default="postgresql")
     parser.add_argument("--workers", type=int, default=recommended_workers())
     parser.add_argument(
-        "--transport", choices=("sdk", "aiohttp"), default="sdk", help="GSV_FCM_TRANSPORT"
+        "--transport", choices=("sdk", "aiohttp"), default="aiohttp", help="GSV_FCM_TRANSPORT"
     )
     parser.add_argument("--worker-class", choices=("sync", "gthread"), default="sync")
     parser.add_argument("--threads", type=int, default=1)

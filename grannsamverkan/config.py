@@ -95,7 +95,7 @@ class Settings:
     firebase_project_id: str | None = field(default_factory=lambda: _env("FIREBASE_PROJECT_ID"))
     fcm_endpoint: str | None = field(default_factory=lambda: _env("FCM_ENDPOINT"))
     # How FcmSender's requests travel: "sdk" (firebase-admin's threads) or "aiohttp".
-    fcm_transport: str = field(default_factory=lambda: _env("FCM_TRANSPORT", "sdk"))
+    fcm_transport: str = field(default_factory=lambda: _env("FCM_TRANSPORT", "aiohttp"))
     redis_url: str | None = field(default_factory=lambda: _env("REDIS_URL"))
     # E-mail (README "E-mail"): neither set logs e-mails instead of sending them.
     smtp_url: str | None = field(default_factory=lambda: _env("SMTP_URL"))

@@ -249,12 +249,15 @@ def app(
     try:
         yield app
     finally:
+        runner.stop()
+        # The sender's connections (the aiohttp transport's session) go with the test: one
+        # left to the garbage collector warns (an error here) in whichever test runs then.
+        runner.close_sender()
         with app.app_context():
             _empty_all_tables()
             if not shared:
                 db.engine.dispose()
         if shared:
-            runner.stop()
             runner.mode = mode
             app.config.clear()
             app.config.update(config)

@@ -12,7 +12,8 @@ from grannsamverkan.notify.sender import PushSender
 
 
 def make_sender(config: Mapping[str, Any]) -> PushSender:
-    """The sender GSV_PUSH_BACKEND names: "log" (default) or "fcm"."""
+    """The sender GSV_PUSH_BACKEND names: "log" (default) or "fcm", sent over the transport
+    GSV_FCM_TRANSPORT names: "aiohttp" (default) or "sdk" (firebase-admin's threads)."""
     backend = (config.get("GSV_PUSH_BACKEND") or "log").strip().lower()
     if backend == "log":
         return LogSender()
@@ -37,7 +38,7 @@ def make_sender(config: Mapping[str, Any]) -> PushSender:
     from grannsamverkan.notify.fcm_sender import FcmSender
 
     sender_class = FcmSender
-    transport = (config.get("GSV_FCM_TRANSPORT") or "sdk").strip().lower()
+    transport = (config.get("GSV_FCM_TRANSPORT") or "aiohttp").strip().lower()
     if transport == "aiohttp":
         from grannsamverkan.notify.fcm_aiohttp import AiohttpFcmSender
 

@@ -62,11 +62,17 @@ class Sending:
         return {**self.results, **self.pushes.result()}
 
 
+def window_of(in_flight: int, sender: PushSender) -> int:
+    """Batches a dispatcher keeps in flight: as many as asked for (``GSV_PUSH_IN_FLIGHT``)
+    and the transport carries (its ``max_in_flight``; one for the SDK's)."""
+    return max(1, min(in_flight, getattr(sender, "max_in_flight", 1)))
+
+
 @contextmanager
 def push_pool(in_flight: int, sender: PushSender) -> Iterator[Submitter]:
-    """Where a pass's multicasts run: threads when several batches may be in flight (as
-    many as asked for and the transport carries: its ``max_in_flight``), else inline."""
-    window = max(1, min(in_flight, getattr(sender, "max_in_flight", 1)))
+    """Where a pass's multicasts run: threads when several batches may be in flight
+    (``window_of``), else inline."""
+    window = window_of(in_flight, sender)
     if window == 1:
         yield Inline()
         return

@@ -204,30 +204,30 @@ class Dispatcher:
         emails = [c for c in claimed if c.channel == "email"]
         texts = [c for c in claimed if c.channel == "sms"]
         forwards = [c for c in claimed if c.channel == "open311"]
-        claimed_pushes = [c for c in claimed if c.channel == "push"]
-        alert_ids = {
-            c.alert_id for c in (*claimed_pushes, *texts, *emails) if c.alert_id is not None
-        }
-        alerts = {a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))}
-        places = place_names({c.alert_id for c in texts if c.alert_id is not None})
-        jobs = open311.load_jobs(forwards)
-        # E-mails are rendered now, while the session may still read an alert's area.
-        results, mails = compose_mails(emails, alerts, self.unsubscribe_links, now=now)
-        # Detached, the alerts keep their loaded values: reading them while FCM answers must
-        # not open a transaction (on SQLite it would hold the write lock through the send).
-        db.session.expunge_all()
-        db.session.commit()
-        groups: PushGroups = defaultdict(list)
-        for row in claimed_pushes:
-            alert = alerts.get(row.alert_id) if row.alert_id is not None else None
-            if row.token is None:  # the device was removed meanwhile
-                results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
-            elif alert is None or _expired(alert, now):
-                results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
-            elif row.alert_id is not None:
-                groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
-        # First: the pushes are what is urgent, and a pool sends them while this goes on.
-        pushes = pool.submit(self._push, groups, alerts, now)
+        try:
+            alert_ids = {
+                c.alert_id for c in claimed if c.channel != "open311" and c.alert_id is not None
+            }
+            alerts = {
+                a.id: a for a in db.session.scalars(select(Alert).where(Alert.id.in_(alert_ids)))
+            }
+            places = place_names({c.alert_id for c in texts if c.alert_id is not None})
+            jobs = open311.load_jobs(forwards)
+            # E-mails are rendered now, while the session may still read an alert's area.
+            results, mails = compose_mails(emails, alerts, self.unsubscribe_links, now=now)
+            # Detached, the alerts keep their loaded values: reading them while FCM answers
+            # must not open a transaction (on SQLite it would hold the write lock meanwhile).
+            db.session.expunge_all()
+            db.session.commit()
+            groups = self._push_groups(claimed, alerts, now, results)
+            # First: the pushes are what is urgent, and a pool sends them while this goes on.
+            pushes = pool.submit(self._push, groups, alerts, now)
+        except Exception:
+            # Nothing of the batch has gone out: hand it all back rather than leave it leased
+            # until the lease runs out. (A pool refuses work once the interpreter exits.)
+            db.session.rollback()
+            self._hand_back(claimed)
+            raise
         if texts:
             subjects = {i: SmsSubject(a, places.get(i)) for i, a in alerts.items()}
             with SEND_SECONDS.labels(channel="sms").time():
@@ -239,6 +239,27 @@ class Dispatcher:
         budget_s = self.lease.total_seconds() / 2
         results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
         return Sending(claimed, results, pushes)
+
+    @staticmethod
+    def _push_groups(
+        claimed: list[Claimed],
+        alerts: dict[int, Alert],
+        now: datetime,
+        results: dict[int, TokenResult],
+    ) -> PushGroups:
+        """The claimed push rows by multicast; those that need none get their result now."""
+        groups: PushGroups = defaultdict(list)
+        for row in claimed:
+            if row.channel != "push":
+                continue
+            alert = alerts.get(row.alert_id) if row.alert_id is not None else None
+            if row.token is None:  # the device was removed meanwhile
+                results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
+            elif alert is None or _expired(alert, now):
+                results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
+            elif row.alert_id is not None:
+                groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
+        return groups
 
     def _push(
         self, groups: PushGroups, alerts: dict[int, Alert], now: datetime
@@ -309,10 +330,19 @@ class Dispatcher:
             raise
         report_recorded(recorded)
 
+    def _hand_back(self, claimed: list[Claimed]) -> None:
+        """Release a whole batch that could not be started, in a transaction of its own."""
+        try:
+            self._release([c.delivery_id for c in claimed])
+            db.session.commit()
+        except Exception:  # noqa: BLE001 - the failure that stopped the batch is re-raised
+            db.session.rollback()
+            log.exception("push dispatcher %s could not release a batch", self.name)
+
     def _release(self, ids: list[int]) -> None:
         """Hand rows back: due now, for any dispatcher, without waiting for the lease."""
         self.released += len(ids)
-        log.info("push dispatcher %s stopping: releasing %d unsent rows", self.name, len(ids))
+        log.info("push dispatcher %s releasing %d unsent rows", self.name, len(ids))
         db.session.execute(
             update(Delivery)
             .where(id_among(Delivery.id, ids), Delivery.claimed_by == self.name)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import atexit
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -136,7 +136,7 @@ class PushRunner:
                 # A process that serves the app (a gunicorn worker told to stop by SIGTERM
                 # ends by exiting) stops its dispatcher thread cleanly first: the thread is
                 # a daemon, and would otherwise die mid-batch with its rows leased.
-                atexit.register(self.stop, self.app.config["GSV_FCM_TIMEOUT_S"] + 5)
+                _before_exit(self.stop, self.app.config["GSV_FCM_TIMEOUT_S"] + 5)
                 self._stopped_at_exit = True
             if self._thread is None or not self._thread.is_alive():
                 self._stop.clear()
@@ -162,6 +162,27 @@ class PushRunner:
 
                     db.session.rollback()
                 self._wakeup.wait(wait)
+
+
+def _before_exit(stop: Callable[[float], None], timeout: float) -> None:
+    """Call ``stop(timeout)`` when the process exits, before its thread pools are shut.
+
+    concurrent.futures shuts every ThreadPoolExecutor at exit *before* atexit handlers run
+    (documented): a dispatcher told to stop only by atexit still claims its next batch
+    meanwhile, cannot hand it to its push pool (several batches in flight) and left it
+    leased; the SDK transport's own pool likewise turned a batch into retries. threading's
+    exit hook (what concurrent.futures itself uses) runs last-registered first, so the
+    dispatcher stops, finishes its batches in flight and releases the rest while the pools
+    still work. atexit stays the fallback where that hook is missing or already past.
+    """
+    register = getattr(threading, "_register_atexit", None)
+    if register is not None:
+        try:
+            register(stop, timeout)
+            return
+        except RuntimeError:  # the interpreter is already shutting its threads down
+            pass
+    atexit.register(stop, timeout)
 
 
 def enqueue_dispatch(app: Flask, *, delay_s: float = 0, job_id: str | None = None) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from firebase_admin import credentials
 
+from grannsamverkan.config import Settings
 from grannsamverkan.notify.backends import make_sender
 from grannsamverkan.notify.fcm_aiohttp import AiohttpFcmSender
 from grannsamverkan.notify.fcm_sender import FcmSender
@@ -70,15 +71,34 @@ def test_an_unknown_transport_is_refused(sink: PushSink) -> None:
         make_sender(config)
 
 
-def test_the_sdk_transport_stays_the_default(sink: PushSink) -> None:
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [(None, AiohttpFcmSender), ("", AiohttpFcmSender), ("sdk", FcmSender), (" SDK ", FcmSender)],
+)
+def test_aiohttp_is_the_default_transport_and_sdk_stays_selectable(
+    sink: PushSink, monkeypatch: pytest.MonkeyPatch, setting: str | None, expected: type
+) -> None:
     config = {
         "GSV_PUSH_BACKEND": "fcm",
         "GSV_FIREBASE_PROJECT_ID": PROJECT,
         "GSV_FCM_ENDPOINT": sink.base_url,
     }
+    if setting is not None:
+        config["GSV_FCM_TRANSPORT"] = setting
     fcm = make_sender(config)
     try:
-        assert type(fcm) is FcmSender
+        assert type(fcm) is expected
+    finally:
+        fcm.close()
+    # The environment's default too, as the app reads it (config.py).
+    if setting is None:
+        monkeypatch.delenv("GSV_FCM_TRANSPORT", raising=False)
+    else:
+        monkeypatch.setenv("GSV_FCM_TRANSPORT", setting)
+    transport = Settings().as_flask_config()["GSV_FCM_TRANSPORT"]
+    fcm = make_sender({**config, "GSV_FCM_TRANSPORT": transport})
+    try:
+        assert type(fcm) is expected
     finally:
         fcm.close()
 

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,40 @@ def test_a_stop_with_batches_in_flight_finishes_them_and_hands_back_the_rest(
     assert every_phone_once(app, sink, tokens) == (0, 0)
 
 
+def test_a_batch_the_push_pool_refuses_is_handed_back_not_left_leased(
+    app, sink, pipelined, bilingual_fan_out, monkeypatch
+):
+    """At exit, concurrent.futures shuts every thread pool before atexit handlers run: a
+    dispatcher not yet told to stop claims its next batch and cannot start it. That batch
+    goes back at once; the batches in flight are recorded."""
+    from grannsamverkan.notify import in_flight
+
+    tokens, _ = bilingual_fan_out(80)
+    sink.delay(0.3)
+    pools: list[ThreadPoolExecutor] = []
+
+    class Watched(ThreadPoolExecutor):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            pools.append(self)
+
+    monkeypatch.setattr(in_flight, "ThreadPoolExecutor", Watched)
+    seen = count_overlap(pipelined, monkeypatch, after_first=lambda: pools[0].shutdown(wait=False))
+    with app.app_context(), pytest.raises(RuntimeError, match="after shutdown"):
+        pipelined.run_until_idle()
+    assert sum(seen["sizes"]) == 40, "the four batches in flight were sent"
+    assert pipelined.released == 10, "the refused batch was handed back whole"
+    assert leased(app) == 0, "the refused batch was left leased"
+
+    from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
+
+    monkeypatch.undo()
+    with app.app_context():
+        other = dispatcher_for(app, app.extensions[EXTENSION].sender)
+        assert other.run_until_idle() == 40
+    assert every_phone_once(app, sink, tokens) == (0, 0)
+
+
 # --- real processes ------------------------------------------------------------------------
 
 
@@ -242,6 +277,65 @@ def test_sigterm_to_a_polling_worker_mid_fan_out(app, sink, bilingual_fan_out, t
             f"{sent_at_stop}/{total} sent; the next worker sent the rest in "
             f"{took_over_in:.1f} s; {lost} lost, {duplicates} duplicates"
         )
+
+
+# What a gunicorn worker does on SIGTERM, without gunicorn: the signal ends the main thread,
+# and the interpreter exits with the app's dispatcher thread mid fan-out.
+EXIT_ON_SIGTERM = """
+import signal, threading
+from grannsamverkan import create_app
+
+app = create_app()
+stop = threading.Event()
+signal.signal(signal.SIGTERM, lambda *_: stop.set())
+app.extensions["gsv_push"].wake()
+stop.wait(120)
+"""
+
+
+def test_a_process_exiting_mid_fan_out_stops_its_dispatcher_thread_first(
+    app, sink, bilingual_fan_out, tmp_path
+):
+    """The dispatcher thread (two batches in flight on aiohttp) is stopped before the
+    interpreter shuts its thread pools: the exit is a stop, not a failed pass, and only the
+    unsent rest goes back."""
+    batch, total = 50, 600
+    tokens, _ = bilingual_fan_out(total)
+    sink.delay(0.5)
+    env = worker_env(
+        app,
+        sink,
+        GSV_DISPATCHER="thread",
+        GSV_PUSH_BATCH_SIZE=str(batch),
+        GSV_PUSH_LEASE_S=LEASE_S,
+        GSV_FCM_TRANSPORT="aiohttp",
+        GSV_PUSH_IN_FLIGHT="2",
+    )
+    log = tmp_path / "exit.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", EXIT_ON_SIGTERM],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        wait_until(
+            lambda: count_sent(app) >= batch or process.poll() is not None,
+            60,
+            "the fan-out to be under way",
+        )
+        assert process.poll() is None, log.read_text()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        _wait(process, 60, log)
+    output = log.read_text()
+    assert process.returncode == 0, output
+    assert "push dispatch failed" not in output, output
+    assert leased(app) == 0, "the dispatcher thread left rows leased"
+    assert count_sent(app) < total, "the fan-out ended before the exit: nothing tested"
+
+    worker = start_worker(worker_env(app, sink, GSV_PUSH_LEASE_S=LEASE_S), log, "--burst")
+    assert worker.wait(120) == 0, log.read_text()
+    assert every_phone_once(app, sink, tokens) == (0, 0)
 
 
 def test_sigterm_to_an_rq_worker_mid_fan_out(
