@@ -19,7 +19,8 @@ from flask import request
 from itsdangerous import BadData
 from marshmallow import Schema, fields, validate
 from sqlakeyset import InvalidPage, Marker, select_page, serialize_bookmark, unserialize_bookmark
-from sqlalchemy import ColumnElement, Row, Select, bindparam, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, tuple_
+from sqlalchemy.orm import QueryableAttribute
 
 from grannsamverkan.errors import N_, Invalid
 from grannsamverkan.extensions import db
@@ -74,14 +75,16 @@ class Keyset:
     preparation of the query on every request (an eighth of GET /alerts: BENCHMARKS.md,
     section 7). The cursors are sqlakeyset's bookmarks, so either reads the other's."""
 
-    def __init__(self, query: Select[Any], keys: Sequence[ColumnElement[Any]]) -> None:
+    def __init__(
+        self, query: Select[Any], keys: Sequence[ColumnElement[Any] | QueryableAttribute[Any]]
+    ) -> None:
         leading = [column.key for column in list(query.selected_columns)[: len(keys)]]
         if leading != [key.key for key in keys]:
             raise ValueError(f"the select must start with its keys, not {leading}")
         self.width = len(keys)
         self.types = [key.type for key in keys]
         ordered = query.order_by(*(key.desc() for key in keys))
-        limit = bindparam("keyset_limit")
+        limit: BindParameter[int] = bindparam("keyset_limit")
         after = tuple_(
             *(bindparam(f"keyset_after_{i}", type_=key.type) for i, key in enumerate(keys))
         )
@@ -97,7 +100,7 @@ class Keyset:
         if place is not None:
             statement = self.after
             params.update((f"keyset_after_{i}", value) for i, value in enumerate(place))
-        rows = db.session.connection().execute(statement, params).all()
+        rows = list(db.session.connection().execute(statement, params).all())
         next_cursor = None
         if len(rows) > page["limit"]:
             del rows[page["limit"] :]
@@ -105,7 +108,7 @@ class Keyset:
         return {"items": rows, "next_cursor": next_cursor}
 
     def _bookmark(self, row: Row[Any]) -> str:
-        return serialize_bookmark((tuple(row[: self.width]), False))  # type: ignore[return-value]
+        return serialize_bookmark((tuple(row[: self.width]), False))
 
     def _place(self, cursor: str | None) -> tuple[Any, ...] | None:
         """The keys a cursor names: as many as this list has, each of its column's type."""

@@ -64,6 +64,10 @@ class Alert(Model):
     def location(self) -> dict[str, float] | None:
         return point(self.lat, self.lon)
 
+    def has_expired(self, now: datetime) -> bool:
+        """Past its end: no longer sent (push, e-mail) nor shown in an inbox."""
+        return self.expires_at is not None and self.expires_at <= now
+
     def title_in(self, locale: str) -> str:
         return alert_title(self, locale)
 

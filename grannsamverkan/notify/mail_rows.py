@@ -77,17 +77,13 @@ def compose_mails(
             mails[row.delivery_id] = None
         elif row.alert_id is None:
             mails[row.delivery_id] = _stored_mail(row, link)
-        elif (alert := alerts.get(row.alert_id)) is None or _expired(alert, now):
+        elif (alert := alerts.get(row.alert_id)) is None or alert.has_expired(now):
             results[row.delivery_id] = TokenResult("", Outcome.FAILED, error="expired")
         else:
             mails[row.delivery_id] = alert_mail(
                 alert, to=row.email_to, purpose=row.purpose, locale=row.locale, unsubscribe_url=link
             )
     return results, mails
-
-
-def _expired(alert: Alert, now: datetime) -> bool:
-    return alert.expires_at is not None and alert.expires_at <= now
 
 
 def _stored_mail(row: EmailRow, unsubscribe_url: str | None) -> Mail | None:

@@ -36,7 +36,7 @@ from grannsamverkan.notify.in_flight import Inline, Sending, Submitter, push_poo
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
 from grannsamverkan.notify.messages import PushKind, build_message
-from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy, lease_due_rows
+from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy, lease_due_rows, outcome_values
 from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
 from grannsamverkan.notify.sms import LogSmsSender, SmsSender, send_text_messages
@@ -70,9 +70,9 @@ class Dispatcher:
         self.in_flight = 1
         self.stop = threading.Event()  # set: no new claim, no next multicast (runner.py)
         self.released = 0  # claimed rows handed back unsent
-        # E-mail rows go out through this; dispatcher_for (runner.py) sets the configured one.
+        # E-mail and SMS rows go out through these; dispatcher_for (runner.py) sets the
+        # configured ones.
         self.mailer: Mailer = LogMailer()
-        # SMS rows go out through this; dispatcher_for sets the configured one.
         self.sms_sender: SmsSender = LogSmsSender()
         self.unsubscribe_links: UnsubscribeLinks = no_links
         # Tips to municipalities' Open311 servers (channel "open311"); set by dispatcher_for.
@@ -83,8 +83,7 @@ class Dispatcher:
         self.batch_size = min(batch_size, MAX_BATCH)
         self.lease = timedelta(seconds=lease_s)
         self.policy = policy or RetryPolicy()
-        # Leases are held under this name.
-        self.name = f"{socket.gethostname()}:{secrets.token_hex(4)}"
+        self.name = f"{socket.gethostname()}:{secrets.token_hex(4)}"  # leases are held under it
 
     # --- the loop's steps --------------------------------------------------------------------
 
@@ -255,7 +254,7 @@ class Dispatcher:
             alert = alerts.get(row.alert_id) if row.alert_id is not None else None
             if row.token is None:  # the device was removed meanwhile
                 results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
-            elif alert is None or _expired(alert, now):
+            elif alert is None or alert.has_expired(now):
                 results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
             elif row.alert_id is not None:
                 groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
@@ -290,7 +289,7 @@ class Dispatcher:
         # Rows with the same outcome values share one UPDATE: a multicast of 500 sent rows
         # is one statement, not 500 round trips that keep this dispatcher from the next
         # alert (bench/tip_latency.py).
-        values_of = {i: self._outcome_values(by_id[i], r, now) for i, r in results.items()}
+        values_of = {i: outcome_values(by_id[i], r, now, self.policy) for i, r in results.items()}
         same_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
         for delivery_id, values in values_of.items():
             same_values[tuple(sorted(values.items()))].append(delivery_id)
@@ -349,30 +348,3 @@ class Dispatcher:
             .values(claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
-
-    def _outcome_values(self, row: Claimed, result: TokenResult, now: datetime) -> dict[str, Any]:
-        attempts = row.attempts + 1
-        values: dict[str, Any] = {
-            "attempts": attempts,
-            "claimed_by": None,
-            "claimed_until": None,
-            "updated_at": now,
-            "last_error": (result.error or "")[:500] or None,
-        }
-        if result.outcome is Outcome.SENT:
-            values["state"] = "sent"
-        elif result.outcome is Outcome.UNREGISTERED:
-            values["state"] = "unregistered"
-        elif result.outcome is Outcome.RETRY and attempts < self.policy.max_attempts:
-            delay = self.policy.delay(attempts, result.retry_after_s)
-            values["next_attempt_at"] = now + timedelta(seconds=delay)
-        else:
-            values["state"] = "failed"
-        if row.channel == "email" and "state" in values:
-            # Done with: the content (a reset link is a credential) is not kept.
-            values["email_body"] = None
-        return values
-
-
-def _expired(alert: Alert, now: datetime) -> bool:
-    return alert.expires_at is not None and alert.expires_at <= now

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Update, func, or_, select, update
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Delivery, Device
 from grannsamverkan.models.types import utcnow
+from grannsamverkan.notify.sender import Outcome, TokenResult
 
 
 @dataclass(frozen=True)
@@ -102,3 +104,30 @@ def next_due_in(now: datetime | None = None) -> float | None:
     if earliest.tzinfo is None:  # SQLite's aggregate bypasses the column type
         earliest = earliest.replace(tzinfo=now.tzinfo)
     return max(0.0, (earliest - now).total_seconds())
+
+
+def outcome_values(
+    row: Claimed, result: TokenResult, now: datetime, policy: RetryPolicy
+) -> dict[str, Any]:
+    """The columns a sent (or failed, or retried) row gets: its next state, or its next try."""
+    attempts = row.attempts + 1
+    values: dict[str, Any] = {
+        "attempts": attempts,
+        "claimed_by": None,
+        "claimed_until": None,
+        "updated_at": now,
+        "last_error": (result.error or "")[:500] or None,
+    }
+    if result.outcome is Outcome.SENT:
+        values["state"] = "sent"
+    elif result.outcome is Outcome.UNREGISTERED:
+        values["state"] = "unregistered"
+    elif result.outcome is Outcome.RETRY and attempts < policy.max_attempts:
+        delay = policy.delay(attempts, result.retry_after_s)
+        values["next_attempt_at"] = now + timedelta(seconds=delay)
+    else:
+        values["state"] = "failed"
+    if row.channel == "email" and "state" in values:
+        # Done with: the content (a reset link is a credential) is not kept.
+        values["email_body"] = None
+    return values
