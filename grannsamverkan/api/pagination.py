@@ -52,8 +52,7 @@ class PageArgsSchema(Schema):
 
 
 def paginate_query(query: Select[Any], page: dict[str, Any]) -> dict[str, Any]:
-    """One page of ``query``, ordered by a unique key: a select of one entity (the items are
-    the entities) or of columns (the items are the rows)."""
+    """One page of ``query`` (a select of one entity, ordered by a unique key)."""
     bookmark = _read_bookmark(page.get("cursor"))
     try:
         result = select_page(db.session(), query, per_page=page["limit"], page=bookmark)
@@ -62,10 +61,7 @@ def paginate_query(query: Select[Any], page: dict[str, Any]) -> dict[str, Any]:
     next_cursor = None
     if result.paging.has_next:
         next_cursor = _make_cursor("bookmark", result.paging.bookmark_next)
-    items = list(result)
-    if len(query.column_descriptions) == 1:
-        items = [row[0] for row in items]
-    return {"items": items, "next_cursor": next_cursor}
+    return {"items": [row[0] for row in result], "next_cursor": next_cursor}
 
 
 class Keyset:

@@ -115,35 +115,28 @@ def test_police_only_categories_alert_nobody(app, town, post_tip, category):
         assert db.session.scalar(select(AlertRecipient.id)) is None
 
 
-def test_radius_edge_just_inside_and_just_outside(app, make_user, make_area, add_member, post_tip):
-    area = make_area(center=SPOT)
-    reporter = make_user(home=SPOT)
-    add_member(reporter, area)
-    edge = {}
-    for metres in (499, 501):
-        edge[metres] = make_user(home=offset(SPOT, metres, 45), alert_radius_m=500)
-        add_member(edge[metres], area)
-    answer = post_tip(reporter, "suspicious_activity")
-    recipients = recipients_of(app, answer["alert"]["id"])
-    assert edge[499].id in recipients
-    assert edge[501].id not in recipients
-
-
-def test_radius_edge_within_a_tenth_of_a_millimetre(
-    app, make_user, make_area, add_member, post_tip
+@pytest.mark.parametrize(
+    ("inside", "outside", "bearing"),
+    [
+        (499, 501, 45),
+        # Homes the database cannot tell apart from the edge are measured as distance_m does.
+        (499.9999, 500.0001, 200),
+    ],
+)
+def test_radius_edge_just_inside_and_just_outside(
+    app, make_user, make_area, add_member, post_tip, inside, outside, bearing
 ):
-    """Homes the database cannot tell apart from the edge are measured as distance_m does."""
     area = make_area(center=SPOT)
     reporter = make_user(home=SPOT)
     add_member(reporter, area)
     edge = {}
-    for metres in (499.9999, 500.0001):
-        edge[metres] = make_user(home=offset(SPOT, metres, 200), alert_radius_m=500)
+    for metres in (inside, outside):
+        edge[metres] = make_user(home=offset(SPOT, metres, bearing), alert_radius_m=500)
         add_member(edge[metres], area)
     answer = post_tip(reporter, "suspicious_activity")
     recipients = recipients_of(app, answer["alert"]["id"])
-    assert edge[499.9999].id in recipients
-    assert edge[500.0001].id not in recipients
+    assert edge[inside].id in recipients
+    assert edge[outside].id not in recipients
 
 
 def test_quiet_hours_silence_all_but_burglary(
