@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
 from grannsamverkan import request_input
-from grannsamverkan.console import area_views, forms, pagination
+from grannsamverkan.console import area_views, forms, labels, pagination
 from grannsamverkan.console.session import console_user
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
@@ -168,7 +168,8 @@ def _scope(user: User) -> str:
     if served is None:
         return _("Areas in every municipality.")
     if permissions.works_as_police(user):
-        return _("Areas in the municipalities you serve: %(codes)s.", codes=", ".join(served))
+        codes = labels.municipalities_label(served)
+        return _("Areas in the municipalities you serve: %(codes)s.", codes=codes)
     return _("The areas where you are a contact person.")
 
 

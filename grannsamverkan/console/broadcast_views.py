@@ -76,7 +76,7 @@ def target_text(target: dict[str, Any], area_names: list[str]) -> str:
     parts = []
     codes = target.get("municipality_codes") or []
     if codes:
-        parts.append(", ".join(labels.municipality_label(c) for c in sorted(codes)))
+        parts.append(labels.municipalities_label(sorted(codes)))
     if area_names:
         parts.append(", ".join(area_names))
     circle = target.get("circle")

@@ -4,6 +4,8 @@ Tip categories come from ``grannsamverkan.texts`` (the same words the push messa
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -86,3 +88,8 @@ def municipality_label(code: str) -> str:
     """ "Vimmerby kommun (0884)"; "municipality 9999" for a code that names none."""
     found = municipality(code)
     return f"{found.official_name} ({code})" if found else _("municipality %(code)s", code=code)
+
+
+def municipalities_label(codes: Iterable[str]) -> str:
+    """ "Vimmerby kommun (0884), Västervik kommun (0883)": each as municipality_label."""
+    return ", ".join(municipality_label(code) for code in codes)

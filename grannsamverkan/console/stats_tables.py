@@ -259,4 +259,4 @@ def place_label(municipality_code: str | None, codes: list[str] | None) -> str:
         return labels.municipality_label(municipality_code)
     if codes is None:
         return _("every municipality")
-    return ", ".join(labels.municipality_label(code) for code in codes)
+    return labels.municipalities_label(codes)

@@ -270,15 +270,14 @@ def _live_context(sections: str, since: datetime) -> dict[str, Any]:
 
 def _scope(user: User) -> str:
     if permissions.is_municipality(user):
-        codes = ", ".join(user.municipality_codes or [])
         return _(
             "You see unsafe places, vandalism and traffic in your municipalities: %(codes)s.",
-            codes=codes,
+            codes=labels.municipalities_label(user.municipality_codes or []),
         )
     if permissions.works_as_police(user):
         if permissions.is_admin(user):
             return _("You see every municipality.")
-        codes = ", ".join(user.municipality_codes or [])
+        codes = labels.municipalities_label(user.municipality_codes or [])
         return _("You see the municipalities you serve: %(codes)s.", codes=codes)
     names = sorted(
         m.area.name for m in user.memberships if m.status == "active" and m.role == "contact_person"

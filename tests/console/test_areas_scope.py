@@ -66,6 +66,7 @@ def test_police_of_0883_get_404_for_a_0884_area(app, signed_in, make_user, make_
     assert client.get(f"/areas/{area.id}").status_code == 404
     listed = client.get("/areas").get_data(as_text=True)
     assert "Storgatan" not in listed
+    assert "Områden i kommunerna du arbetar i: Västerviks kommun (0883)." in listed
 
 
 def test_the_list_shows_only_managed_areas(signed_in, police, contact_person, make_area):

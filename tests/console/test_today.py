@@ -67,4 +67,8 @@ def test_today_in_english(signed_in_page, make_user):
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Today")
     expect(page.locator("#new-tips h2")).to_contain_text("New tips since your last visit")
+    # Municipalities by name, as everywhere in the console (labels.municipality_label).
+    expect(
+        page.get_by_text("You see the municipalities you serve: Vimmerby kommun (0884).")
+    ).to_be_visible()
     check_page(page)
