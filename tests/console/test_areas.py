@@ -53,6 +53,10 @@ def test_police_create_an_area_and_see_it_on_the_list(
     expect(overview).to_be_visible()
     # The boundary and the centre are drawn without any tiles.
     expect(overview.locator("path.leaflet-interactive")).to_have_count(2)
+    # Every column fits: on a phone each area is a card, its numbers after their names.
+    table_box = page.locator(".areas-overview .table-wrap")
+    assert table_box.evaluate("box => box.scrollWidth <= box.clientWidth")
+    expect(page.get_by_role("rowheader", name="Storgatan")).to_be_visible()
     check_page(page)
     screenshot(page, f"areas-{size}")
 

@@ -40,6 +40,16 @@ def test_the_menu_shows_whole_on_a_desktop(signed_in_page, live_server, police):
     menu = page.get_by_role("navigation", name="Huvudmeny")
     expect(menu.get_by_role("button", name="Meny")).to_be_hidden()
     expect(menu.get_by_role("link", name="Statistik")).to_be_visible()
+    # The first entry's text starts where the page's text does, not out in the margin.
+    first_entry_text, heading = page.evaluate(
+        """() => {
+          const link = document.querySelector('.nav__link');
+          const padding = parseFloat(getComputedStyle(link).paddingLeft);
+          return [link.getBoundingClientRect().left + padding,
+                  document.querySelector('h1').getBoundingClientRect().left];
+        }"""
+    )
+    assert abs(first_entry_text - heading) < 1, (first_entry_text, heading)
 
 
 def test_without_the_script_a_phone_shows_every_entry(
