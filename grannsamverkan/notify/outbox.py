@@ -286,10 +286,10 @@ class Dispatcher:
         now = utcnow()
         unsent = [c.delivery_id for c in claimed if c.delivery_id not in results]
         by_id = {c.delivery_id: c for c in claimed}
-        # Rows with the same outcome values share one UPDATE: a multicast of 500 sent rows
-        # is one statement, not 500 round trips that keep this dispatcher from the next
-        # alert (bench/tip_latency.py).
-        values_of = {i: outcome_values(by_id[i], r, now, self.policy) for i, r in results.items()}
+        # Rows with the same outcome values share one UPDATE: 500 rows sent (or retried) alike
+        # are one statement, not 500 round trips that keep this dispatcher from the next alert.
+        delay = self.policy.delays_for_one_batch()
+        values_of = {i: outcome_values(by_id[i], r, now, delay) for i, r in results.items()}
         same_values: dict[tuple[tuple[str, Any], ...], list[int]] = defaultdict(list)
         for delivery_id, values in values_of.items():
             same_values[tuple(sorted(values.items()))].append(delivery_id)

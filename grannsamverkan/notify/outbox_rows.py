@@ -3,7 +3,9 @@ failed row waits before its next try, and when the next pending row is due."""
 
 from __future__ import annotations
 
+import functools
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +30,18 @@ class RetryPolicy:
         ceiling = min(self.cap_s, self.base_s * 2 ** max(0, attempts - 1))
         delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not secrets
         return max(delay, retry_after_s or 0.0)
+
+    def delays_for_one_batch(self) -> Callable[[int, float | None], float | None]:
+        """Seconds from a failed try to the next (None: no tries left), drawn once per (tries,
+        Retry-After) for one batch's rows: rows that failed alike (an FCM outage, a
+        QUOTA_EXCEEDED multicast) wait alike and are recorded with one UPDATE, not one each;
+        the jitter still spreads batches and dispatchers."""
+
+        @functools.cache
+        def delay_after(tries: int, retry_after_s: float | None) -> float | None:
+            return self.delay(tries, retry_after_s) if tries < self.max_attempts else None
+
+        return delay_after
 
 
 @dataclass(frozen=True)
@@ -107,9 +121,13 @@ def next_due_in(now: datetime | None = None) -> float | None:
 
 
 def outcome_values(
-    row: Claimed, result: TokenResult, now: datetime, policy: RetryPolicy
+    row: Claimed,
+    result: TokenResult,
+    now: datetime,
+    delay_after: Callable[[int, float | None], float | None],
 ) -> dict[str, Any]:
-    """The columns a sent (or failed, or retried) row gets: its next state, or its next try."""
+    """The columns a sent (or failed, or retried) row gets: its next state, or its next try
+    ``delay_after(tries, Retry-After)`` seconds from now (RetryPolicy.delays_for_one_batch)."""
     attempts = row.attempts + 1
     values: dict[str, Any] = {
         "attempts": attempts,
@@ -122,9 +140,11 @@ def outcome_values(
         values["state"] = "sent"
     elif result.outcome is Outcome.UNREGISTERED:
         values["state"] = "unregistered"
-    elif result.outcome is Outcome.RETRY and attempts < policy.max_attempts:
-        delay = policy.delay(attempts, result.retry_after_s)
-        values["next_attempt_at"] = now + timedelta(seconds=delay)
+    elif (
+        result.outcome is Outcome.RETRY
+        and (wait_s := delay_after(attempts, result.retry_after_s)) is not None
+    ):
+        values["next_attempt_at"] = now + timedelta(seconds=wait_s)
     else:
         values["state"] = "failed"
     if row.channel == "email" and "state" in values:

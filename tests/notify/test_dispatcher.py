@@ -12,6 +12,7 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models import Delivery, Device
 from grannsamverkan.models.types import utcnow
 from tests.conftest import send_all
+from tests.query_count import counted_statements
 from tests.tips.conftest import SPOT, offset
 
 
@@ -97,6 +98,23 @@ def test_quota_exceeded_waits_for_retry_after(app, sink, dispatcher, street, pos
             assert row.attempts == 1
         # Nothing is due yet: another pass sends nothing.
         assert dispatcher.run_until_idle() == 0
+
+
+def test_rows_that_failed_alike_retry_together_with_one_update(
+    app, sink, dispatcher, street, post_tip
+):
+    # FCM is down for both pushes of the tip: they wait the same jittered backoff, and the
+    # outcome is one UPDATE for the batch (an outage of 500 rows is not 500 round trips).
+    sink.fail_unavailable(count=2)
+    post_tip(street["reporter"], "burglary")
+    with counted_statements(app) as statements, app.app_context():
+        dispatcher.run_once()
+    outcome_updates = [s for s in statements if "UPDATE deliveries SET attempts" in s]
+    assert len(outcome_updates) == 1, outcome_updates
+    with app.app_context():
+        rows = db.session.scalars(select(Delivery)).all()
+    assert [(r.state, r.attempts) for r in rows] == [("pending", 1), ("pending", 1)]
+    assert rows[0].next_attempt_at == rows[1].next_attempt_at
 
 
 def test_hung_endpoint_does_not_stall_the_dispatcher(app, sink, dispatcher, street, post_tip):
