@@ -1,14 +1,16 @@
 """Views that only read, run without a transaction on PostgreSQL: what a phone fetches in a
-burst after a warning (GET /alerts: BENCHMARKS.md, section 7, "Third pass").
+burst after a warning (GET /alerts, GET /broadcasts/{id}: BENCHMARKS.md, section 7, "Third
+pass").
 
-A transaction costs a read-only request two round trips to PostgreSQL of its five (psycopg
-sends ``BEGIN`` before the first statement and the request's end sends ``ROLLBACK``) and buys
-it nothing: under READ COMMITTED, the default, each statement sees its own snapshot inside a
-transaction too. In autocommit mode neither is sent. A view marked here must not write: a
-flush would be committed statement by statement (tests/api/test_read_only.py holds that the
-marked views are GETs that write nothing). SQLite answers in process, without round trips,
-and its ``BEGIN`` is the app's own (``_sqlite_begin``): it keeps its transactions.
-"""
+A transaction costs such a request two of its five round trips to PostgreSQL (psycopg sends
+``BEGIN`` before the first statement, the request's end ``ROLLBACK``) and, worse, psycopg
+drops every statement it prepared at each ``ROLLBACK``, so PostgreSQL parsed and planned
+sign-in and the page on every request. It buys a read nothing: under READ COMMITTED, the
+default, each statement of a transaction sees its own snapshot too. In autocommit mode
+neither is sent and the prepared statements stay. A view marked here must not write: a flush
+would be committed statement by statement (tests/broadcasts/test_read_only.py holds that
+the marked views answer GET only). SQLite answers in process, without round trips, and its
+``BEGIN`` is the app's own (``_sqlite_begin``): it keeps its transactions."""
 
 from __future__ import annotations
 
