@@ -12,6 +12,7 @@ from grannsamverkan.api import caching
 from grannsamverkan.api.auth import current_identity, identity_required
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import Keyset, PageArgsSchema
+from grannsamverkan.api.read_only import read_only
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
 from grannsamverkan.models.alert import alert_body, alert_title
@@ -55,6 +56,7 @@ def inbox_item(row: Row[Any], locale: str) -> dict[str, Any]:
 
 
 @blp.route("/alerts", methods=["GET"])
+@read_only
 @identity_required
 @blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, InboxAlertPageSchema, headers=caching.HEADERS_DOC)

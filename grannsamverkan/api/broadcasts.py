@@ -9,6 +9,7 @@ from grannsamverkan.api import caching, idempotency
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.api.pagination import PageArgsSchema, paginate_query
+from grannsamverkan.api.read_only import read_only
 from grannsamverkan.errors import Forbidden, NotFound
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.coarsen import coarsen
@@ -192,6 +193,7 @@ def list_broadcasts(query: dict[str, Any], page: dict[str, Any]) -> Any:
 
 
 @blp.route("/broadcasts/<int:broadcast_id>", methods=["GET"])
+@read_only
 @auth_required
 @blp.response(200, BroadcastViewSchema, headers=caching.HEADERS_DOC)
 @caching.revalidated
