@@ -11,13 +11,14 @@ spot and a phone each; ``--broadcast-recipients`` members of 30 areas in municip
 a phone each; one reporter and one police officer serving 0580. Tokens are 163 characters,
 like FCM registration tokens.
 
-Pushes go through the app's real path: ``flask --app grannsamverkan push worker`` processes
-(RQ, on Redis, a queue of their own) running the outbox Dispatcher and FcmSender
-(firebase-admin 7.7.0, one HTTP request per token) against an FCM look-alike that answers
-every request after ``--delay-ms`` (70 ms). That look-alike is bench/fast_sink.py, an
-asyncio server in its own process: the threaded mobile_client_stub PushSink tops out near
-2,600 requests/s on these 2 cores (``--sink-capacity`` measures both), it would be what
-is measured. ``--sink stub`` uses the PushSink anyway.
+Pushes go through the app's real path: ``flask --app 'grannsamverkan:create_app(role="push")'
+push worker`` processes (``--worker-app``; RQ, on Redis, a queue of their own) running the
+outbox Dispatcher and FcmSender (firebase-admin 7.7.0, one HTTP request per token) against
+an FCM look-alike that answers every request after ``--delay-ms`` (70 ms). That look-alike
+is bench/fast_sink.py, an asyncio server in its own process: the threaded
+mobile_client_stub PushSink tops out near 2,600 requests/s on these 2 cores
+(``--sink-capacity`` measures both), it would be what is measured. ``--sink stub`` uses the
+PushSink anyway.
 
 For each worker count: the workers start and are left to go idle, a warm-up tip is sent
 (it opens the connection pools; not counted), then ``--tip-runs`` tips (services.tips,
@@ -68,6 +69,7 @@ from bench.common import (
     rss_mb,
     write_results,
 )
+from grannsamverkan.notify.worker import PUSH_WORKER_APP
 
 PROJECT = "gsv-bench"
 REDIS_URL = os.environ.get("GSV_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -242,14 +244,16 @@ def sink_counts(base: str, kind: str, alert_id: int) -> dict[str, Any]:
 
 
 @contextmanager
-def push_workers(count: int, env: dict[str, str], log: Path, queue: str) -> Any:
-    """``count`` ``flask push worker`` processes on the RQ queue; yields their pids."""
+def push_workers(
+    count: int, env: dict[str, str], log: Path, queue: str, app: str = PUSH_WORKER_APP
+) -> Any:
+    """``count`` ``flask --app APP push worker`` processes on the RQ queue; yields their pids."""
     from rq import Queue, Worker
 
     out = log.open("ab")
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "grannsamverkan", "push", "worker"],
+            [sys.executable, "-m", "flask", "--app", app, "push", "worker"],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -488,6 +492,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--worker-env", action="append", default=[], help="KEY=VALUE for the workers"
     )
     parser.add_argument(
+        "--worker-app",
+        default=PUSH_WORKER_APP,
+        help="the workers' flask --app (grannsamverkan: the whole web app, as before issue 14's "
+        "third pass)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         help="py-spy the first worker during the first broadcast; collapsed stacks go here",
@@ -555,7 +565,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for pair in args.worker_env:
                 key, _, value = pair.partition("=")
                 worker_env[key] = value
-            with push_workers(workers, worker_env, log, queue) as pids:
+            with push_workers(workers, worker_env, log, queue, args.worker_app) as pids:
                 redis = Redis.from_url(REDIS_URL)
                 plan = ["warmup"] + ["tip"] * args.tip_runs + ["broadcast"] * args.broadcast_runs
                 for step in plan:
