@@ -566,6 +566,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 key, _, value = pair.partition("=")
                 worker_env[key] = value
             with push_workers(workers, worker_env, log, queue, args.worker_app) as pids:
+                # Started, their sender made, their start-up sweep done: before any push.
+                rss_idle = [round(rss_mb(p), 1) for p in pids]
                 redis = Redis.from_url(REDIS_URL)
                 plan = ["warmup"] + ["tip"] * args.tip_runs + ["broadcast"] * args.broadcast_runs
                 for step in plan:
@@ -585,6 +587,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     )
                     result["workers"] = workers
                     result["transport"] = transport
+                    result["worker_rss_idle_mb"] = rss_idle
                     if spy is not None:
                         result["profile"] = stop_profiler(*spy)
                     (warmups if step == "warmup" else runs).append(result)
@@ -592,6 +595,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         f"{transport:7} {workers} worker(s) {step:9} {result['messages']:>7} msgs "
                         f"{result['total_s']:7.2f} s  {result['msgs_per_s']:8.0f} msg/s  "
                         f"worker CPU {result['worker_cpu_s']} s  busy {result['machine_busy']:.0%}"
+                        f"  RSS MiB {rss_idle} idle, {result['worker_rss_mb']} after"
                     )
                     wait_idle(redis, queue)
             with app.app_context():
@@ -643,7 +647,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(
             "\nworker / pg / sink: CPU ms per message (workers summed; all PostgreSQL processes;"
             " the sink process). busy: all cores' busy share during the run, other load"
-            " included. RSS: the largest worker's resident memory after a run."
+            " included. RSS: the largest worker's resident memory after a run (before the"
+            " first: worker_rss_idle_mb in the JSON)."
             " 'est': over --broadcast-budget, time = N / measured rate."
         )
     path = write_results("fanout", result, args.json)
