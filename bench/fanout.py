@@ -11,13 +11,14 @@ spot and a phone each; ``--broadcast-recipients`` members of 30 areas in municip
 a phone each; one reporter and one police officer serving 0580. Tokens are 163 characters,
 like FCM registration tokens.
 
-Pushes go through the app's real path: ``flask --app grannsamverkan push worker`` processes
-(RQ, on Redis, a queue of their own) running the outbox Dispatcher and FcmSender
-(firebase-admin 7.7.0, one HTTP request per token) against an FCM look-alike that answers
-every request after ``--delay-ms`` (70 ms). That look-alike is bench/fast_sink.py, an
-asyncio server in its own process: the threaded mobile_client_stub PushSink tops out near
-2,600 requests/s on these 2 cores (``--sink-capacity`` measures both), it would be what
-is measured. ``--sink stub`` uses the PushSink anyway.
+Pushes go through the app's real path: ``flask --app 'grannsamverkan:create_app(role="push")'
+push worker`` processes (``--worker-app``; RQ, on Redis, a queue of their own) running the
+outbox Dispatcher and FcmSender (firebase-admin 7.7.0, one HTTP request per token) against
+an FCM look-alike that answers every request after ``--delay-ms`` (70 ms). That look-alike
+is bench/fast_sink.py, an asyncio server in its own process: the threaded
+mobile_client_stub PushSink tops out near 2,600 requests/s on these 2 cores
+(``--sink-capacity`` measures both), it would be what is measured. ``--sink stub`` uses the
+PushSink anyway.
 
 For each worker count: the workers start and are left to go idle, a warm-up tip is sent
 (it opens the connection pools; not counted), then ``--tip-runs`` tips (services.tips,
@@ -68,6 +69,7 @@ from bench.common import (
     rss_mb,
     write_results,
 )
+from grannsamverkan.notify.worker import PUSH_WORKER_APP
 
 PROJECT = "gsv-bench"
 REDIS_URL = os.environ.get("GSV_BENCH_REDIS", "redis://127.0.0.1:6379/0")
@@ -242,14 +244,16 @@ def sink_counts(base: str, kind: str, alert_id: int) -> dict[str, Any]:
 
 
 @contextmanager
-def push_workers(count: int, env: dict[str, str], log: Path, queue: str) -> Any:
-    """``count`` ``flask push worker`` processes on the RQ queue; yields their pids."""
+def push_workers(
+    count: int, env: dict[str, str], log: Path, queue: str, app: str = PUSH_WORKER_APP
+) -> Any:
+    """``count`` ``flask --app APP push worker`` processes on the RQ queue; yields their pids."""
     from rq import Queue, Worker
 
     out = log.open("ab")
     processes = [
         subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "grannsamverkan", "push", "worker"],
+            [sys.executable, "-m", "flask", "--app", app, "push", "worker"],
             cwd=REPO,
             env=env,
             stdout=out,
@@ -488,6 +492,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--worker-env", action="append", default=[], help="KEY=VALUE for the workers"
     )
     parser.add_argument(
+        "--worker-app",
+        default=PUSH_WORKER_APP,
+        help="the workers' flask --app (grannsamverkan: the whole web app, as before issue 14's "
+        "third pass)",
+    )
+    parser.add_argument(
         "--profile",
         type=Path,
         help="py-spy the first worker during the first broadcast; collapsed stacks go here",
@@ -555,7 +565,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             for pair in args.worker_env:
                 key, _, value = pair.partition("=")
                 worker_env[key] = value
-            with push_workers(workers, worker_env, log, queue) as pids:
+            with push_workers(workers, worker_env, log, queue, args.worker_app) as pids:
+                # Started, their sender made, their start-up sweep done: before any push.
+                rss_idle = [round(rss_mb(p), 1) for p in pids]
                 redis = Redis.from_url(REDIS_URL)
                 plan = ["warmup"] + ["tip"] * args.tip_runs + ["broadcast"] * args.broadcast_runs
                 for step in plan:
@@ -575,6 +587,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     )
                     result["workers"] = workers
                     result["transport"] = transport
+                    result["worker_rss_idle_mb"] = rss_idle
                     if spy is not None:
                         result["profile"] = stop_profiler(*spy)
                     (warmups if step == "warmup" else runs).append(result)
@@ -582,6 +595,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                         f"{transport:7} {workers} worker(s) {step:9} {result['messages']:>7} msgs "
                         f"{result['total_s']:7.2f} s  {result['msgs_per_s']:8.0f} msg/s  "
                         f"worker CPU {result['worker_cpu_s']} s  busy {result['machine_busy']:.0%}"
+                        f"  RSS MiB {rss_idle} idle, {result['worker_rss_mb']} after"
                     )
                     wait_idle(redis, queue)
             with app.app_context():
@@ -633,7 +647,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(
             "\nworker / pg / sink: CPU ms per message (workers summed; all PostgreSQL processes;"
             " the sink process). busy: all cores' busy share during the run, other load"
-            " included. RSS: the largest worker's resident memory after a run."
+            " included. RSS: the largest worker's resident memory after a run (before the"
+            " first: worker_rss_idle_mb in the JSON)."
             " 'est': over --broadcast-budget, time = N / measured rate."
         )
     path = write_results("fanout", result, args.json)

@@ -15,7 +15,6 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from grannsamverkan import logs
-from grannsamverkan.api import security_headers
 from grannsamverkan.config import Settings, load_secret_key, public_base_url
 from grannsamverkan.failure_log import App
 from grannsamverkan.schema_version import head_revisions
@@ -23,8 +22,21 @@ from grannsamverkan.schema_version import head_revisions
 log = logging.getLogger(__name__)
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """The application factory: environment settings, then ``config`` overrides."""
+# What a process built by create_app serves: "web" the API and the console (and, with the
+# default GSV_DISPATCHER, a dispatcher thread); "push" only what ``flask push worker`` runs.
+APP_ROLES = ("web", "push")
+
+
+def create_app(config: dict[str, Any] | None = None, *, role: str = "web") -> Flask:
+    """The application factory: environment settings, then ``config`` overrides.
+
+    ``role="push"`` makes the push worker's app (notify/worker.py ``PUSH_WORKER_APP``):
+    the database, the dispatcher with its chores and the commands, without the API, the
+    console and what only they use (OpenAPI, schemas, rate limits, request hooks): ~20 MiB
+    less in every push worker (BENCHMARKS.md, "Push worker memory").
+    """
+    if role not in APP_ROLES:
+        raise ValueError(f"role must be one of {APP_ROLES}, not {role!r}")
     app = App(__name__, instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(Settings().as_flask_config())
@@ -33,6 +45,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{db_file}"
     if config:
         app.config.update(config)
+    app.config["GSV_APP_ROLE"] = role
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_secret_key(app.instance_path)
     app.json.sort_keys = False  # type: ignore[attr-defined]
@@ -44,21 +57,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         )
     app.config["GSV_PUBLIC_URL"] = public_base_url(app.config.get("GSV_PUBLIC_URL") or None)
 
-    _trust_proxies(app)
-    from grannsamverkan import failure_log, request_input
-    from grannsamverkan.api import monitoring
-
-    request_input.init_app(app)  # before any route: it brings the id converter
-    failure_log.init_app(app)
-    monitoring.init_app(app)
-    _init_extensions(app)
-    security_headers.init_app(app)
-    _register_blueprints(app)
+    _init_database(app)
+    _init_dispatching(app)
+    if role == "web":
+        _init_web(app)
 
     from grannsamverkan import cli
 
     cli.register(app)
     return app
+
+
+def _init_web(app: Flask) -> None:
+    """What serves requests: the hooks every request passes through, the API, the console."""
+    _trust_proxies(app)
+    from grannsamverkan import failure_log, request_input
+    from grannsamverkan.api import monitoring, security_headers
+
+    request_input.init_app(app)  # before any route: it brings the id converter
+    failure_log.init_app(app)
+    monitoring.init_app(app)
+    _init_api(app)
+    security_headers.init_app(app)
+    _register_blueprints(app)
 
 
 def _trust_proxies(app: Flask) -> None:
@@ -69,14 +90,19 @@ def _trust_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
-def _init_extensions(app: Flask) -> None:
+def _init_database(app: Flask) -> None:
     from grannsamverkan import models  # noqa: F401 - registers the tables
-    from grannsamverkan.api import errors, openapi, ratelimit
-    from grannsamverkan.api.auth import SECURITY_SCHEME
-    from grannsamverkan.extensions import api, db
+    from grannsamverkan.extensions import db
 
     db.init_app(app)
     head_revisions()  # what this code expects, read now (see schema_version.py)
+
+
+def _init_api(app: Flask) -> None:
+    from grannsamverkan.api import errors, openapi, ratelimit
+    from grannsamverkan.api.auth import SECURITY_SCHEME
+    from grannsamverkan.extensions import api
+
     ratelimit.init_app(app)
     openapi.configure(api)
     api.init_app(app, spec_kwargs=openapi.spec_kwargs())
@@ -86,6 +112,8 @@ def _init_extensions(app: Flask) -> None:
     app.teardown_request(geocoding.keep_misses)
     api.spec.components.security_scheme("bearerAuth", SECURITY_SCHEME)
 
+
+def _init_dispatching(app: Flask) -> None:
     from grannsamverkan.notify import open311_status, runner
     from grannsamverkan.notify.chores import in_background
     from grannsamverkan.services import police_events

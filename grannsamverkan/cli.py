@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faulthandler
+import logging
 import signal
 from typing import Any
 
@@ -15,6 +16,8 @@ from grannsamverkan.extensions import db
 from grannsamverkan.models.user import ROLES
 from grannsamverkan.schema_version import migrations_directory
 from grannsamverkan.services import accounts, permissions
+
+log = logging.getLogger(__name__)
 
 users_cli = AppGroup("users", help="Manage accounts.")
 
@@ -163,6 +166,12 @@ def push_worker_command(burst: bool, metrics_port: int | None, metrics_address: 
     from grannsamverkan.notify.runner import EXTENSION
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["GSV_APP_ROLE"] != "push":
+        log.warning(
+            "this push worker carries the API and the console (~20 MiB it never uses): "
+            "start it with --app '%s'",
+            worker.PUSH_WORKER_APP,
+        )
     # `kill -USR1 <pid>` prints every thread's stack to stderr: what a stuck worker is doing.
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     if metrics_port:

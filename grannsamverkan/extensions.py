@@ -2,16 +2,20 @@
 
 Nothing from the application is imported here, so every layer may import this module: the
 API's error handlers and rate limits are bound by the factory (api/errors.py,
-api/ratelimit.py)."""
+api/ratelimit.py).
+
+``db`` is made at import. The web app's own extensions (``api``, ``babel``, ``csrf``) are
+made when first imported from here: a push worker, which imports this module for ``db``,
+never loads flask-smorest, Flask-Babel or Flask-WTF (~5 MiB resident; BENCHMARKS.md, "Push
+worker memory").
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from flask_babel import Babel
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -37,6 +41,29 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
-api = Api()
-babel = Babel()
-csrf = CSRFProtect()
+
+if TYPE_CHECKING:
+    from flask_babel import Babel
+    from flask_smorest import Api
+    from flask_wtf.csrf import CSRFProtect
+
+    api: Api
+    babel: Babel
+    csrf: CSRFProtect
+
+
+# name -> (module, class) of the extensions made at their first import from here.
+_MADE_AT_FIRST_USE = {
+    "api": ("flask_smorest", "Api"),
+    "babel": ("flask_babel", "Babel"),
+    "csrf": ("flask_wtf.csrf", "CSRFProtect"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``api``, ``babel`` and ``csrf``: made once, at the first import of each."""
+    if name not in _MADE_AT_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module, cls = _MADE_AT_FIRST_USE[name]
+    extension = globals()[name] = getattr(import_module(module), cls)()
+    return extension

@@ -29,6 +29,8 @@ from grannsamverkan.notify.runner import (
 
 log = logging.getLogger(__name__)
 
+# The --app of ``flask push worker``: the app without the API and the console (create_app).
+PUSH_WORKER_APP = 'grannsamverkan:create_app(role="push")'
 # Allocations between two collections of the youngest generation (Python's default: 700).
 GC_GEN0_THRESHOLD = 5_000
 

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Delivery, Device, Membership, User
+from grannsamverkan.notify.worker import PUSH_WORKER_APP
 from grannsamverkan.services.privacy import coarse_count
 from tests.notify.conftest import PROJECT
 from tests.tips.conftest import SPOT, offset
@@ -89,7 +90,7 @@ def start_worker(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen
     """``flask push worker`` as an operator starts it; its output goes to ``log``."""
     with log.open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "grannsamverkan", "push", "worker", *args],
+            [sys.executable, "-m", "flask", "--app", PUSH_WORKER_APP, "push", "worker", *args],
             cwd=REPO,
             env=env,
             stdout=out,

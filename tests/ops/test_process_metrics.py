@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from grannsamverkan.notify.worker import PUSH_WORKER_APP
 from tests.e2e.test_server_push import REPO, free_port
 from tests.metrics_scrape import parse, value
 from tests.tips.conftest import SPOT, offset
@@ -147,7 +148,7 @@ def test_an_rq_push_worker_counts_what_it_sent(
     )  # fmt: skip
     log = (tmp_path / "worker.log").open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "flask", "--app", "grannsamverkan", "push", "worker",
+        [sys.executable, "-m", "flask", "--app", PUSH_WORKER_APP, "push", "worker",
          "--metrics-port", str(port)],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
