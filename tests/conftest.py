@@ -151,6 +151,12 @@ def backend(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
+def only_on(name: str) -> pytest.MarkDecorator:
+    """For a test of one backend's own behaviour (its query plans, psycopg's transactions):
+    the test runs on that backend alone, instead of being skipped on the other."""
+    return pytest.mark.parametrize("backend", [b for b in BACKENDS if b == name])
+
+
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     """Override in a test module to change the app's configuration."""

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
 from sqlalchemy import event, text
 
 from grannsamverkan.extensions import db
 from tests.broadcasts.conftest import API, warning
+from tests.conftest import only_on
 
 ALERTS = f"{API}/alerts"
 
@@ -35,13 +35,7 @@ def autocommit_per_statement(app: Any) -> Iterator[list[bool]]:
         event.remove(engine, "before_cursor_execute", record)
 
 
-@pytest.fixture
-def postgresql_only(backend: str) -> None:
-    if backend != "postgresql":
-        pytest.skip("SQLite answers in process and keeps its transactions (its BEGIN IMMEDIATE)")
-
-
-@pytest.mark.usefixtures("postgresql_only")
+@only_on("postgresql")
 def test_the_burst_reads_run_in_autocommit(app, client, town, send):
     sent = send(town.police, warning())
     for url in (ALERTS, f"{API}/broadcasts/{sent['id']}"):
@@ -52,7 +46,7 @@ def test_the_burst_reads_run_in_autocommit(app, client, town, send):
         assert all(modes), (url, modes)
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@only_on("postgresql")
 def test_a_write_after_a_read_on_the_same_connection_is_a_transaction(app, client, town, send):
     sent = send(town.police, warning())
     assert client.get(ALERTS, headers=town.anna.headers).status_code == 200
@@ -64,7 +58,7 @@ def test_a_write_after_a_read_on_the_same_connection_is_a_transaction(app, clien
     assert client.get(ALERTS, headers=town.anna.headers).get_json()["items"][0]["read_at"]
 
 
-@pytest.mark.usefixtures("postgresql_only")
+@only_on("postgresql")
 def test_the_inbox_statements_stay_prepared(app, client, town, send):
     """psycopg prepares a statement on its fifth run; a ROLLBACK at each request's end made
     it forget them all, so PostgreSQL parsed and planned the page on every request."""

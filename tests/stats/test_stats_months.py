@@ -13,6 +13,7 @@ from sqlalchemy import event
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Tip
 from grannsamverkan.services import stats
+from tests.conftest import only_on
 
 # (UTC time, the Swedish month it belongs to): the last hours of UTC months, winter (UTC+1)
 # and summer (UTC+2) time, the SQLite hour window's edges (22:00 on the 28th on) and a year.
@@ -70,11 +71,10 @@ def test_months_are_swedish_at_the_edges(app: Flask, edge_tips: int) -> None:
     ]
 
 
-def test_sqlite_counts_read_the_index_alone(app: Flask, backend: str, edge_tips: int) -> None:
+@only_on("sqlite")  # the query plan checked is SQLite's
+def test_sqlite_counts_read_the_index_alone(app: Flask, edge_tips: int) -> None:
     """Every count the statistics page asks for finds its tips by area and time in an index
     that also holds the category and the status: no row of the table is read."""
-    if backend != "sqlite":
-        pytest.skip("the query plan checked is SQLite's")
     executed: list[tuple[str, Any]] = []
 
     def note(conn, cursor, statement, parameters, context, executemany):
