@@ -61,8 +61,8 @@ def write_alert(alert: Alert, targets: Iterable[AlertTarget], *, purpose: str = 
     targets = list(targets)
     now = utcnow()
     for start in range(0, len(targets), CHUNK):
-        db.session.execute(
-            insert(AlertRecipient),
+        insert_rows(
+            AlertRecipient,
             [
                 {"alert_id": alert.id, "user_id": t.user_id, "silent": t.silent, "created_at": now}
                 for t in targets[start : start + CHUNK]
@@ -96,10 +96,20 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
             _sms_rows(alert, chunk, purpose=purpose, now=now) if texted else [],
         ):
             if rows:
-                db.session.execute(insert(Delivery), rows)
+                insert_rows(Delivery, rows)
                 db.session.info["deliveries_written"] = True
                 written += len(rows)
     return written
+
+
+def insert_rows(model: type[AlertRecipient] | type[Delivery], rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` (all with the same keys) as one ``INSERT … VALUES (…), (…)``.
+
+    Asking for the new ids back is what makes SQLAlchemy render the rows into one statement
+    ("insertmanyvalues"); a plain executemany binds and sends the statement once per row
+    (psycopg's pipeline), which cost a tip's request a third of its CPU (BENCHMARKS.md,
+    "Tip → first push (issue 14, third pass)"). The ids are not needed."""
+    db.session.execute(insert(model).returning(model.id), rows)
 
 
 class _Reachable(NamedTuple):
@@ -193,7 +203,7 @@ def _sms_rows(
     by_user = {t.user_id: t for t in targets}
     people = db.session.execute(
         select(User.id, User.phone, User.locale, User.channels, User.quiet_start, User.quiet_end)
-        .where(User.id.in_(list(by_user)), User.phone.is_not(None))
+        .where(id_among(User.id, list(by_user)), User.phone.is_not(None))
         .order_by(User.id)
     ).all()
     people = [p for p in people if "sms" in (p.channels or [])]
