@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 
 from grannsamverkan.extensions import db
+from grannsamverkan.logs import current_request_id
 from grannsamverkan.metrics import ALERTS, count_on_commit
 from grannsamverkan.models import (
     Alert,
@@ -86,6 +87,8 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
     now = utcnow()
     written = 0
     texted = sms_is_sent_for(alert)
+    # Once, not by the column's default once per row (a request-context look-up each).
+    request_id = {"request_id": current_request_id()}
     for start in range(0, len(targets), CHUNK):
         chunk = targets[start : start + CHUNK]
         reachable = _reachable(chunk)
@@ -96,7 +99,7 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
             _sms_rows(alert, chunk, purpose=purpose, now=now) if texted else [],
         ):
             if rows:
-                insert_rows(Delivery, rows)
+                insert_rows(Delivery, [{**row, **request_id} for row in rows])
                 db.session.info["deliveries_written"] = True
                 written += len(rows)
     return written
