@@ -107,7 +107,11 @@ class AiohttpFcmSender(FcmSender):
 
     def run_on_loop(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         """Start ``coroutine`` on this process's loop thread; its future, for any thread."""
-        return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        try:
+            return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        except BaseException:
+            coroutine.close()  # never started: no "was never awaited" warning at exit
+            raise
 
     def _request_bodies(self, message: PushMessage) -> list[bytes]:
         """The messages:send bodies, encoded by the SDK once and addressed per token."""

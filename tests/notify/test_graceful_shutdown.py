@@ -236,18 +236,17 @@ def test_a_batch_the_transport_refuses_is_handed_back_not_left_leased(
     batches in flight are recorded."""
     tokens, _ = bilingual_fan_out(80)
     sink.delay(0.3)
-    run_on_loop = pipelined.sender.run_on_loop
     refusing = threading.Event()
+    running_loop = pipelined.sender._running_loop
 
-    def refuse_once_shut(coroutine):
+    def refuse_once_shut():
         if refusing.is_set():
-            coroutine.close()
-            raise RuntimeError("cannot schedule new futures after shutdown")
-        return run_on_loop(coroutine)
+            raise RuntimeError("can't create new thread at interpreter shutdown")
+        return running_loop()
 
-    monkeypatch.setattr(pipelined.sender, "run_on_loop", refuse_once_shut)
+    monkeypatch.setattr(pipelined.sender, "_running_loop", refuse_once_shut)
     seen = count_overlap(pipelined, monkeypatch, after_first=refusing.set)
-    with app.app_context(), pytest.raises(RuntimeError, match="after shutdown"):
+    with app.app_context(), pytest.raises(RuntimeError, match="at interpreter shutdown"):
         pipelined.run_until_idle()
     assert sum(seen["sizes"]) == 40, "the four batches in flight were sent"
     assert pipelined.released == 10, "the refused batch was handed back whole"
