@@ -61,14 +61,17 @@ class TipAsSeen:
 
     def __init__(self, tip: Tip, user: User) -> None:
         self._tip = tip
-        self.duplicate_of_id = (
-            tip.duplicate_of_id if permissions.sees_duplicate_link(user, tip) else None
-        )
+        self.duplicate_of_id = duplicate_link(user, tip)
         forward = tip.forward
         self.forwarding = None if forward is None else forwarding_view(forward, user.locale)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._tip, name)
+
+
+def duplicate_link(user: User, tip: Tip) -> int | None:
+    """The earlier tip this one repeats, for those who may follow the link."""
+    return tip.duplicate_of_id if permissions.sees_duplicate_link(user, tip) else None
 
 
 def forwarding_view(forward: TipForward, locale: str) -> dict[str, Any]:
@@ -123,7 +126,8 @@ def _report(user: User, body: dict[str, Any]) -> tuple[dict[str, Any], int]:
         "police_only": tip.police_only,
         "help_resources": [],
         "alert": ({"id": reported.alert.id, "recipient_count": count} if reported.alert else None),
-        "duplicate_of": TipAsSeen(tip, user).duplicate_of_id,
+        # Not TipAsSeen: its forwarding view would load the new tip's forward for nothing.
+        "duplicate_of": duplicate_link(user, tip),
     }
     if tip.police_only:
         answer["guidance"] = close_relationship_guidance(user.locale)

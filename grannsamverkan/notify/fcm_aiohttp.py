@@ -11,14 +11,15 @@ session with keep-alive connections, up to MAX_BATCH requests in flight per batc
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import logging
 import os
 import ssl
 import threading
 import warnings
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Coroutine, Mapping
+from typing import Any, TypeVar
 
 import aiohttp
 import google.auth.transport.requests
@@ -33,6 +34,8 @@ logger = logging.getLogger("grannsamverkan.push")
 # How much longer than one request's time-out the dispatcher waits for a whole batch: a
 # request may take a connect and a read time-out, and a batch never queues (≤ MAX_BATCH).
 _BATCH_GRACE_S = 5.0
+
+T = TypeVar("T")
 
 
 class AiohttpFcmSender(FcmSender):
@@ -58,6 +61,17 @@ class AiohttpFcmSender(FcmSender):
 
     def send(self, message: PushMessage) -> list[TokenResult]:
         """Post one request per token on the sender's loop and wait for all; never raises."""
+        try:
+            return self.run_on_loop(self.send_on_loop(message)).result(
+                timeout=2 * self._timeout_s + _BATCH_GRACE_S + 1
+            )
+        except Exception as error:  # the loop could not be reached, or did not answer
+            return self._all_retry(message, error)
+
+    async def send_on_loop(self, message: PushMessage) -> list[TokenResult]:
+        """``send``, as a coroutine on the sender's loop (``run_on_loop``): a dispatcher
+        hands a batch's multicasts straight to the loop, with no thread of its own between
+        (in_flight.OnLoop); never raises."""
         if not message.tokens:
             return []
         try:
@@ -69,19 +83,35 @@ class AiohttpFcmSender(FcmSender):
                 for t in message.tokens
             ]
         try:
-            headers = self._headers()
-            future = asyncio.run_coroutine_threadsafe(
-                self._post_all(message.tokens, bodies, headers), self._running_loop()
+            if self._token_refused or not self._credential.valid:
+                # The refresh is a blocking HTTP request: not on the loop the batches share.
+                headers = await asyncio.to_thread(self._headers)
+            else:
+                headers = self._headers()
+            return await asyncio.wait_for(
+                self._post_all(message.tokens, bodies, headers),
+                2 * self._timeout_s + _BATCH_GRACE_S,
             )
-            return future.result(timeout=2 * self._timeout_s + _BATCH_GRACE_S)
         except Exception as error:
-            # A token refresh or the loop failed, or the batch overran: nothing is known to
-            # have arrived (or FCM deduplicates nothing), so all of it may be tried again.
-            logger.warning("push batch of %d failed: %r", len(message.tokens), error)
-            return [
-                TokenResult(t, Outcome.RETRY, error=f"{type(error).__name__}: {error}")
-                for t in message.tokens
-            ]
+            return self._all_retry(message, error)
+
+    @staticmethod
+    def _all_retry(message: PushMessage, error: Exception) -> list[TokenResult]:
+        """A token refresh or the loop failed, or the batch overran: nothing is known to
+        have arrived (or FCM deduplicates nothing), so all of it may be tried again."""
+        logger.warning("push batch of %d failed: %r", len(message.tokens), error)
+        return [
+            TokenResult(t, Outcome.RETRY, error=f"{type(error).__name__}: {error}")
+            for t in message.tokens
+        ]
+
+    def run_on_loop(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        """Start ``coroutine`` on this process's loop thread; its future, for any thread."""
+        try:
+            return asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        except BaseException:
+            coroutine.close()  # never started: no "was never awaited" warning at exit
+            raise
 
     def _request_bodies(self, message: PushMessage) -> list[bytes]:
         """The messages:send bodies, encoded by the SDK once and addressed per token."""
@@ -104,7 +134,7 @@ class AiohttpFcmSender(FcmSender):
 
     def _headers(self) -> dict[str, str]:
         """The SDK's FCM headers with a valid OAuth2 access token (refreshed here, once per
-        batch when expired, not inside the per-request coroutines)."""
+        multicast when expired, not inside the per-request coroutines)."""
         with self._token_lock:  # batches are sent from several threads at once
             if self._token_refused or not self._credential.valid:
                 self._credential.refresh(google.auth.transport.requests.Request())
@@ -180,9 +210,16 @@ class AiohttpFcmSender(FcmSender):
     # --- the loop and the session -------------------------------------------------------------
 
     def _running_loop(self) -> asyncio.AbstractEventLoop:
-        """This process's loop thread, started on first use (and again after a fork)."""
+        """This process's loop thread, started on first use (and again after a fork, or if
+        it ended: a coroutine handed to a loop that no longer runs would never finish)."""
         with self._loop_lock:
-            if self._loop is None or self._loop_pid != os.getpid():
+            thread = self._loop_thread
+            if (
+                self._loop is None
+                or self._loop_pid != os.getpid()
+                or thread is None
+                or not thread.is_alive()
+            ):
                 loop = asyncio.new_event_loop()
                 thread = threading.Thread(target=loop.run_forever, name="fcm-aiohttp", daemon=True)
                 thread.start()

@@ -35,7 +35,7 @@ from grannsamverkan.notify import open311
 from grannsamverkan.notify.in_flight import Inline, Sending, Submitter, push_pool
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
-from grannsamverkan.notify.messages import PushKind, build_message
+from grannsamverkan.notify.multicasts import push_groups, send_groups, send_groups_on_loop
 from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy, lease_due_rows, outcome_values
 from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
@@ -48,8 +48,6 @@ log = logging.getLogger(__name__)
 # Work that writes outbox rows when it is due rather than on a request (event reminders),
 # given the time of the dispatcher's pass.
 Chore = Callable[[datetime], object]
-# The multicasts of one batch: one per (alert, purpose, language, silence).
-PushGroups = dict[tuple[int, PushKind], list[Claimed]]
 
 
 class Dispatcher:
@@ -218,9 +216,10 @@ class Dispatcher:
             # must not open a transaction (on SQLite it would hold the write lock meanwhile).
             db.session.expunge_all()
             db.session.commit()
-            groups = self._push_groups(claimed, alerts, now, results)
+            groups = push_groups(claimed, alerts, now, results)
             # First: the pushes are what is urgent, and a pool sends them while this goes on.
-            pushes = pool.submit(self._push, groups, alerts, now)
+            send = send_groups_on_loop if pool.runs_coroutines else send_groups
+            pushes = pool.submit(send, self.sender, self.stop, groups, alerts, now)
         except Exception:
             # Nothing of the batch has gone out: hand it all back rather than leave it leased
             # until the lease runs out. (A pool refuses work once the interpreter exits.)
@@ -238,48 +237,6 @@ class Dispatcher:
         budget_s = self.lease.total_seconds() / 2
         results.update(open311.send_jobs(self.open311, forwards, jobs, budget_s=budget_s))
         return Sending(claimed, results, pushes)
-
-    @staticmethod
-    def _push_groups(
-        claimed: list[Claimed],
-        alerts: dict[int, Alert],
-        now: datetime,
-        results: dict[int, TokenResult],
-    ) -> PushGroups:
-        """The claimed push rows by multicast; those that need none get their result now."""
-        groups: PushGroups = defaultdict(list)
-        for row in claimed:
-            if row.channel != "push":
-                continue
-            alert = alerts.get(row.alert_id) if row.alert_id is not None else None
-            if row.token is None:  # the device was removed meanwhile
-                results[row.delivery_id] = TokenResult("", Outcome.UNREGISTERED, error="no device")
-            elif alert is None or alert.has_expired(now):
-                results[row.delivery_id] = TokenResult(row.token, Outcome.FAILED, error="expired")
-            elif row.alert_id is not None:
-                groups[(row.alert_id, PushKind(row.purpose, row.locale, row.silent))].append(row)
-        return groups
-
-    def _push(
-        self, groups: PushGroups, alerts: dict[int, Alert], now: datetime
-    ) -> dict[int, TokenResult]:
-        """One multicast per group, until ``stop`` is set: the rest go back unsent (record
-        releases them). Reads only the detached alerts: it may run in a pool's thread."""
-        results: dict[int, TokenResult] = {}
-        for (alert_id, kind), rows in groups.items():
-            if self.stop.is_set():
-                break
-            message = build_message(
-                alerts[alert_id],
-                kind,
-                tokens=[r.token for r in rows],  # type: ignore[misc]
-                now=now,
-            )
-            with SEND_SECONDS.labels(channel="push").time():
-                sent = self.sender.send(message)
-            for row, result in zip(rows, sent, strict=True):
-                results[row.delivery_id] = result
-        return results
 
     def record(self, claimed: list[Claimed], results: dict[int, TokenResult]) -> None:
         """Store each row's outcome while this dispatcher holds its lease; release unsent rows."""

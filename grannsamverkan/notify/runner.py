@@ -168,9 +168,9 @@ def _before_exit(stop: Callable[[float], None], timeout: float) -> None:
     """Call ``stop(timeout)`` when the process exits, before its thread pools are shut.
 
     concurrent.futures shuts every ThreadPoolExecutor at exit *before* atexit handlers run
-    (documented): a dispatcher told to stop only by atexit still claims its next batch
-    meanwhile, cannot hand it to its push pool (several batches in flight) and left it
-    leased; the SDK transport's own pool likewise turned a batch into retries. threading's
+    (documented): a dispatcher told to stop only by atexit still claimed its next batch
+    meanwhile, could not hand it to its push pool (then a thread pool) and left it leased;
+    the SDK transport's own pool likewise turned a batch into retries. threading's
     exit hook (what concurrent.futures itself uses) runs last-registered first, so the
     dispatcher stops, finishes its batches in flight and releases the rest while the pools
     still work. atexit stays the fallback where that hook is missing or already past.

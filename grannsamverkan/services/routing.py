@@ -11,6 +11,7 @@ from sqlalchemy import Row, exists, or_, select
 from grannsamverkan.extensions import db
 from grannsamverkan.geo.radius import homes_within
 from grannsamverkan.models import Membership, Tip, User
+from grannsamverkan.models.types import id_among
 from grannsamverkan.services.local_time import in_quiet_hours
 
 # Routing table (DESIGN.md): who hears of each category besides the police.
@@ -94,7 +95,7 @@ def _neighbours(tip: Tip) -> list[Row[Any]]:
     in_range = [home.user_id for home in nearby]
     if not in_range:
         return []
-    return list(db.session.execute(select(*_SETTINGS).where(User.id.in_(in_range))))
+    return list(db.session.execute(select(*_SETTINGS).where(id_among(User.id, in_range))))
 
 
 def _area_people(tip: Tip) -> list[Row[Any]]:

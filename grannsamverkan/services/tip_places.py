@@ -15,6 +15,7 @@ The rules (docs/privacy-and-routing.md, "Where tips land"):
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import defer
 
 from grannsamverkan.errors import Invalid
 from grannsamverkan.extensions import db
@@ -53,6 +54,9 @@ def active_areas(user: User) -> list[Area]:
             .join(Membership, Membership.area_id == Area.id)
             .where(Membership.user_id == user.id, Membership.status == "active")
             .order_by(Area.id)
+            # Not the household count (a count over the area's memberships): every tip
+            # reads these areas, none of their counts.
+            .options(defer(Area.active_households))
         )
     )
 

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -96,16 +95,16 @@ def test_a_stopped_dispatcher_hands_back_what_it_did_not_send(
 ):
     tokens, _ = bilingual_fan_out(40)
     calls = []
-    send = dispatcher.sender.send
+    send = dispatcher.sender.send_on_loop  # the default transport's, on its loop
     dispatcher.stop = threading.Event()  # its own, not the process's shared one
 
-    def send_then_stop(message):
+    async def send_then_stop(message):
         calls.append(len(message.tokens))
-        results = send(message)
+        results = await send(message)
         dispatcher.stop.set()  # SIGTERM arrives during the first multicast
         return results
 
-    monkeypatch.setattr(dispatcher.sender, "send", send_then_stop)
+    monkeypatch.setattr(dispatcher.sender, "send_on_loop", send_then_stop)
     dispatcher.lease_s = float(LEASE_S)
     with app.app_context():
         assert dispatcher.run_until_idle() == 40, "one batch claimed, then no other"
@@ -145,25 +144,25 @@ def pipelined(app, sink):
 
 
 def count_overlap(dispatcher, monkeypatch, after_first=None) -> dict[str, Any]:
-    """Wrap the sender: counts of multicasts, the most at once, their sizes."""
+    """Wrap the sender's multicasts (sent on its loop): counts, the most at once, sizes."""
     seen: dict[str, Any] = {"now": 0, "most": 0, "sizes": []}
     lock = threading.Lock()
-    send = dispatcher.sender.send
+    send = dispatcher.sender.send_on_loop
 
-    def counting(message):
+    async def counting(message):
         with lock:
             seen["now"] += 1
             seen["most"] = max(seen["most"], seen["now"])
             seen["sizes"].append(len(message.tokens))
         try:
-            return send(message)
+            return await send(message)
         finally:
             with lock:
                 seen["now"] -= 1
             if after_first is not None:
                 after_first()
 
-    monkeypatch.setattr(dispatcher.sender, "send", counting)
+    monkeypatch.setattr(dispatcher.sender, "send_on_loop", counting)
     return seen
 
 
@@ -179,6 +178,30 @@ def test_batches_in_flight_overlap_and_each_row_is_sent_once(
     assert seen["most"] <= 4, "more batches in flight than the window"
     assert sorted(seen["sizes"]) == [5] * 16  # 8 batches, each two languages
     assert leased(app) == 0
+    assert every_phone_once(app, sink, tokens) == (0, 0)
+
+
+def test_batches_go_from_the_dispatcher_straight_to_the_transports_loop(
+    app, sink, pipelined, bilingual_fan_out, monkeypatch
+):
+    """No thread between the dispatcher and the aiohttp loop: a tip's first push leaves
+    without waiting for a pool's thread to start and pass it on (BENCHMARKS.md, "Tip →
+    first push (issue 14, third pass)")."""
+    tokens, _ = bilingual_fan_out(20)
+    threads_at_first_push: list[set[str]] = []
+    handle_send = sink._handle_send
+
+    def noting_threads(*args: Any) -> Any:
+        if not threads_at_first_push:
+            threads_at_first_push.append({t.name for t in threading.enumerate()})
+        return handle_send(*args)
+
+    monkeypatch.setattr(sink, "_handle_send", noting_threads)
+    with app.app_context():
+        assert pipelined.run_until_idle() == 20
+    (names,) = threads_at_first_push
+    assert "fcm-aiohttp" in names
+    assert not [name for name in names if name.startswith("gsv-push-send")], names
     assert every_phone_once(app, sink, tokens) == (0, 0)
 
 
@@ -205,26 +228,25 @@ def test_a_stop_with_batches_in_flight_finishes_them_and_hands_back_the_rest(
     assert every_phone_once(app, sink, tokens) == (0, 0)
 
 
-def test_a_batch_the_push_pool_refuses_is_handed_back_not_left_leased(
+def test_a_batch_the_transport_refuses_is_handed_back_not_left_leased(
     app, sink, pipelined, bilingual_fan_out, monkeypatch
 ):
-    """At exit, concurrent.futures shuts every thread pool before atexit handlers run: a
-    dispatcher not yet told to stop claims its next batch and cannot start it. That batch
-    goes back at once; the batches in flight are recorded."""
-    from grannsamverkan.notify import in_flight
-
+    """A dispatcher whose transport's loop refuses new work (at interpreter exit a new loop
+    thread cannot start) cannot start its next batch: that batch goes back at once; the
+    batches in flight are recorded."""
     tokens, _ = bilingual_fan_out(80)
     sink.delay(0.3)
-    pools: list[ThreadPoolExecutor] = []
+    refusing = threading.Event()
+    running_loop = pipelined.sender._running_loop
 
-    class Watched(ThreadPoolExecutor):
-        def __init__(self, *args: Any, **kwargs: Any) -> None:
-            super().__init__(*args, **kwargs)
-            pools.append(self)
+    def refuse_once_shut():
+        if refusing.is_set():
+            raise RuntimeError("can't create new thread at interpreter shutdown")
+        return running_loop()
 
-    monkeypatch.setattr(in_flight, "ThreadPoolExecutor", Watched)
-    seen = count_overlap(pipelined, monkeypatch, after_first=lambda: pools[0].shutdown(wait=False))
-    with app.app_context(), pytest.raises(RuntimeError, match="after shutdown"):
+    monkeypatch.setattr(pipelined.sender, "_running_loop", refuse_once_shut)
+    seen = count_overlap(pipelined, monkeypatch, after_first=refusing.set)
+    with app.app_context(), pytest.raises(RuntimeError, match="at interpreter shutdown"):
         pipelined.run_until_idle()
     assert sum(seen["sizes"]) == 40, "the four batches in flight were sent"
     assert pipelined.released == 10, "the refused batch was handed back whole"

@@ -1,0 +1,52 @@
+"""What POST /tips sends to the database before its commit lets the first push go: each
+kind of row of an alert in one statement, and nothing the answer does not need."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+
+from grannsamverkan.extensions import db
+from tests.tips.conftest import SPOT, offset
+
+
+def test_inbox_and_outbox_rows_are_one_statement_each(
+    app, client, make_user, make_area, add_member, add_device
+):
+    area = make_area(center=SPOT)
+    reporter = make_user(home=offset(SPOT, 20))
+    add_member(reporter, area)
+    for n in range(3):
+        neighbour = make_user(home=offset(SPOT, 100 + 50 * n))
+        add_member(neighbour, area)
+        add_device(neighbour, f"phone-{n}")
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        answer = client.post(
+            "/api/v1/tips",
+            json={
+                "category": "burglary",
+                "description": "Someone broke a window at the back.",
+                "location": {"lat": SPOT[0], "lon": SPOT[1]},
+            },
+            headers=reporter.headers,
+        )
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    assert answer.status_code == 201, answer.get_data(as_text=True)
+    for table in ("alert_recipients", "deliveries"):
+        inserts = [statement for statement in sent if statement.startswith(f"INSERT INTO {table}")]
+        # One INSERT … VALUES (…), (…), (…) for the three neighbours, not the statement
+        # executed once per row (executemany).
+        assert len(inserts) == 1, inserts
+        assert inserts[0].count("), (") == 2, inserts[0]
+    # The answer names no forward: the new tip's is not loaded for it.
+    assert not [statement for statement in sent if "FROM tip_forwards" in statement]
