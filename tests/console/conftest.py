@@ -107,7 +107,7 @@ def live_server(app: Flask) -> Iterator[LiveServer]:
     """``app`` (on this test's backend) served by werkzeug on 127.0.0.1 in a thread."""
     server = PooledWSGIServer(app)
     # serve_forever looks for shutdown() every poll interval, by default 0.5 s: each test's
-    # teardown waited 0.25 s on average for it (80 s summed over the console's tests).
+    # teardown waited 0.25 s on average for it (some 80 s over the console's 333 tests).
     thread = threading.Thread(
         target=server.serve_forever, args=(0.05,), name="live-server", daemon=True
     )
