@@ -166,7 +166,7 @@ def app_config() -> dict[str, Any]:
 # Apps kept per test process besides the default ones: a folder's own configuration (the
 # console's, say) is built once, not once per test. Configurations that differ from test to
 # test (a push sink's port) push the oldest out; its connections are closed.
-SHARED_APPS_KEPT = 4
+SHARED_APPS_KEPT = 8
 SharedKey = tuple[str, tuple[tuple[str, Any], ...]]
 
 
@@ -331,8 +331,10 @@ def make_user(app: Flask) -> Any:
         for key, value in settings.items():
             setattr(user, key, value)
         token, _ = accounts.sign_in(email=user.email, password=PASSWORD)  # type: ignore[misc]
+        # Read before the commit: after it, the first attribute read reloads the row.
+        actor = Actor(id=user.id, email=user.email, token=token)
         db.session.commit()
-        return Actor(id=user.id, email=user.email, token=token)
+        return actor
 
     return make
 
@@ -431,10 +433,21 @@ def post_tip(client: Any) -> Any:
 PUSH_PROJECT = "gsv-test"
 
 
-@pytest.fixture
-def sink() -> Iterator[PushSink]:
+@pytest.fixture(scope="session")
+def _push_sink() -> Iterator[PushSink]:
+    """One push sink per test process. Its address goes into ``push_config``: a sink per
+    test was an app built per test for every test that pushes (a new port, a new config)."""
     with PushSink() as running:
         yield running
+
+
+@pytest.fixture
+def sink(_push_sink: PushSink) -> Iterator[PushSink]:
+    """The push sink, empty: no trays, failures or delay from an earlier test."""
+    _push_sink.start()  # again if the last test stopped it (an endpoint that is down)
+    _push_sink.reset()
+    yield _push_sink
+    _push_sink.reset()
 
 
 @pytest.fixture

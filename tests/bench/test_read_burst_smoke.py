@@ -21,7 +21,7 @@ def test_read_burst_smoke(tmp_path: Path) -> None:
     printed = bench(
         "read_burst.py", "--duration", "1", "--connections", "2", "--wrk-threads", "1",
         "--workers", "1", "--members", "3", "--alerts", "5", "--rate", "20",
-        "--open-duration", "1", "--json", str(out),
+        "--open-duration", "1", "--in-process-requests", "3", "--json", str(out),
     )  # fmt: skip
 
     assert "open loop GET /alerts" in printed
@@ -34,3 +34,12 @@ def test_read_burst_smoke(tmp_path: Path) -> None:
     assert result["open_loop"]["statuses"] == {"200": result["open_loop"]["counted"]}
     assert {"share_ok", "p99_ok", "rss_ok"} <= set(result["bar"])
     assert result["bar"]["share_of_hello"]["hello"] == 1
+    # The in-process figures (3 requests per case here, 300 in the real run: 11 s of this
+    # test's CPU when it used the default) are there for each case, and each case answered.
+    assert {case: figures["status"] for case, figures in result["in_process"].items()} == {
+        "hello": 200,
+        "alerts": 200,
+        "alerts_304": 304,
+        "broadcast": 200,
+    }
+    assert all(figures["cpu_ms"] > 0 for figures in result["in_process"].values())

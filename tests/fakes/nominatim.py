@@ -141,7 +141,10 @@ def nominatim() -> Iterator[FakeNominatim]:
     fake = FakeNominatim()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, name="fake-nominatim", daemon=True)
+    # shutdown() waits for serve_forever's next poll: 0.05 s, not its default 0.5 s.
+    thread = threading.Thread(
+        target=server.serve_forever, args=(0.05,), name="fake-nominatim", daemon=True
+    )
     thread.start()
     fake.url = f"http://127.0.0.1:{server.server_address[1]}"
     try:
