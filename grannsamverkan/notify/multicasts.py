@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import datetime
 
 from grannsamverkan.metrics import SEND_SECONDS
@@ -49,11 +50,9 @@ def send_groups(
     """One multicast per group, until ``stop`` is set: the rest go back unsent (the
     dispatcher's record releases them). Reads only the detached alerts, no session."""
     results: dict[int, TokenResult] = {}
-    for (alert_id, kind), rows in groups.items():
-        if stop.is_set():
-            break
+    for rows, message in _multicasts(stop, groups, alerts, now):
         with SEND_SECONDS.labels(channel="push").time():
-            sent = sender.send(_message(alerts[alert_id], kind, rows, now))
+            sent = sender.send(message)
         results.update(zip((r.delivery_id for r in rows), sent, strict=True))
     return results
 
@@ -68,14 +67,21 @@ async def send_groups_on_loop(
     """``send_groups`` on the transport's loop (its ``send_on_loop``): the same multicasts,
     one after another, the same stop between them."""
     results: dict[int, TokenResult] = {}
-    for (alert_id, kind), rows in groups.items():
-        if stop.is_set():
-            break
+    for rows, message in _multicasts(stop, groups, alerts, now):
         with SEND_SECONDS.labels(channel="push").time():
-            message = _message(alerts[alert_id], kind, rows, now)
             sent = await sender.send_on_loop(message)  # type: ignore[attr-defined]
         results.update(zip((r.delivery_id for r in rows), sent, strict=True))
     return results
+
+
+def _multicasts(
+    stop: threading.Event, groups: PushGroups, alerts: dict[int, Alert], now: datetime
+) -> Iterator[tuple[list[Claimed], PushMessage]]:
+    """Each group's rows and their multicast, built as it is due, until ``stop`` is set."""
+    for (alert_id, kind), rows in groups.items():
+        if stop.is_set():
+            return
+        yield rows, _message(alerts[alert_id], kind, rows, now)
 
 
 def _message(alert: Alert, kind: PushKind, rows: list[Claimed], now: datetime) -> PushMessage:

@@ -3,11 +3,7 @@ kind of row of an alert in one statement, and nothing the answer does not need."
 
 from __future__ import annotations
 
-from typing import Any
-
-from sqlalchemy import event
-
-from grannsamverkan.extensions import db
+from tests.query_count import counted_statements
 from tests.tips.conftest import SPOT, offset
 
 
@@ -21,15 +17,7 @@ def test_inbox_and_outbox_rows_are_one_statement_each(
         neighbour = make_user(home=offset(SPOT, 100 + 50 * n))
         add_member(neighbour, area)
         add_device(neighbour, f"phone-{n}")
-    with app.app_context():
-        engine = db.engine
-    sent: list[str] = []
-
-    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        sent.append(statement)
-
-    event.listen(engine, "before_cursor_execute", note)
-    try:
+    with counted_statements(app) as sent:
         answer = client.post(
             "/api/v1/tips",
             json={
@@ -39,8 +27,6 @@ def test_inbox_and_outbox_rows_are_one_statement_each(
             },
             headers=reporter.headers,
         )
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
     assert answer.status_code == 201, answer.get_data(as_text=True)
     for table in ("alert_recipients", "deliveries"):
         inserts = [statement for statement in sent if statement.startswith(f"INSERT INTO {table}")]
