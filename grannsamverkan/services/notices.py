@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, String, cast, select
 
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, AlertRecipient, Area, Membership, Tip, User
@@ -132,11 +132,24 @@ def escalate_unmoderated_tips(now: datetime | None = None) -> int:
 
 
 def police_serving(municipality_code: str) -> list[User]:
-    """Police accounts serving the municipality (few: read all, test the JSON list here)."""
+    """Police accounts serving the municipality: those whose list may name it, read, and
+    their list tested here (a police account of a national deployment serves few)."""
     officers = db.session.scalars(
-        select(User).where(permissions.is_police_account()).order_by(User.id)
+        select(User)
+        .where(
+            permissions.is_police_account(),
+            _codes_may_name(municipality_code),
+        )
+        .order_by(User.id)
     )
     return [o for o in officers if permissions.serves_municipality(o, municipality_code)]
+
+
+def _codes_may_name(municipality_code: str) -> ColumnElement[bool]:
+    """A SQL pre-filter for permissions.serves_municipality: the account's JSON list of codes
+    has the code in it as text (true for every account that names it, and for few others)."""
+    codes_as_text = cast(User.municipality_codes, String)
+    return codes_as_text.contains(f'"{municipality_code}"', autoescape=True)
 
 
 def contact_persons_of(area_id: int) -> list[User]:

@@ -10,13 +10,13 @@ import time
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from grannsamverkan.extensions import db
-from grannsamverkan.models import Alert, AlertRecipient, Tip
+from grannsamverkan.models import Alert, AlertRecipient, Tip, User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.notify.runner import EXTENSION, dispatcher_for
-from grannsamverkan.services.notices import escalate_unmoderated_tips
+from grannsamverkan.services.notices import escalate_unmoderated_tips, police_serving
 from tests.conftest import problem_of, send_all
 from tests.tips.conftest import SPOT, offset, quiet_hours_around_now
 
@@ -81,6 +81,25 @@ def inbox(client, actor):
 
 
 # --- police: every new tip in their municipality ---------------------------------------------
+
+
+def test_a_tip_reads_only_the_police_of_its_municipality(app, town):
+    """A national deployment has police accounts everywhere: a tip's notice reads those whose
+    list names its municipality, not every police account of the country."""
+    loaded: list[int] = []
+
+    def note(user: User, context: object) -> None:
+        loaded.append(user.id)
+
+    with app.app_context():
+        event.listen(User, "load", note)
+        try:
+            serving = police_serving("0884")
+        finally:
+            event.remove(User, "load", note)
+    names = ("police", "police_en", "police_traffic", "police_quiet")
+    assert sorted(loaded) == sorted(town[name].id for name in names)
+    assert [officer.id for officer in serving] == sorted(loaded)
 
 
 def test_police_are_told_of_a_new_tip_by_their_categories_and_quiet_hours(
