@@ -208,6 +208,8 @@ def test_the_letter_on_a_phone(signed_in_page, contact_person):
     check_page(page)
     screenshot(page, "invitation-phone")
     page.get_by_role("link", name="Öppna brevet för utskrift").click()
+    # The letter has loaded before its structure is checked (the click only starts it).
+    expect(page.locator("h1")).to_have_text("Välkommen till Grannsamverkan på Storgatan")
     check_page(page)
     screenshot(page, "letter-phone")
 
