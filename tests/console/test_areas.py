@@ -204,11 +204,12 @@ def test_a_contact_person_prints_an_invitation_letter(signed_in_page, contact_pe
 def test_the_letter_on_a_phone(signed_in_page, contact_person):
     page = signed_in_page(contact_person, viewport=PHONE)
     page.goto(f"/areas/{contact_person.area.id}")
+    # Each new page has loaded before its structure is checked (a click only starts it).
     page.get_by_role("button", name="Skapa en inbjudningslänk").click()
+    expect(page.locator("h1")).to_have_text("Inbjudningslänk för Storgatan")
     check_page(page)
     screenshot(page, "invitation-phone")
     page.get_by_role("link", name="Öppna brevet för utskrift").click()
-    # The letter has loaded before its structure is checked (the click only starts it).
     expect(page.locator("h1")).to_have_text("Välkommen till Grannsamverkan på Storgatan")
     check_page(page)
     screenshot(page, "letter-phone")

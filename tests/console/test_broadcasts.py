@@ -176,6 +176,7 @@ def test_update_tells_the_phones(signed_in_page, town, send, sink, deliver):
     page = signed_in_page(town.police, viewport=DESKTOP)
     page.goto(f"/broadcasts/{sent['id']}")
     page.get_by_role("link", name="Uppdatera").click()
+    expect(page.locator("h1")).to_have_text("Uppdatera utskicket")  # loaded, then checked
     check_page(page)
     page.get_by_label("Rubrik").fill("")
     page.get_by_role("button", name="Spara och meddela telefonerna").click()
