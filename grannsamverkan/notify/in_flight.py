@@ -1,17 +1,21 @@
 """Batches of pushes in flight: where a dispatcher's multicasts run while it claims the next
 batch and records the finished ones (notify/outbox.py, ``GSV_PUSH_IN_FLIGHT``).
 
-A submitter runs either multicasts.send_groups, blocking (``Inline``), or its coroutine twin
-send_groups_on_loop (``OnLoop``): ``runs_coroutines`` says which it takes."""
+A submitter sends a batch's multicasts either blocking, in the dispatcher's thread
+(``Inline``: multicasts.send_groups), or as a coroutine on the transport's own event loop
+(``OnLoop``: multicasts.send_groups_on_loop)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine, Iterator
+import threading
+from collections.abc import Coroutine
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Protocol
 
+from grannsamverkan.models import Alert
+from grannsamverkan.notify.multicasts import PushGroups, send_groups, send_groups_on_loop
 from grannsamverkan.notify.outbox_rows import Claimed
 from grannsamverkan.notify.sender import PushSender, TokenResult
 
@@ -20,9 +24,12 @@ Results = dict[int, TokenResult]
 
 class Submitter(Protocol):
     window: int  # batches it sends at once
-    runs_coroutines: bool  # submit takes a coroutine function, not a blocking one
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any) -> Future[Results]: ...
+    def send(
+        self, stop: threading.Event, groups: PushGroups, alerts: dict[int, Alert], now: datetime
+    ) -> Future[Results]:
+        """One multicast per group, until ``stop`` is set; the results when done."""
+        ...
 
 
 class LoopSender(PushSender, Protocol):
@@ -39,24 +46,26 @@ class OnLoop:
 
     sender: LoopSender
     window: int
-    runs_coroutines = True
 
-    def submit(
-        self, fn: Callable[..., Coroutine[Any, Any, Results]], /, *args: Any
+    def send(
+        self, stop: threading.Event, groups: PushGroups, alerts: dict[int, Alert], now: datetime
     ) -> Future[Results]:
-        return self.sender.run_on_loop(fn(*args))
+        return self.sender.run_on_loop(send_groups_on_loop(self.sender, stop, groups, alerts, now))
 
 
+@dataclass
 class Inline:
     """Runs a batch's multicasts right away, in the dispatcher's thread (one batch in flight)."""
 
+    sender: PushSender
     window = 1
-    runs_coroutines = False
 
-    def submit(self, fn: Callable[..., Results], /, *args: Any) -> Future[Results]:
+    def send(
+        self, stop: threading.Event, groups: PushGroups, alerts: dict[int, Alert], now: datetime
+    ) -> Future[Results]:
         done: Future[Results] = Future()
         try:
-            done.set_result(fn(*args))
+            done.set_result(send_groups(self.sender, stop, groups, alerts, now))
         except BaseException as error:  # noqa: BLE001 - re-raised by result(), as before
             done.set_exception(error)
         return done
@@ -80,12 +89,10 @@ def window_of(in_flight: int, sender: PushSender) -> int:
     return max(1, min(in_flight, getattr(sender, "max_in_flight", 1)))
 
 
-@contextmanager
-def push_pool(in_flight: int, sender: PushSender) -> Iterator[Submitter]:
+def push_pool(in_flight: int, sender: PushSender) -> Submitter:
     """Where a pass's multicasts run: on the transport's own loop when several batches may
     be in flight (``window_of``; only a transport with a loop carries several), else inline."""
     window = window_of(in_flight, sender)
     if window > 1 and hasattr(sender, "run_on_loop"):
-        yield OnLoop(sender, window)  # type: ignore[arg-type]
-    else:
-        yield Inline()
+        return OnLoop(sender, window)  # type: ignore[arg-type]
+    return Inline(sender)

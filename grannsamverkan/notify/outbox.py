@@ -35,7 +35,7 @@ from grannsamverkan.notify import open311
 from grannsamverkan.notify.in_flight import Inline, Sending, Submitter, push_pool
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
-from grannsamverkan.notify.multicasts import push_groups, send_groups, send_groups_on_loop
+from grannsamverkan.notify.multicasts import push_groups
 from grannsamverkan.notify.outbox_rows import Claimed, RetryPolicy, lease_due_rows, outcome_values
 from grannsamverkan.notify.reporting import outcome_of, report_recorded
 from grannsamverkan.notify.sender import MAX_BATCH, Outcome, PushSender, TokenResult
@@ -124,30 +124,30 @@ class Dispatcher:
         batches = 0
         window: deque[Sending] = deque()
         claiming = True
-        with push_pool(self.in_flight, self.sender) as pool:
-            try:
-                while claiming or window:
-                    claiming = (
-                        claiming
-                        and not self.stop.is_set()
-                        and (max_batches is None or batches < max_batches)
-                    )
-                    if claiming and len(window) < pool.window:
-                        claimed = self.claim()
-                        if claimed:
-                            if on_full_batch is not None and len(claimed) >= self.batch_size:
-                                on_full_batch()
-                                on_full_batch = None
-                            window.append(self._start(claimed, pool))
-                            handled += len(claimed)
-                            batches += 1
-                            continue
-                        claiming = False
-                    if window:
-                        sending = window.popleft()
-                        self.record(sending.claimed, sending.outcome())
-            finally:
-                self._record_left(window)
+        pool = push_pool(self.in_flight, self.sender)
+        try:
+            while claiming or window:
+                claiming = (
+                    claiming
+                    and not self.stop.is_set()
+                    and (max_batches is None or batches < max_batches)
+                )
+                if claiming and len(window) < pool.window:
+                    claimed = self.claim()
+                    if claimed:
+                        if on_full_batch is not None and len(claimed) >= self.batch_size:
+                            on_full_batch()
+                            on_full_batch = None
+                        window.append(self._start(claimed, pool))
+                        handled += len(claimed)
+                        batches += 1
+                        continue
+                    claiming = False
+                if window:
+                    sending = window.popleft()
+                    self.record(sending.claimed, sending.outcome())
+        finally:
+            self._record_left(window)
         return handled
 
     def _record_left(self, window: deque[Sending]) -> None:
@@ -191,7 +191,7 @@ class Dispatcher:
 
     def send(self, claimed: list[Claimed]) -> dict[int, TokenResult]:
         """Send the claimed rows and wait for them (``_start``); results by delivery id."""
-        return self._start(claimed, Inline()).outcome()
+        return self._start(claimed, Inline(self.sender)).outcome()
 
     def _start(self, claimed: list[Claimed], pool: Submitter) -> Sending:
         """Send the claimed rows: the pushes handed to ``pool``, one multicast per (alert,
@@ -218,8 +218,7 @@ class Dispatcher:
             db.session.commit()
             groups = push_groups(claimed, alerts, now, results)
             # First: the pushes are what is urgent, and a pool sends them while this goes on.
-            send = send_groups_on_loop if pool.runs_coroutines else send_groups
-            pushes = pool.submit(send, self.sender, self.stop, groups, alerts, now)
+            pushes = pool.send(self.stop, groups, alerts, now)
         except Exception:
             # Nothing of the batch has gone out: hand it all back rather than leave it leased
             # until the lease runs out. (A pool refuses work once the interpreter exits.)
