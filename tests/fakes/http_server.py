@@ -50,7 +50,15 @@ def _handler(handle: Handle) -> type[BaseHTTPRequestHandler]:
 @contextmanager
 def serving(handle: Handle, name: str) -> Iterator[str]:
     """Serve ``handle`` on a free loopback port; yields the base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(handle))
+    with serving_handler(_handler(handle), name) as url:
+        yield url
+
+
+@contextmanager
+def serving_handler(handler: type[BaseHTTPRequestHandler], name: str) -> Iterator[str]:
+    """Serve requests with ``handler`` on a free loopback port, in a thread named ``name``;
+    yields the base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     server.daemon_threads = True
     # shutdown() waits for serve_forever's next poll: 0.05 s, not its default 0.5 s.
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), name=name, daemon=True)

@@ -11,11 +11,13 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+
+from tests.fakes.http_server import serving_handler
 
 LICENCE = "Data © OpenStreetMap contributors, ODbL 1.0. http://osm.org/copyright"
 MODES = ("ok", "error500", "error503", "slow", "garbage")
@@ -139,21 +141,12 @@ def _handler(fake: FakeNominatim) -> type[BaseHTTPRequestHandler]:
 def nominatim() -> Iterator[FakeNominatim]:
     """A running fake Nominatim on 127.0.0.1; ``.url`` is its base URL."""
     fake = FakeNominatim()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    # shutdown() waits for serve_forever's next poll: 0.05 s, not its default 0.5 s.
-    thread = threading.Thread(
-        target=server.serve_forever, args=(0.05,), name="fake-nominatim", daemon=True
-    )
-    thread.start()
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
-        yield fake
-    finally:
-        fake._stopping.set()
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
+    with serving_handler(_handler(fake), "fake-nominatim") as url:
+        fake.url = url
+        try:
+            yield fake
+        finally:
+            fake._stopping.set()  # first: a slow answer stops waiting, so the stop is quick
 
 
 def nominatim_app_config(fake: FakeNominatim, **extra: Any) -> dict[str, Any]:
