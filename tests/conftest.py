@@ -157,6 +157,32 @@ def only_on(name: str) -> pytest.MarkDecorator:
     return pytest.mark.parametrize("backend", [b for b in BACKENDS if b == name])
 
 
+def without_database(test: Any) -> Any:
+    """For a test whose app touches no database (the API's documentation page, say): there
+    is nothing of a second backend's to test, so it runs on the first one only. It fails if
+    a statement reaches a database during the test (fixtures that build or empty the
+    app's tables aside), so a test that comes to need the database is run on both again."""
+    test = pytest.mark.usefixtures("_no_statements")(test)
+    return pytest.mark.parametrize("backend", BACKENDS[:1])(test)
+
+
+@pytest.fixture
+def _no_statements(app: Flask) -> Iterator[None]:
+    """Fails the test if a SQL statement is sent while it runs (``without_database``).
+    Set up after ``app`` and torn down before it, so the emptying of the tables is not seen."""
+    statements: list[str] = []
+
+    def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", note)
+    try:
+        yield
+    finally:
+        event.remove(Engine, "before_cursor_execute", note)
+    assert statements == [], f"a test marked without_database sent SQL: {statements[:3]}"
+
+
 @pytest.fixture
 def app_config() -> dict[str, Any]:
     """Override in a test module to change the app's configuration."""

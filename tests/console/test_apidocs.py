@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
+from tests.conftest import without_database
 from tests.console.conftest import assert_accessible
 
 
+@without_database
 def test_swagger_ui_renders_the_openapi_document(page):
     page.goto("/api/v1/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Grannsamverkan API")
@@ -19,6 +21,7 @@ def test_swagger_ui_renders_the_openapi_document(page):
     assert_accessible(page)
 
 
+@without_database
 def test_docs_need_no_sign_in(client):
     response = client.get("/api/v1/docs")
     assert response.status_code == 200
