@@ -19,7 +19,10 @@ from typing import Any
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
-from bench.console_pages import CHROMIUM, CHROMIUM_FLAGS, served  # noqa: E402
+from bench.console_pages import CHROMIUM_FLAGS, served  # noqa: E402
+
+# The full browser (not the headless shell the tests use): pictures as a person sees them.
+CHROMIUM = "/usr/bin/chromium"
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 375, "height": 740}}
