@@ -1,11 +1,12 @@
 """Areas and members in the browser: police create an area, a contact person approves a join
 request, police appoint a contact person, a contact person prints an invitation letter whose
 QR code (read back from the rendered page) is the link. axe on every page state; phone and
-desktop sizes; screenshots to /tmp/pages-areas-*.png."""
+desktop sizes; screenshots to /tmp/pages-areas-*.png with GSV_TEST_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 import tempfile
 
@@ -30,8 +31,11 @@ BOUNDARY = {
 
 
 def screenshot(page, name):
-    """For looking at the pages (CONSOLE-PAGES.md); not compared with anything."""
-    page.screenshot(path=f"{tempfile.gettempdir()}/pages-areas-{name}.png", full_page=True)
+    """For looking at the pages, when asked for (GSV_TEST_SCREENSHOTS=1); not compared with
+    anything, so not taken by default (~50 ms of Chromium's CPU each; ./dev screenshots makes
+    the documented ones)."""
+    if os.environ.get("GSV_TEST_SCREENSHOTS") == "1":
+        page.screenshot(path=f"{tempfile.gettempdir()}/pages-areas-{name}.png", full_page=True)
 
 
 def membership_of(app, area_id, user_id):
