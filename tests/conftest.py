@@ -168,18 +168,22 @@ def without_database(test: Any) -> Any:
 
 @pytest.fixture
 def _no_statements(app: Flask) -> Iterator[None]:
-    """Fails the test if a SQL statement is sent while it runs (``without_database``).
+    """Fails the test if its app sends a SQL statement while it runs (``without_database``).
     Set up after ``app`` and torn down before it, so the emptying of the tables is not seen."""
     statements: list[str] = []
 
     def note(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         statements.append(statement)
 
-    event.listen(Engine, "before_cursor_execute", note)
+    with app.app_context():
+        engines = list(db.engines.values())
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", note)
     try:
         yield
     finally:
-        event.remove(Engine, "before_cursor_execute", note)
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", note)
     assert statements == [], f"a test marked without_database sent SQL: {statements[:3]}"
 
 
