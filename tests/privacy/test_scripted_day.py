@@ -15,7 +15,6 @@ A failure lists every leak as "viewer · output: what leaked".
 
 from __future__ import annotations
 
-import copy
 import html
 import json
 import math
@@ -184,21 +183,6 @@ def day(app, client, sink, dispatcher, make_user, make_area, add_member, add_dev
     return result
 
 
-# The day of each backend, for this test process: the two scans below read only what the day
-# produced (its outputs, people and secrets, no database after it), so one run of the day
-# serves both (a day is ~290 requests). test_logs.py's tests read the day's log, counters and
-# rows, and each runs a day of its own (``day``).
-_DAYS: dict[str, Day] = {}
-
-
-@pytest.fixture
-def day_outputs(backend: str, request: pytest.FixtureRequest) -> Day:
-    """What ``day`` produced on this backend; a copy, as a test may add to it."""
-    if backend not in _DAYS:
-        _DAYS[backend] = request.getfixturevalue("day")
-    return copy.deepcopy(_DAYS[backend])
-
-
 def _reads(
     client: Any, sink: Any, person: Person, broadcasts: list[int], tip_ids: dict[int, str]
 ) -> dict[str, Any]:
@@ -250,8 +234,7 @@ def leaks(day: Day) -> list[str]:
     return found
 
 
-def test_no_member_facing_output_leaks(day_outputs):
-    day = day_outputs
+def test_no_member_facing_output_leaks(day):
     assert len(day.outputs) > 40, "the day produced too little to scan"
     assert any(what.startswith("push") for _, what, _ in day.outputs), "no push was captured"
     assert any(what.startswith("GET /tips/") for _, what, _ in day.outputs), "no tip was read"
@@ -259,9 +242,8 @@ def test_no_member_facing_output_leaks(day_outputs):
     assert not found, f"{len(found)} leaks:\n" + "\n".join(sorted(set(found))[:200])
 
 
-def test_the_scan_sees_what_it_must_find(day_outputs):
+def test_the_scan_sees_what_it_must_find(day):
     """The scan is no blind eye: planted leaks of each kind are reported."""
-    day = day_outputs
     day.outputs.append(("anna", "planted", "Ruth Rapportör ABC 123 at 57.66634, 15.85571"))
     found = leaks(day)
     assert any("identity 'Ruth Rapportör'" in leak for leak in found)
