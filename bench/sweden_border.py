@@ -7,7 +7,7 @@ The border is the time zone ``Europe/Stockholm`` from the polygons timezonefinde
 (timezonefinder-data: timezone-boundary-builder, built from OpenStreetMap's borders, ODbL):
 Sweden's land and territorial waters, and nothing else. It is simplified to ``--tolerance-m``
 (25 m) in a plane in metres (Douglas-Peucker, topology kept) and rounded to 1e-5 degrees
-(≤ 1.1 m), so the app reads a ~50 kB file with no numpy, shapely or timezonefinder.
+(≤ 1.1 m), so the app reads a ~52 kB file with no numpy, shapely or timezonefinder.
 
 Then the file is checked against timezonefinder itself: named places on either side of the
 border, and ``--samples`` random points in Sweden's bounding box plus as many within 2 km of
