@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException
 
 from grannsamverkan.api import caching
@@ -56,8 +56,8 @@ def inbox_items(rows: Sequence[Sequence[Any]], locale: str) -> list[dict[str, An
             # Stored coarsened already; snapping again keeps this path safe alone.
             "location": coarsen(lat, lon) if lat is not None and lon is not None else None,
             "created_at": iso(created_at),
-            "expires_at": iso(expires_at),
-            "read_at": iso(read_at),
+            "expires_at": iso(expires_at) if expires_at is not None else None,
+            "read_at": iso(read_at) if read_at is not None else None,
             "status": status,
             "silent": bool(silent),  # SQLite's driver gives 0 or 1
             "url": url,
@@ -90,7 +90,7 @@ def inbox_items(rows: Sequence[Sequence[Any]], locale: str) -> list[dict[str, An
     blp.response(200, InboxAlertPageSchema, headers=caching.HEADERS_DOC),
     caching.revalidated,
 )
-def list_alerts() -> Response:
+def list_alerts() -> Any:
     """The caller's alerts, newest first."""
     # Sign-in is part of the page's statement: here only the token's signature and age.
     session_id = session_id_of_request()

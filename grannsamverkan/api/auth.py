@@ -70,7 +70,7 @@ def _requiring(view: F, check: Callable[[], Any]) -> F:
             return unauthenticated()
         return view(*args, **kwargs)
 
-    return signs_in_itself(wrapper)  # type: ignore[arg-type]
+    return signs_in_itself(wrapper)  # type: ignore[return-value]
 
 
 def signs_in_itself(view: F) -> F:

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import ClauseElement, Connection
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from grannsamverkan.extensions import db
@@ -55,7 +55,7 @@ class Precompiled:
     """``statement`` (a Core select) run at the driver level; its rows as the driver's values.
     Its own bound values (``status == "x"``) are fixed when it is compiled."""
 
-    def __init__(self, statement: Executable) -> None:
+    def __init__(self, statement: ClauseElement) -> None:
         self.statement = statement
         self._by_dialect: dict[str, _Compiled] = {}
 
@@ -73,7 +73,7 @@ class Precompiled:
                 connection, cursor, compiled.sql, parameters, None, False
             )
             cursor.execute(compiled.sql, parameters)
-            rows: list[Any] = cursor.fetchall()
+            rows = list(cursor.fetchall())
         except connection.dialect.loaded_dbapi.Error as error:
             raise _wrapped(connection, cursor, error, compiled.sql, parameters) from error
         finally:
@@ -89,7 +89,8 @@ class Precompiled:
     def _compile(self, dialect: Dialect) -> _Compiled:
         compiler = self.statement.compile(dialect=dialect)
         assert isinstance(compiler, SQLCompiler)
-        processors, constants = {}, {}
+        processors: dict[str, Callable[[Any], Any]] = {}
+        constants: dict[str, Any] = {}
         for bind, name in compiler.bind_names.items():
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if not bind.required:  # a value of the statement's own (SQLite's OFFSET 0)
@@ -102,8 +103,8 @@ class Precompiled:
 
 
 def _wrapped(
-    connection: Connection, cursor: Any, error: Exception, sql: str, parameters: Any
-) -> DBAPIError:
+    connection: Connection, cursor: Any, error: Any, sql: str, parameters: Any
+) -> StatementError:
     """The driver's error as Connection.execute would raise it: SQLAlchemy's class for it
     (OperationalError is an outage: a 503, outages.py), the connection invalidated if it was
     lost, the values hidden as the engine hides them."""
