@@ -43,12 +43,13 @@ def _as_text(column: Any) -> Any:
 
 
 # What of an inbox row can change once it is written, as one text: the row itself (its id:
-# the alert and ``silent`` are fixed with it), the alert's status and the time of its last
-# change (every change of an alert's title, body, expiry or status sets ``updated_at``:
-# services/broadcasts/lifecycle.py, services/tip_outcomes.py), and when it was read (set
-# once). A page's ETag is made of its rows' versions (page_version), so it changes whenever
-# an item of the page changes, or one enters or leaves it (a new alert, an expiry, a
-# deletion). Times as the database writes them as text, to the microsecond.
+# the alert and ``silent`` are fixed with it, and an alert's kind, category, place, time and
+# link are written once), the alert's status and the time of its last change (every change
+# of an alert's title, body, expiry or status sets ``updated_at``: services/broadcasts/
+# lifecycle.py, services/tip_outcomes.py), and when it was read (set once). A page's ETag
+# is made of its rows' versions (page_version), so it changes whenever an item of the page
+# changes, or one enters or leaves it (a new alert, an expiry, a deletion). Times as the
+# database writes them as text, to the microsecond.
 ROW_VERSION = (
     cast(AlertRecipient.id, String)
     + literal_column("':'")
