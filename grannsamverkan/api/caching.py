@@ -6,7 +6,8 @@ answered 304 before the answer is built, and ``Cache-Control: private, no-cache`
 Why ``no-cache`` and no ``max-age``: a phone told by push that a warning was cancelled opens
 the app and fetches again; within a max-age its HTTP cache would show the warning as still
 standing. ``no-cache`` lets it keep the answer and ask each time whether it changed, which
-costs the server the sign-in check and one small statement (a 304), not the page.
+costs the server one small statement (a 304: for the inbox, the versions of the page's rows
+with sign-in in the same statement), not the page.
 """
 
 from __future__ import annotations
