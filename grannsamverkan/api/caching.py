@@ -69,8 +69,10 @@ def revalidated(view: F) -> F:
     """Documents a view that answers 304 to a current If-None-Match (under
     ``blp.response(200, ..., headers=HEADERS_DOC)``)."""
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
-    manual = apidoc.setdefault("manual_doc", {})
-    manual.setdefault("parameters", []).append(
+    # Among the arguments' parameters, which flask-smorest joins with those of
+    # ``blp.arguments``: a manual_doc list would replace them (the query's limit and cursor).
+    arguments = apidoc.setdefault("arguments", {})
+    arguments.setdefault("parameters", []).append(
         {
             "in": "header",
             "name": "If-None-Match",
@@ -79,6 +81,7 @@ def revalidated(view: F) -> F:
             "description": "The ETag of the copy the caller holds: 304 if it is current.",
         }
     )
+    manual = apidoc.setdefault("manual_doc", {})
     manual.setdefault("responses", {})["304"] = {
         "description": "Not Modified: the copy named in If-None-Match is current (no body).",
         "headers": HEADERS_DOC,
