@@ -34,6 +34,7 @@ from grannsamverkan.models import (
 from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.services import sms_budget
 from grannsamverkan.services.local_time import quiet_hours_end
+from grannsamverkan.services.push_hand_off import insert_push_rows
 
 # Phones not seen for this long are probably gone; radius alerts skip them (FCM guidance).
 STALE_DEVICE_AGE = timedelta(days=30)
@@ -99,10 +100,15 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
             _email_rows(alert, reachable, purpose=purpose, now=now),
             _sms_rows(alert, chunk, purpose=purpose, now=now) if texted else [],
         ):
-            if rows:
-                insert_rows(Delivery, [{**row, **request_id} for row in rows])
-                db.session.info["deliveries_written"] = True
-                written += len(rows)
+            if not rows:
+                continue
+            rows = [{**row, **request_id} for row in rows]
+            if rows[0]["channel"] == "push" and start == 0:  # the first batch: handed off
+                insert_push_rows(alert, rows, {p.device_id: p.token for p in reachable})
+            else:
+                insert_rows(Delivery, rows)
+            db.session.info["deliveries_written"] = True
+            written += len(rows)
     return written
 
 
@@ -126,6 +132,7 @@ class _Reachable(NamedTuple):
     email: str | None
     channels: list[str] | None
     device_id: int | None
+    token: str | None
     platform: str | None
     last_seen_at: datetime | None
 
@@ -141,6 +148,7 @@ def _reachable(targets: Sequence[AlertTarget]) -> list[_Reachable]:
             User.email,
             User.channels,
             Device.id,
+            Device.token,
             Device.platform,
             Device.last_seen_at,
         )
@@ -169,6 +177,7 @@ def _delivery_rows(
             continue
         rows.append(
             {
+                "channel": "push",
                 "alert_id": alert.id,
                 "device_id": person.device_id,
                 "purpose": purpose,
