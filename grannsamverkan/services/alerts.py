@@ -7,13 +7,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Table,
     func,
-    insert,
     select,
 )
 
@@ -33,6 +31,7 @@ from grannsamverkan.models import (
 )
 from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.services import sms_budget
+from grannsamverkan.services.bulk_insert import insert_rows
 from grannsamverkan.services.local_time import quiet_hours_end
 from grannsamverkan.services.push_hand_off import insert_push_rows
 
@@ -110,18 +109,6 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
             db.session.info["deliveries_written"] = True
             written += len(rows)
     return written
-
-
-def insert_rows(model: type[AlertRecipient] | type[Delivery], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) as one ``INSERT … VALUES (…), (…)``.
-
-    Asking for the new ids back is what makes SQLAlchemy render the rows into one statement
-    ("insertmanyvalues"), where a plain executemany binds and sends the statement once per
-    row (psycopg's pipeline); on the table, not the ORM entity, as nothing of the session
-    needs the rows. 50 rows: 0.85 instead of 1.08 ms CPU, 1.5 instead of 2.0 ms (BENCHMARKS.md,
-    "Tip → first push (issue 14, third pass)"). The ids are not needed."""
-    table = cast(Table, model.__table__)
-    db.session.execute(insert(table).returning(table.c.id), rows)
 
 
 class _Reachable(NamedTuple):

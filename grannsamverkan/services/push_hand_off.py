@@ -13,10 +13,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Table, insert
-
 from grannsamverkan.extensions import db
 from grannsamverkan.models import Alert, Delivery
+from grannsamverkan.services.bulk_insert import insert_rows
 
 # The session.info key under which notify/runner.py offers the hand-off to a request.
 HAND_OFF = "push_hand_off"
@@ -44,18 +43,15 @@ def insert_push_rows(
 ) -> None:
     """Insert an alert's push rows (one statement); with a hand-off offered, the first
     ``limit`` of them leased to it and handed over with their new ids."""
-    table = cast(Table, Delivery.__table__)
     hand_off = cast(PushHandOff | None, db.session.info.get(HAND_OFF))
     if hand_off is None:
-        db.session.execute(insert(table).returning(table.c.id), rows)
+        insert_rows(Delivery, rows)
         return
     leased = hand_off.lease(rows[0]["created_at"])
     free = dict.fromkeys(leased)  # the rest: the same columns, unleased
     rows = [{**row, **(leased if n < hand_off.limit else free)} for n, row in enumerate(rows)]
-    # RETURNING keeps no order: the device tells the rows apart (one row per device here).
-    ids: dict[int | None, int] = dict(
-        db.session.execute(insert(table).returning(table.c.device_id, table.c.id), rows).all()
-    )
+    # The ids come back in no order: the device tells the rows apart (one row per device).
+    ids = {row[0]: row[1] for row in insert_rows(Delivery, rows, ("device_id", "id"))}
     hand_off.take(
         alert, [{**row, "id": ids[row["device_id"]]} for row in rows[: hand_off.limit]], tokens
     )
