@@ -69,17 +69,17 @@ class HandOff:
         self.limit = limit
         self._lease = timedelta(seconds=lease_s)
         self._items: deque[Sending | HandedBatch] = deque()
-        self._pid = 0
-        self._name = ""
+        self._named: tuple[int, str] = (0, "")
+        self._lock = threading.Lock()
 
     @property
     def name(self) -> str:
         """The name the dispatcher thread holds leases under: one per process (a forked
         process makes its own, as its dispatcher is another)."""
-        if self._pid != os.getpid():
-            self._pid = os.getpid()
-            self._name = f"{socket.gethostname()}:{secrets.token_hex(4)}"
-        return self._name
+        with self._lock:  # request threads and the dispatcher's ask at once
+            if self._named[0] != os.getpid():
+                self._named = (os.getpid(), f"{socket.gethostname()}:{secrets.token_hex(4)}")
+            return self._named[1]
 
     def lease(self, now: datetime) -> dict[str, Any]:
         return {"claimed_by": self.name, "claimed_until": now + self._lease}

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -276,7 +276,7 @@ def _offer_hand_off() -> None:
     """A request in a process whose dispatcher thread runs writes its push rows leased to
     it (services/push_hand_off.py)."""
     runner: PushRunner = current_app.extensions[EXTENSION]
-    if runner.takes_hand_offs():
+    if request.method not in ("GET", "HEAD", "OPTIONS") and runner.takes_hand_offs():
         db.session.info[HAND_OFF] = runner.hand_off
 
 
