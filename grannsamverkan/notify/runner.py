@@ -35,7 +35,7 @@ from grannsamverkan.notify.mail_rows import UnsubscribeLinks
 from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.outbox import Chore, Dispatcher
 from grannsamverkan.notify.outbox_rows import RetryPolicy, next_due_in
-from grannsamverkan.notify.sender import PushSender
+from grannsamverkan.notify.sender import MAX_BATCH, PushSender
 from grannsamverkan.notify.sms import SmsSender, make_sms_sender
 from grannsamverkan.open311_config import parse_open311
 
@@ -104,7 +104,8 @@ class PushRunner:
         self._stopped_at_exit = False
         # A request's push rows, leased to the dispatcher thread and handed to it on commit.
         self.hand_off = HandOff(
-            lease_s=app.config["GSV_PUSH_LEASE_S"], limit=app.config["GSV_PUSH_BATCH_SIZE"]
+            lease_s=app.config["GSV_PUSH_LEASE_S"],
+            limit=min(app.config["GSV_PUSH_BATCH_SIZE"], MAX_BATCH),  # as Dispatcher's batch
         )
         # Set once when this process is asked to stop (``flask push worker`` on SIGTERM):
         # every dispatcher made by dispatcher_for then finishes its multicast in flight and
@@ -152,15 +153,15 @@ class PushRunner:
         """After the commit that wrote them: put the batches' multicasts on the transport's
         loop now, if it has one (the dispatcher records them), else hand them to the
         dispatcher to start; then wake it."""
-        pool = push_pool(self.app.config["GSV_PUSH_IN_FLIGHT"], self.sender)
         items: list[Sending | HandedBatch] = []
         for batch in batches:
-            if isinstance(pool, OnLoop):
-                try:
+            try:
+                pool = push_pool(self.app.config["GSV_PUSH_IN_FLIGHT"], self.sender)
+                if isinstance(pool, OnLoop):
                     items.append(start_pushes(pool, self._stop, batch))
                     continue
-                except Exception:  # noqa: BLE001 - the request has committed
-                    log.exception("could not start handed-off pushes; the dispatcher will")
+            except Exception:  # noqa: BLE001 - the request has committed: never fail it now
+                log.exception("could not start handed-off pushes; the dispatcher will")
             items.append(batch)
         self.hand_off.put(items)
         self.wake()

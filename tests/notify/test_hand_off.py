@@ -190,3 +190,23 @@ def test_handed_off_rows_and_a_second_dispatcher_send_each_push_once(
     send_all(app, dispatcher)
     wait_until(lambda: rows(app) == [("sent", None)] * 8)
     assert [len(sink.tray(token)) for token in NEIGHBOURS] == [4, 4]
+
+
+@pytest.mark.parametrize("app_config", [("thread", "aiohttp")], indirect=True, ids=str)
+def test_a_hand_off_that_cannot_start_is_started_by_the_dispatcher(
+    app,
+    sink,
+    street,  # noqa: F811
+    post_tip,
+    monkeypatch,
+):
+    """The request has committed when it hands over: a failure then is logged, not a 500,
+    and the dispatcher thread starts the batch itself."""
+
+    def refuse(*args: Any) -> None:
+        raise RuntimeError("the loop refuses work")
+
+    monkeypatch.setattr("grannsamverkan.notify.runner.start_pushes", refuse)
+    post_tip(street["reporter"], "burglary")  # 201
+    wait_until(lambda: rows(app) == [("sent", None)] * 2)
+    assert [len(sink.tray(token)) for token in NEIGHBOURS] == [1, 1]
