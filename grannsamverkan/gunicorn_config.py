@@ -33,6 +33,18 @@ accesslog = None
 errorlog = "-"
 
 
+# Set in a request's WSGI environ by a view that loaded a large library only it needs (the
+# statistics chart's matplotlib, ~44 MiB: BENCHMARKS.md, "API worker memory"): the worker is
+# replaced once it has answered, as max_requests does, so no worker keeps the library.
+RESTART_AFTER_REQUEST = "grannsamverkan.restart_worker"
+
+
+def post_request(worker: Any, req: Any, environ: dict[str, Any], resp: Any) -> None:
+    if environ.get(RESTART_AFTER_REQUEST) and worker.alive:
+        worker.log.info("Restarting worker: a request loaded %s.", environ[RESTART_AFTER_REQUEST])
+        worker.alive = False
+
+
 def child_exit(server: Any, worker: Any) -> None:
     """A worker's metric files stay (its counts still count); its live gauges go."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):

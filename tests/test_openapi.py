@@ -50,3 +50,12 @@ def test_signed_in_routes_declare_bearer_auth(served):
 def test_healthz_is_served(served):
     _, rules = served
     assert any(rule.rule == "/healthz" for rule in rules)
+
+
+def test_a_revalidated_read_documents_its_query_and_its_if_none_match(served):
+    # The If-None-Match header once replaced the query's parameters in the document.
+    spec, _ = served
+    inbox = spec["paths"]["/api/v1/alerts"]["get"]
+    parameters = {(p["in"], p["name"]) for p in inbox["parameters"]}
+    assert parameters == {("query", "limit"), ("query", "cursor"), ("header", "If-None-Match")}
+    assert {"304", "422"} <= set(inbox["responses"])

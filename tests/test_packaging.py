@@ -77,6 +77,7 @@ def test_the_wheel_holds_every_module_and_the_migrations(dists):
     for package in ("grannsamverkan", "mobile_client_stub"):
         modules = {f"{package}/{name}" for name in _files(package) if name.endswith(".py")}
         assert modules - names == set(), "modules missing from the wheel"
+    assert "grannsamverkan/geo/sweden_border.json" in names  # Sweden's border
     migrations = {f"grannsamverkan/migrations/{name}" for name in _files("migrations")}
     assert {f"grannsamverkan/migrations/{name}" for name in MIGRATION_FILES} <= migrations
     assert any(name.startswith("grannsamverkan/migrations/versions/") for name in migrations)

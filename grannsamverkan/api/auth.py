@@ -7,7 +7,7 @@ from collections.abc import Callable
 from copy import deepcopy
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import Response, g, request
 
 from grannsamverkan.api.errors import problem
 from grannsamverkan.api.openapi import document_problem
@@ -67,17 +67,42 @@ def _requiring(view: F, check: Callable[[], Any]) -> F:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if check() is None:
-            return problem(
-                401,
-                "Sign in: send a valid access token as 'Authorization: Bearer <token>'.",
-                headers={"WWW-Authenticate": 'Bearer realm="grannsamverkan"'},
-            )
+            return unauthenticated()
         return view(*args, **kwargs)
 
+    return signs_in_itself(wrapper)  # type: ignore[return-value]
+
+
+def signs_in_itself(view: F) -> F:
+    """Documents ``view`` as auth_required's are (the bearer token, the 401), for a view
+    that signs the caller in itself: GET /alerts, whose page statement checks the session
+    too (one statement and round trip less after a warning). Such a view answers
+    unauthenticated() for a token session_id_of_request() refuses, and before any 422."""
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
     apidoc.setdefault("manual_doc", {})["security"] = SECURITY
-    wrapper._apidoc = apidoc  # type: ignore[attr-defined]
-    return document_problem(wrapper, 401)  # type: ignore[return-value]
+    view._apidoc = apidoc  # type: ignore[attr-defined]
+    return document_problem(view, 401)
+
+
+def unauthenticated() -> Response:
+    """The 401 of a request without a live access token."""
+    return problem(
+        401,
+        "Sign in: send a valid access token as 'Authorization: Bearer <token>'.",
+        headers={"WWW-Authenticate": 'Bearer realm="grannsamverkan"'},
+    )
+
+
+def session_id_of_request() -> str | None:
+    """The session the request's bearer token names, if its signature and age are right
+    (no statement: whether the session is live is for the view's statement to check)."""
+    token = _bearer_token()
+    return accounts.session_id_for_token(token) if token else None
+
+
+def signed_in_as(caller: accounts.SignedIn) -> None:
+    """Record who a view that signs in itself found the caller to be (current_identity())."""
+    g.signed_in = caller
 
 
 def checks_access(view: F) -> F:

@@ -6,7 +6,8 @@ answered 304 before the answer is built, and ``Cache-Control: private, no-cache`
 Why ``no-cache`` and no ``max-age``: a phone told by push that a warning was cancelled opens
 the app and fetches again; within a max-age its HTTP cache would show the warning as still
 standing. ``no-cache`` lets it keep the answer and ask each time whether it changed, which
-costs the server the sign-in check and one small statement (a 304), not the page.
+costs the server one small statement (a 304: for the inbox, the versions of the page's rows
+with sign-in in the same statement), not the page.
 """
 
 from __future__ import annotations
@@ -68,8 +69,10 @@ def revalidated(view: F) -> F:
     """Documents a view that answers 304 to a current If-None-Match (under
     ``blp.response(200, ..., headers=HEADERS_DOC)``)."""
     apidoc = deepcopy(getattr(view, "_apidoc", {}))
-    manual = apidoc.setdefault("manual_doc", {})
-    manual.setdefault("parameters", []).append(
+    # Among the arguments' parameters, which flask-smorest joins with those of
+    # ``blp.arguments``: a manual_doc list would replace them (the query's limit and cursor).
+    arguments = apidoc.setdefault("arguments", {})
+    arguments.setdefault("parameters", []).append(
         {
             "in": "header",
             "name": "If-None-Match",
@@ -78,6 +81,7 @@ def revalidated(view: F) -> F:
             "description": "The ETag of the copy the caller holds: 304 if it is current.",
         }
     )
+    manual = apidoc.setdefault("manual_doc", {})
     manual.setdefault("responses", {})["304"] = {
         "description": "Not Modified: the copy named in If-None-Match is current (no body).",
         "headers": HEADERS_DOC,

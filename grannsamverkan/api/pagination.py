@@ -19,9 +19,11 @@ from flask import request
 from itsdangerous import BadData
 from marshmallow import Schema, fields, validate
 from sqlakeyset import InvalidPage, Marker, select_page, serialize_bookmark, unserialize_bookmark
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, tuple_
+from sqlalchemy import BindParameter, ColumnElement, Select, bindparam, tuple_
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import QueryableAttribute
 
+from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.errors import N_, Invalid
 from grannsamverkan.extensions import db
 from grannsamverkan.schemas.input_fields import (
@@ -32,6 +34,7 @@ from grannsamverkan.schemas.input_fields import (
     Text,
 )
 from grannsamverkan.services import signing
+from grannsamverkan.services.precompiled import Precompiled
 
 T = TypeVar("T")
 
@@ -51,6 +54,19 @@ class PageArgsSchema(Schema):
     cursor = Text(blank=True, load_default=None, validate=validate.Length(max=1000))
 
 
+_PAGE_ARGS = PageArgsSchema()
+
+
+def page_args() -> dict[str, Any]:
+    """``?limit=&cursor=`` as ``@blp.arguments(PageArgsSchema, location="query")`` reads
+    them, for a view that reads its own (GET /alerts: webargs took 4 % of it): without
+    either, the defaults at once; otherwise through the schema, 422 for a bad value."""
+    if not request.args:
+        return {"limit": DEFAULT_LIMIT, "cursor": None}
+    parsed: dict[str, Any] = Blueprint.ARGUMENTS_PARSER.parse(_PAGE_ARGS, request, location="query")
+    return parsed
+
+
 def paginate_query(query: Select[Any], page: dict[str, Any]) -> dict[str, Any]:
     """One page of ``query`` (a select of one entity, ordered by a unique key)."""
     bookmark = _read_bookmark(page.get("cursor"))
@@ -66,48 +82,67 @@ def paginate_query(query: Select[Any], page: dict[str, Any]) -> dict[str, Any]:
 
 class Keyset:
     """The pages of ``query``, newest first by ``keys`` (its leading columns, the last one
-    unique), as two statements built once: the first page, and the page after a cursor
-    (``(keys) < (the cursor's)``). What paginate_query does through sqlakeyset, without its
-    preparation of the query on every request (an eighth of GET /alerts: BENCHMARKS.md,
-    section 7). The cursors are sqlakeyset's bookmarks, so either reads the other's."""
+    unique), as two statements built once and run at the driver level
+    (services/precompiled.py): the first page, and the page after a cursor (``(keys) <
+    (the cursor's)``). What paginate_query does through sqlakeyset, without its preparation
+    of the query on every request (an eighth of GET /alerts: BENCHMARKS.md, section 7). The
+    cursors are sqlakeyset's bookmarks, so either reads the other's. ``cursors=False``: a
+    query whose rows do not start with the keys (a 304's versions), which makes no cursors."""
 
     def __init__(
-        self, query: Select[Any], keys: Sequence[ColumnElement[Any] | QueryableAttribute[Any]]
+        self,
+        query: Select[Any],
+        keys: Sequence[ColumnElement[Any] | QueryableAttribute[Any]],
+        *,
+        cursors: bool = True,
     ) -> None:
         leading = [column.key for column in list(query.selected_columns)[: len(keys)]]
-        if leading != [key.key for key in keys]:
+        if cursors and leading != [key.key for key in keys]:
             raise ValueError(f"the select must start with its keys, not {leading}")
         self.width = len(keys)
         self.types = [key.type for key in keys]
+        self._by_dialect: dict[str, list[Any]] = {}
         ordered = query.order_by(*(key.desc() for key in keys))
         limit: BindParameter[int] = bindparam("keyset_limit")
         after = tuple_(
             *(bindparam(f"keyset_after_{i}", type_=key.type) for i, key in enumerate(keys))
         )
-        self.first = ordered.limit(limit)
-        self.after = ordered.where(tuple_(*keys) < after).limit(limit)
+        self.first = Precompiled(ordered.limit(limit))
+        self.after = Precompiled(ordered.where(tuple_(*keys) < after).limit(limit))
 
-    def page(self, params: dict[str, Any], page: dict[str, Any]) -> dict[str, Any]:
-        """One page as ``{"items": rows, "next_cursor"}``; ``params``: the query's own bound
-        values."""
-        params = {**params, "keyset_limit": page["limit"] + 1}
-        statement = self.first
-        place = self._place(page.get("cursor"))
-        if place is not None:
-            statement = self.after
-            params.update((f"keyset_after_{i}", value) for i, value in enumerate(place))
-        rows = list(db.session.connection().execute(statement, params).all())
-        next_cursor = None
-        if len(rows) > page["limit"]:
-            del rows[page["limit"] :]
-            next_cursor = _make_cursor("bookmark", self._bookmark(rows[-1]))
-        return {"items": rows, "next_cursor": next_cursor}
+    def rows(self, params: dict[str, Any], limit: int, place: tuple[Any, ...] | None) -> list[Any]:
+        """The rows of the page of ``limit`` after ``place`` (None: the first page), and of
+        the next one if there is one: ``limit`` + 1 at most, as the driver gives them;
+        ``params``: the query's own bound values."""
+        params = {**params, "keyset_limit": limit + 1}
+        if place is None:
+            return self.first.rows(params)
+        params.update((f"keyset_after_{i}", value) for i, value in enumerate(place))
+        return self.after.rows(params)
 
-    def _bookmark(self, row: Row[Any]) -> str:
-        return serialize_bookmark((tuple(row[: self.width]), False))
+    def next_cursor(self, rows: Sequence[Sequence[Any]], limit: int) -> str | None:
+        """The cursor of the page after the first ``limit`` of ``rows``, None if none
+        follows."""
+        if len(rows) <= limit:
+            return None
+        readers = self._readers(db.session.get_bind().dialect)
+        keys = rows[limit - 1][: self.width]
+        place = tuple(read(key) if read else key for read, key in zip(readers, keys, strict=True))
+        return _make_cursor("bookmark", serialize_bookmark((place, False)))
 
-    def _place(self, cursor: str | None) -> tuple[Any, ...] | None:
-        """The keys a cursor names: as many as this list has, each of its column's type."""
+    def _readers(self, dialect: Dialect) -> list[Any]:
+        """What the keys' types make of the driver's values (an aware time), per dialect."""
+        readers = self._by_dialect.get(dialect.name)
+        if readers is None:
+            readers = self._by_dialect[dialect.name] = [
+                column_type.dialect_impl(dialect).result_processor(dialect, None)
+                for column_type in self.types
+            ]
+        return readers
+
+    def place(self, cursor: str | None) -> tuple[Any, ...] | None:
+        """The keys a cursor names: as many as this list has, each of its column's type;
+        None for the first page. A cursor that is not a place in this list is 422."""
         marker = _read_bookmark(cursor)
         if marker is None:
             return None

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from flask import Response, current_app
+from flask import Response, current_app, request
 
 from grannsamverkan.api.auth import auth_required, checks_access, current_user
 from grannsamverkan.api.blueprint import Blueprint
 from grannsamverkan.errors import Forbidden
 from grannsamverkan.extensions import db
+from grannsamverkan.gunicorn_config import RESTART_AFTER_REQUEST
 from grannsamverkan.models import User
 from grannsamverkan.models.types import utcnow
 from grannsamverkan.schemas.stats import (
@@ -122,9 +124,12 @@ def tip_stats_chart(query: dict[str, Any]) -> Any:
         date_from=query.get("date_from"),
         date_to=query.get("date_to"),
     )
+    loads_matplotlib = "matplotlib" not in sys.modules
     png = stats.render_tips_chart(
         rows, date_from=query.get("date_from"), date_to=query.get("date_to"), locale=user.locale
     )
+    if loads_matplotlib:  # under gunicorn: a fresh worker after this answer (gunicorn_config)
+        request.environ[RESTART_AFTER_REQUEST] = "matplotlib"
     return Response(png, mimetype="image/png")
 
 

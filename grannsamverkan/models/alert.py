@@ -88,19 +88,32 @@ class AlertText(Protocol):
 def alert_title(alert: AlertText, locale: str) -> str:
     """The title shown in the inbox and on phones: a tip alert is titled with its category
     in the reader's language; a broadcast with the police's own title."""
-    if alert.kind == "notice":
-        return notice_title(alert.title, locale, alert.category)
-    if alert.kind == "tip" and alert.category:
-        return category_label(alert.category, locale)
-    return alert.title
+    return title_of(alert.kind, alert.title, alert.category, locale)
+
+
+def title_of(kind: str, title: str, category: str | None, locale: str) -> str:
+    """alert_title of an alert's columns (the inbox reads rows, not objects)."""
+    if kind == "notice":
+        return notice_title(title, locale, category)
+    if kind == "tip" and category:
+        return category_label(category, locale)
+    return title
 
 
 def alert_body(alert: AlertText, locale: str, *, push: bool = False) -> str:
     """The body shown in the inbox; ``push``: what a push may carry (through Google), which
     for a notice leaves out a moderator's free text."""
-    if alert.kind == "notice":
-        return notice_body(alert.title, locale, alert.category, alert.body, push=push)
-    return alert.body
+    if push and alert.kind == "notice":
+        return notice_body(alert.title, locale, alert.category, alert.body, push=True)
+    return body_of(alert.kind, alert.title, alert.category, alert.body, locale)
+
+
+def body_of(kind: str, title: str, category: str | None, body: str, locale: str) -> str:
+    """alert_body of an alert's columns, as the inbox shows it (it reads rows, not
+    objects)."""
+    if kind == "notice":
+        return notice_body(title, locale, category, body)
+    return body
 
 
 class AlertRecipient(Model):

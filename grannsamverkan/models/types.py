@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +49,24 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+def utc_isoformat(dialect: Dialect) -> Callable[[Any], str | None]:
+    """ISO 8601 text of a UTCDateTime column's value as the driver hands it over, what
+    ``process_result_value(value).isoformat()`` gives, without the type's processing (for rows
+    read at the driver level: services/precompiled.py). SQLite's driver gives the naive UTC
+    text SQLAlchemy stored; psycopg an aware datetime in the connection's time zone."""
+    if dialect.name == "sqlite":
+        return _sqlite_isoformat
+    return _aware_isoformat
+
+
+def _sqlite_isoformat(value: str | None) -> str | None:
+    return None if value is None else datetime.fromisoformat(value).isoformat() + "+00:00"
+
+
+def _aware_isoformat(value: datetime | None) -> str | None:
+    return None if value is None else value.astimezone(UTC).isoformat()
 
 
 def id_among(column: Any, ids: list[int]) -> Any:

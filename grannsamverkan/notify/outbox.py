@@ -32,6 +32,7 @@ from grannsamverkan.metrics import SEND_SECONDS
 from grannsamverkan.models import Alert, Delivery, Device
 from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.notify import open311
+from grannsamverkan.notify.hand_off import HandedBatch, HandOff, start_pushes
 from grannsamverkan.notify.in_flight import Inline, Sending, Submitter, push_pool
 from grannsamverkan.notify.mail import LogMailer, Mailer, send_emails
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks, compose_mails, no_links
@@ -82,6 +83,9 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_s)
         self.policy = policy or RetryPolicy()
         self.name = f"{socket.gethostname()}:{secrets.token_hex(4)}"  # leases are held under it
+        # Batches requests of this process wrote leased to it (notify/hand_off.py): only a
+        # dispatcher thread in an app that serves requests has them (runner.py).
+        self.handed_off: HandOff | None = None
 
     # --- the loop's steps --------------------------------------------------------------------
 
@@ -126,7 +130,12 @@ class Dispatcher:
         claiming = True
         pool = push_pool(self.in_flight, self.sender)
         try:
-            while claiming or window:
+            while True:
+                handed = self._take_handed_off(pool)
+                window.extend(handed)
+                handled += sum(len(sending.claimed) for sending in handed)
+                if not (claiming or window):
+                    break
                 claiming = (
                     claiming
                     and not self.stop.is_set()
@@ -149,6 +158,33 @@ class Dispatcher:
         finally:
             self._record_left(window)
         return handled
+
+    def _take_handed_off(self, pool: Submitter) -> list[Sending]:
+        """The batches handed over by requests since the last look: already sending on the
+        transport's loop, or started now."""
+        if self.handed_off is None:
+            return []
+        return [
+            item if isinstance(item, Sending) else self._start_handed(item, pool)
+            for item in self.handed_off.take_all()
+        ]
+
+    def _start_handed(self, batch: HandedBatch, pool: Submitter) -> Sending:
+        try:
+            return start_pushes(pool, self.stop, batch)
+        except Exception:
+            self._hand_back(batch.claimed)
+            raise
+
+    def settle_handed_off(self) -> None:
+        """On stopping: record the handed-off batches that are sending, release the rest."""
+        if self.handed_off is None:
+            return
+        for item in self.handed_off.take_all():
+            if isinstance(item, Sending):
+                self._record_left(deque([item]))
+            else:
+                self._hand_back(item.claimed)
 
     def _record_left(self, window: deque[Sending]) -> None:
         """After a failure, record the batches still in flight: their pushes went out, and

@@ -14,18 +14,28 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, has_app_context, request
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from grannsamverkan.extensions import db
 from grannsamverkan.logs import current_request_id
 from grannsamverkan.notify.backends import make_sender
+from grannsamverkan.notify.hand_off import (
+    HAND_OFF,
+    HandedBatch,
+    HandOff,
+    committed_batches,
+    forget_batches,
+    start_pushes,
+)
+from grannsamverkan.notify.in_flight import OnLoop, Sending, push_pool
 from grannsamverkan.notify.mail import Mailer, make_mailer
 from grannsamverkan.notify.mail_rows import UnsubscribeLinks
 from grannsamverkan.notify.open311 import make_client
 from grannsamverkan.notify.outbox import Chore, Dispatcher
 from grannsamverkan.notify.outbox_rows import RetryPolicy, next_due_in
-from grannsamverkan.notify.sender import PushSender
+from grannsamverkan.notify.sender import MAX_BATCH, PushSender
 from grannsamverkan.notify.sms import SmsSender, make_sms_sender
 from grannsamverkan.open311_config import parse_open311
 
@@ -92,6 +102,11 @@ class PushRunner:
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._stopped_at_exit = False
+        # A request's push rows, leased to the dispatcher thread and handed to it on commit.
+        self.hand_off = HandOff(
+            lease_s=app.config["GSV_PUSH_LEASE_S"],
+            limit=min(app.config["GSV_PUSH_BATCH_SIZE"], MAX_BATCH),  # as Dispatcher's batch
+        )
         # Set once when this process is asked to stop (``flask push worker`` on SIGTERM):
         # every dispatcher made by dispatcher_for then finishes its multicast in flight and
         # hands back the rest of its batch.
@@ -124,6 +139,33 @@ class PushRunner:
             except Exception:  # noqa: BLE001 - Redis down: rows wait for a worker's sweep
                 log.exception("could not enqueue a push job; the worker's sweep will send it")
 
+    def takes_hand_offs(self) -> bool:
+        """Does a dispatcher thread run in this process, to send a request's rows?"""
+        thread = self._thread
+        return (
+            self.mode == "thread"
+            and thread is not None
+            and thread.is_alive()
+            and not self._stop.is_set()
+        )
+
+    def start_handed_off(self, batches: list[HandedBatch]) -> None:
+        """After the commit that wrote them: put the batches' multicasts on the transport's
+        loop now, if it has one (the dispatcher records them), else hand them to the
+        dispatcher to start; then wake it."""
+        items: list[Sending | HandedBatch] = []
+        for batch in batches:
+            try:
+                pool = push_pool(self.app.config["GSV_PUSH_IN_FLIGHT"], self.sender)
+                if isinstance(pool, OnLoop):
+                    items.append(start_pushes(pool, self._stop, batch))
+                    continue
+            except Exception:  # noqa: BLE001 - the request has committed: never fail it now
+                log.exception("could not start handed-off pushes; the dispatcher will")
+            items.append(batch)
+        self.hand_off.put(items)
+        self.wake()
+
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wakeup.set()
@@ -148,6 +190,8 @@ class PushRunner:
     def _loop(self) -> None:
         with self.app.app_context():
             dispatcher = dispatcher_for(self.app, self.sender, stop=self._stop)
+            dispatcher.name = self.hand_off.name  # the leases requests write for it
+            dispatcher.handed_off = self.hand_off
             while not self._stop.is_set():
                 self._wakeup.clear()
                 wait = POLL_S
@@ -158,10 +202,9 @@ class PushRunner:
                         wait = min(POLL_S, max(0.05, due))
                 except Exception:  # noqa: BLE001 - keep the loop alive; rows stay pending
                     log.exception("push dispatch failed; retrying")
-                    from grannsamverkan.extensions import db
-
                     db.session.rollback()
                 self._wakeup.wait(wait)
+            dispatcher.settle_handed_off()
 
 
 def _before_exit(stop: Callable[[float], None], timeout: float) -> None:
@@ -221,6 +264,7 @@ def init_app(
     if runner.mode == "thread":
         # Rows left pending by an earlier run are picked up once the app serves requests.
         app.before_request(_start_thread_once)
+        app.before_request(_offer_hand_off)
 
 
 def _start_thread_once() -> None:
@@ -229,15 +273,28 @@ def _start_thread_once() -> None:
         runner.wake()
 
 
+def _offer_hand_off() -> None:
+    """A request in a process whose dispatcher thread runs writes its push rows leased to
+    it (services/push_hand_off.py)."""
+    runner: PushRunner = current_app.extensions[EXTENSION]
+    if request.method not in ("GET", "HEAD", "OPTIONS") and runner.takes_hand_offs():
+        db.session.info[HAND_OFF] = runner.hand_off
+
+
 @event.listens_for(Session, "after_commit")
 def _wake_after_commit(session: Session) -> None:
-    """Deliveries become sendable only once committed: wake a dispatcher then."""
+    """Deliveries become sendable only once committed: start the rows handed to this
+    process's dispatcher, and wake a dispatcher."""
+    batches = committed_batches(session)
     if session.info.pop("deliveries_written", False) and has_app_context():
         runner = current_app.extensions.get(EXTENSION)
-        if runner is not None:
+        if runner is not None and batches:
+            runner.start_handed_off(batches)
+        elif runner is not None:
             runner.wake()
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_after_rollback(session: Session) -> None:
     session.info.pop("deliveries_written", None)
+    forget_batches(session)

@@ -8,7 +8,7 @@ from typing import Any, NamedTuple, NotRequired, TypedDict, Unpack
 
 from flask import current_app
 from itsdangerous import BadData
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -114,8 +114,9 @@ def sign_in(*, email: str, password: str) -> tuple[str, int] | None:
     return signing.sign(signing.ACCESS, {"sid": session.id}), max_age
 
 
-def _session_id(token: str) -> str | None:
-    """The session an access token names, if the token is ours and not too old."""
+def session_id_for_token(token: str) -> str | None:
+    """The session an access token names, if the token is ours and not too old (its
+    signature and age: no statement; whether the session is live is the database's)."""
     try:
         payload = signing.unsign(
             signing.ACCESS, token, max_age=current_app.config["GSV_ACCESS_TOKEN_MAX_AGE"]
@@ -129,7 +130,7 @@ def _session_id(token: str) -> str | None:
 
 def session_for_token(token: str) -> AuthSession | None:
     """The live session an access token names, or None (forged, expired or revoked)."""
-    session_id = _session_id(token)
+    session_id = session_id_for_token(token)
     return live_session(session_id) if session_id is not None else None
 
 
@@ -154,6 +155,12 @@ def _live(expires_at: datetime, revoked_at: datetime | None) -> bool:
     return revoked_at is None and expires_at > utcnow()
 
 
+def live_at(at: Any) -> ColumnElement[bool]:
+    """_live in SQL: the AuthSession neither revoked nor expired at ``at``, for a statement
+    that signs the caller in as it reads (services/inbox.py)."""
+    return and_(AuthSession.revoked_at.is_(None), AuthSession.expires_at > at)
+
+
 class SignedIn(NamedTuple):
     """Who is signed in, as a view that reads only the caller's own rows needs it."""
 
@@ -174,7 +181,7 @@ def signed_in_for_token(token: str) -> SignedIn | None:
     None), without ORM objects: every phone's GET /alerts after a warning pays for sign-in,
     and loading the session and the user as objects was a fifth of it (BENCHMARKS.md,
     section 7)."""
-    session_id = _session_id(token)
+    session_id = session_id_for_token(token)
     if session_id is None:
         return None
     row = db.session.connection().execute(SIGNED_IN, {"session_id": session_id}).first()

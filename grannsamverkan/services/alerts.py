@@ -7,13 +7,11 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
-    Table,
     func,
-    insert,
     select,
 )
 
@@ -33,7 +31,9 @@ from grannsamverkan.models import (
 )
 from grannsamverkan.models.types import id_among, utcnow
 from grannsamverkan.services import sms_budget
+from grannsamverkan.services.bulk_insert import insert_rows
 from grannsamverkan.services.local_time import quiet_hours_end
+from grannsamverkan.services.push_hand_off import insert_push_rows
 
 # Phones not seen for this long are probably gone; radius alerts skip them (FCM guidance).
 STALE_DEVICE_AGE = timedelta(days=30)
@@ -99,23 +99,16 @@ def write_deliveries(alert: Alert, targets: Sequence[AlertTarget], *, purpose: s
             _email_rows(alert, reachable, purpose=purpose, now=now),
             _sms_rows(alert, chunk, purpose=purpose, now=now) if texted else [],
         ):
-            if rows:
-                insert_rows(Delivery, [{**row, **request_id} for row in rows])
-                db.session.info["deliveries_written"] = True
-                written += len(rows)
+            if not rows:
+                continue
+            rows = [{**row, **request_id} for row in rows]
+            if rows[0]["channel"] == "push" and start == 0:  # the first batch: handed off
+                insert_push_rows(alert, rows, {p.device_id: p.token for p in reachable})
+            else:
+                insert_rows(Delivery, rows)
+            db.session.info["deliveries_written"] = True
+            written += len(rows)
     return written
-
-
-def insert_rows(model: type[AlertRecipient] | type[Delivery], rows: list[dict[str, Any]]) -> None:
-    """Insert ``rows`` (all with the same keys) as one ``INSERT … VALUES (…), (…)``.
-
-    Asking for the new ids back is what makes SQLAlchemy render the rows into one statement
-    ("insertmanyvalues"), where a plain executemany binds and sends the statement once per
-    row (psycopg's pipeline); on the table, not the ORM entity, as nothing of the session
-    needs the rows. 50 rows: 0.85 instead of 1.08 ms CPU, 1.5 instead of 2.0 ms (BENCHMARKS.md,
-    "Tip → first push (issue 14, third pass)"). The ids are not needed."""
-    table = cast(Table, model.__table__)
-    db.session.execute(insert(table).returning(table.c.id), rows)
 
 
 class _Reachable(NamedTuple):
@@ -126,6 +119,7 @@ class _Reachable(NamedTuple):
     email: str | None
     channels: list[str] | None
     device_id: int | None
+    token: str | None
     platform: str | None
     last_seen_at: datetime | None
 
@@ -141,6 +135,7 @@ def _reachable(targets: Sequence[AlertTarget]) -> list[_Reachable]:
             User.email,
             User.channels,
             Device.id,
+            Device.token,
             Device.platform,
             Device.last_seen_at,
         )
@@ -169,6 +164,7 @@ def _delivery_rows(
             continue
         rows.append(
             {
+                "channel": "push",
                 "alert_id": alert.id,
                 "device_id": person.device_id,
                 "purpose": purpose,

@@ -267,7 +267,22 @@ def assert_accessible(page: Any) -> None:
     assert violations == [], json.dumps(violations, indent=2, ensure_ascii=False)
 
 
+def assert_no_sideways_scroll(page: Any) -> None:
+    """Nothing scrolls sideways: neither the page nor a table inside its box (on a phone, a
+    wide table's rows are cards: ui.table(cards=True)). Only a table made to scroll may: a
+    cross-table of counts in a labelled region one can focus and scroll with the keyboard."""
+    page_width, overflowing = page.evaluate(
+        """() => [document.documentElement.scrollWidth - window.innerWidth,
+                  [...document.querySelectorAll('.table-wrap:not([role=region][tabindex="0"])')]
+                    .filter(box => box.scrollWidth > box.clientWidth + 1)
+                    .map(box => box.querySelector('caption')?.textContent.trim())]"""
+    )
+    assert page_width <= 0, f"{page.url} scrolls sideways by {page_width} px"
+    assert overflowing == [], f"{page.url}: these tables scroll sideways: {overflowing}"
+
+
 def check_page(page: Any) -> None:
-    """Both checks: what every console page must pass."""
+    """The checks every console page must pass."""
     assert_page_structure(page)
     assert_accessible(page)
+    assert_no_sideways_scroll(page)

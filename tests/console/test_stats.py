@@ -172,8 +172,6 @@ def test_statistics_on_a_phone(signed_in_page, police, tips_world):
     page = signed_in_page(police, viewport={"width": 375, "height": 740})
     page.goto(f"/stats?from={PERIOD['from']}&to={PERIOD['to']}")
     expect(page.get_by_role("img", name=re.compile("Tips per månad"))).to_be_visible()
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert overflow is False, "the page scrolls sideways on a phone (tables scroll inside)"
     check_page(page)
     page.goto(f"/stats/report?from={PERIOD['from']}&to={PERIOD['to']}")
     check_page(page)

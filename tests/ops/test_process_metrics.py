@@ -10,7 +10,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
@@ -19,47 +18,6 @@ from grannsamverkan.notify.worker import PUSH_WORKER_APP
 from tests.e2e.test_server_push import REPO, free_port
 from tests.metrics_scrape import parse, value
 from tests.tips.conftest import SPOT, offset
-
-
-@pytest.fixture
-def gunicorn(
-    backend: str, database_urls: dict[str, str], tmp_path: Path
-) -> Iterator[tuple[str, Path]]:
-    """(base URL, metrics folder) of gunicorn with two workers on this backend's database."""
-    metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GSV_")}
-    env.update(
-        GSV_DATABASE_URL=database_urls[backend],
-        GSV_SECRET_KEY="gunicorn-test-secret",
-        GSV_DISPATCHER="off",
-        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
-        PYTHONWARNINGS="ignore::DeprecationWarning",
-    )
-    log = (tmp_path / "gunicorn.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "python:grannsamverkan.gunicorn_config",
-         "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
-         "grannsamverkan:create_app()"],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            raise AssertionError((tmp_path / "gunicorn.log").read_text())
-        yield base, metrics_dir
-    finally:
-        process.terminate()
-        process.wait(30)
-        log.close()
 
 
 def _healthz_count(base: str) -> float:

@@ -1,0 +1,56 @@
+"""gunicorn as deployed (its config file), serving this backend's test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.e2e.test_server_push import REPO, free_port
+
+
+@pytest.fixture
+def gunicorn(
+    backend: str, database_urls: dict[str, str], tmp_path: Path
+) -> Iterator[tuple[str, Path]]:
+    """(base URL, metrics folder) of gunicorn with two workers on this backend's database."""
+    metrics_dir = tmp_path / "metrics"
+    metrics_dir.mkdir()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GSV_")}
+    env.update(
+        GSV_DATABASE_URL=database_urls[backend],
+        GSV_SECRET_KEY="gunicorn-test-secret",
+        GSV_DISPATCHER="off",
+        PROMETHEUS_MULTIPROC_DIR=str(metrics_dir),
+        PYTHONWARNINGS="ignore::DeprecationWarning",
+    )
+    log = (tmp_path / "gunicorn.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "python:grannsamverkan.gunicorn_config",
+         "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
+         "grannsamverkan:create_app()"],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/healthz", timeout=5).ok:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        else:
+            raise AssertionError((tmp_path / "gunicorn.log").read_text())
+        yield base, metrics_dir
+    finally:
+        process.terminate()
+        process.wait(30)
+        log.close()
