@@ -69,6 +69,23 @@ class LiveServer:
     app: Flask
 
 
+def _whole_answers(app: Flask) -> Any:
+    """``app`` answering with its whole body read, and its file closed, before werkzeug
+    writes it. A browser that leaves a page drops the connections of its last static files;
+    werkzeug's server then fails while draining the socket and skips closing the answer's
+    file (serving.py, ``execute``), whose ResourceWarning fails the next test."""
+
+    def answer(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        body = app(environ, start_response)
+        try:
+            return list(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return answer
+
+
 class PooledWSGIServer(BaseWSGIServer):
     """werkzeug's server answering on a pool of threads started one at a time, up front.
 
@@ -79,7 +96,7 @@ class PooledWSGIServer(BaseWSGIServer):
     """
 
     def __init__(self, app: Flask, *, threads: int = 8) -> None:
-        super().__init__("127.0.0.1", 0, app)
+        super().__init__("127.0.0.1", 0, _whole_answers(app))
         self.connections: queue.Queue[tuple[socket.socket, Any] | None] = queue.Queue()
         self.workers = []
         for n in range(threads):

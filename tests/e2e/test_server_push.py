@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -23,6 +24,8 @@ from tests.tips.conftest import SPOT, offset
 
 REPO = Path(__file__).resolve().parents[2]
 POLICE = ("polis@example.se", "polis-password-1")
+# werkzeug's start-up line, with the port it bound.
+SERVING_AT = re.compile(r"Running on (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.fixture(params=BACKENDS)
@@ -72,18 +75,25 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]
         flask(env, "db", "upgrade")
         flask(env, "users", "create", "--email", POLICE[0], "--password", POLICE[1],
               "--name", "Områdespolis", "--role", "police", "--municipality", "0884")  # fmt: skip
-        port = free_port()
-        log = (tmp_path / "server.log").open("wb")
+        log_path = tmp_path / "server.log"
+        log = log_path.open("wb")
+        # Port 0: the server binds a free port itself and says which. A port picked here
+        # could be taken by another test's server before this one binds it; that server
+        # then answered this test (a login refused: no such account there).
         process = subprocess.Popen(
-            [sys.executable, "-m", "flask", "--app", "grannsamverkan", "run", "--port", str(port)],
+            [sys.executable, "-m", "flask", "--app", "grannsamverkan", "run", "--port", "0"],
             cwd=REPO,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 90  # a loaded machine starts slowly
+            while not (bound := SERVING_AT.search(log_path.read_text())):
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.1)
+            base = bound.group(1)
             while True:
                 try:
                     if requests.get(f"{base}/healthz", timeout=1).ok:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -12,7 +13,11 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.e2e.test_server_push import REPO, free_port
+from tests.e2e.test_server_push import REPO
+
+# gunicorn's start-up line, with the port it bound (asked for port 0: a port picked by the
+# test could be taken by another test's server first, which would then answer this test).
+LISTENING_AT = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
 
 
 @pytest.fixture
@@ -22,7 +27,6 @@ def gunicorn(
     """(base URL, metrics folder) of gunicorn with two workers on this backend's database."""
     metrics_dir = tmp_path / "metrics"
     metrics_dir.mkdir()
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("GSV_")}
     env.update(
         GSV_DATABASE_URL=database_urls[backend],
@@ -34,13 +38,18 @@ def gunicorn(
     log = (tmp_path / "gunicorn.log").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", "python:grannsamverkan.gunicorn_config",
-         "--workers", "2", "--threads", "2", "--bind", f"127.0.0.1:{port}",
+         "--workers", "2", "--threads", "2", "--bind", "127.0.0.1:0",
          "grannsamverkan:create_app()"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path / "gunicorn.log"
     try:
         deadline = time.monotonic() + 60
+        while not (listening := LISTENING_AT.search(log_path.read_text())):
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            time.sleep(0.1)
+        base = listening.group(1)
         while time.monotonic() < deadline:
             try:
                 if requests.get(f"{base}/healthz", timeout=5).ok:
