@@ -8,6 +8,7 @@ weighed too; bench/console_pages.py measures the same with 10,000 tips."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from bench.console_pages import BAR_WEIGHT_BYTES, page_weight, send_sample_broadcast
 from grannsamverkan.console.sitemap import ConsolePage, police_pages
@@ -55,3 +56,5 @@ def test_every_console_page_fits_a_phone(signed_in_page, police, every_page):
     for console_page in every_page:
         page.goto(console_page.path)
         assert_no_sideways_scroll(page)
+        # A card shows no label with nothing after it (a tip without a named place).
+        expect(page.locator(".table--cards td[data-label]:empty:visible")).to_have_count(0)
