@@ -43,6 +43,30 @@ def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def served_at(
+    process: subprocess.Popen[bytes], log_path: Path, started: re.Pattern[str], *, timeout_s: float
+) -> str:
+    """The base URL of a server ``process`` started on port 0, once it answers /healthz: the
+    one its start-up line in ``log_path`` names (``started``'s group 1). A port picked in
+    advance could be taken by another test's server first, which would then answer this
+    test (a login refused: no such account there)."""
+    deadline = time.monotonic() + timeout_s
+    while not (line := started.search(log_path.read_text())):
+        assert process.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.1)
+    base = line.group(1)
+    while True:
+        try:
+            if requests.get(f"{base}/healthz", timeout=5).ok:
+                return base
+        except requests.RequestException:
+            pass
+        assert process.poll() is None, log_path.read_text()
+        assert time.monotonic() < deadline, log_path.read_text()
+        time.sleep(0.2)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -77,9 +101,7 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]
               "--name", "Områdespolis", "--role", "police", "--municipality", "0884")  # fmt: skip
         log_path = tmp_path / "server.log"
         log = log_path.open("wb")
-        # Port 0: the server binds a free port itself and says which. A port picked here
-        # could be taken by another test's server before this one binds it; that server
-        # then answered this test (a login refused: no such account there).
+        # Port 0: the server binds a free port itself and says which (served_at).
         process = subprocess.Popen(
             [sys.executable, "-m", "flask", "--app", "grannsamverkan", "run", "--port", "0"],
             cwd=REPO,
@@ -88,22 +110,8 @@ def server(fresh_database_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]
             stderr=subprocess.STDOUT,
         )
         try:
-            deadline = time.monotonic() + 90  # a loaded machine starts slowly
-            while not (bound := SERVING_AT.search(log_path.read_text())):
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.1)
-            base = bound.group(1)
-            while True:
-                try:
-                    if requests.get(f"{base}/healthz", timeout=1).ok:
-                        break
-                except requests.ConnectionError:
-                    pass
-                assert process.poll() is None, (tmp_path / "server.log").read_text()
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.2)
-            yield base, sink.base_url
+            # A loaded machine starts slowly.
+            yield served_at(process, log_path, SERVING_AT, timeout_s=90), sink.base_url
         finally:
             process.terminate()
             process.wait(10)

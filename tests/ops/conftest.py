@@ -6,17 +6,14 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.e2e.test_server_push import REPO
+from tests.e2e.test_server_push import REPO, served_at
 
-# gunicorn's start-up line, with the port it bound (asked for port 0: a port picked by the
-# test could be taken by another test's server first, which would then answer this test).
+# gunicorn's start-up line, with the port it bound (asked for port 0: served_at).
 LISTENING_AT = re.compile(r"Listening at: (http://127\.0\.0\.1:\d+)")
 
 
@@ -42,23 +39,8 @@ def gunicorn(
          "grannsamverkan:create_app()"],
         cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
-    log_path = tmp_path / "gunicorn.log"
     try:
-        deadline = time.monotonic() + 60
-        while not (listening := LISTENING_AT.search(log_path.read_text())):
-            assert process.poll() is None, log_path.read_text()
-            assert time.monotonic() < deadline, log_path.read_text()
-            time.sleep(0.1)
-        base = listening.group(1)
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/healthz", timeout=5).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.2)
-        else:
-            raise AssertionError((tmp_path / "gunicorn.log").read_text())
-        yield base, metrics_dir
+        yield served_at(process, tmp_path / "gunicorn.log", LISTENING_AT, timeout_s=60), metrics_dir
     finally:
         process.terminate()
         process.wait(30)
