@@ -340,19 +340,12 @@ class Actor:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-@functools.cache
-def _password_strength_checked(password: str, email: str, name: str) -> None:
-    """``check_password_strength``, once per process for each password, e-mail and name.
-
-    The check is a pure function of the three (zxcvbn with the e-mail's and name's words),
-    and ``make_user`` gives the same users the same ones in every test (user1, "User 1"):
-    zxcvbn was ~3 ms of each user made, a tenth of tests/tips' and tests/broadcasts' CPU.
-    A refusal raises and is not cached, so it is raised again each time."""
-    passwords.check_password_strength(password, email=email, name=name)
-
-
-def _cached_strength_check(password: str, *, email: str, name: str) -> None:
-    _password_strength_checked(password, email, name)
+# ``check_password_strength`` once per process for each password, e-mail and name. The check
+# is a pure function of the three (zxcvbn with the e-mail's and name's words), and
+# ``make_user`` gives the same users the same ones in every test (user1, "User 1"): zxcvbn was
+# ~3 ms of each user made, a tenth of tests/tips' and tests/broadcasts' CPU. A refusal raises
+# and is not cached, so it is raised again each time.
+_cached_strength_check = functools.cache(passwords.check_password_strength)
 
 
 @pytest.fixture
